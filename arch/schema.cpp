@@ -1,0 +1,235 @@
+#include "arch/schema.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace xbar::arch {
+
+std::optional<long long> parse_int(const ConfigNode& n) {
+  if (n.kind != ConfigNode::Kind::Scalar || n.quoted || n.scalar.empty()) return std::nullopt;
+  long long v = 0;
+  const char* b = n.scalar.data();
+  const char* e = b + n.scalar.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || p != e) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_float(const ConfigNode& n) {
+  if (n.kind != ConfigNode::Kind::Scalar || n.quoted || n.scalar.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(n.scalar.c_str(), &end);
+  if (end != n.scalar.c_str() + n.scalar.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+static std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::string describe_constraints(const KeySpec& k) {
+  std::string s;
+  switch (k.type) {
+    case ValueType::Int: s = "integer"; break;
+    case ValueType::Float: s = "number"; break;
+    case ValueType::String: s = "text"; break;
+    case ValueType::Path: s = "file path"; break;
+    case ValueType::IntOrAuto: s = "integer or auto"; break;
+    case ValueType::GridOrAuto: s = "[rows, columns] or auto"; break;
+    case ValueType::Points: s = "list of points"; break;
+    case ValueType::Enum: {
+      s = "one of ";
+      for (size_t i = 0; i < k.choices.size(); ++i) s += (i ? "|" : "") + k.choices[i];
+      break;
+    }
+  }
+  if (k.power_of_two) s += ", power of two";
+  bool has_min = std::isfinite(k.min), has_max = std::isfinite(k.max);
+  if (has_min && has_max) {
+    s += ", " + number(k.min) + (k.min_exclusive ? " < x <= " : "..") + number(k.max);
+  } else if (has_min) {
+    s += k.min_exclusive ? ", > " + number(k.min) : ", >= " + number(k.min);
+  } else if (has_max) {
+    s += ", <= " + number(k.max);
+  }
+  if (!k.unit.empty()) s += " [" + k.unit + "]";
+  return s;
+}
+
+static void check_range(double v, const ConfigNode& n, const KeySpec& k, const std::string& path,
+                        std::vector<Diagnostic>& out) {
+  bool below = k.min_exclusive ? !(v > k.min) : v < k.min;
+  if (below || v > k.max) {
+    out.push_back({n.where, path,
+                   "value " + n.scalar + " is out of range (expected " + describe_constraints(k) + ")"});
+    return;
+  }
+  if (k.power_of_two) {
+    long long i = static_cast<long long>(v);
+    if (i <= 0 || (i & (i - 1)) != 0) {
+      out.push_back({n.where, path, "value " + n.scalar + " must be a power of two"});
+    }
+  }
+}
+
+void validate_value(const ConfigNode& n, const KeySpec& k, const std::string& path,
+                    std::vector<Diagnostic>& out) {
+  auto type_error = [&](const std::string& expected) {
+    out.push_back({n.where, path, "expected " + expected + ", got " + n.describe()});
+  };
+  bool is_auto = n.kind == ConfigNode::Kind::Scalar && !n.quoted && n.scalar == "auto";
+  switch (k.type) {
+    case ValueType::Int:
+    case ValueType::IntOrAuto: {
+      if (k.type == ValueType::IntOrAuto && is_auto) return;
+      auto v = parse_int(n);
+      if (!v) return type_error(k.type == ValueType::Int ? "an integer" : "an integer or auto");
+      check_range(static_cast<double>(*v), n, k, path, out);
+      return;
+    }
+    case ValueType::Float: {
+      auto v = parse_float(n);
+      if (!v) return type_error("a number");
+      check_range(*v, n, k, path, out);
+      return;
+    }
+    case ValueType::String:
+    case ValueType::Path:
+      if (n.kind != ConfigNode::Kind::Scalar || n.scalar.empty()) return type_error("text");
+      return;
+    case ValueType::Enum: {
+      if (n.kind != ConfigNode::Kind::Scalar) return type_error(describe_constraints(k));
+      for (const auto& c : k.choices)
+        if (c == n.scalar) return;
+      std::string msg = "'" + n.scalar + "' is not one of " + describe_constraints(k).substr(7);
+      std::string near = nearest(n.scalar, k.choices);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      out.push_back({n.where, path, msg});
+      return;
+    }
+    case ValueType::GridOrAuto: {
+      if (is_auto) return;
+      if (n.kind != ConfigNode::Kind::Sequence || n.items.size() != 2) {
+        return type_error("[rows, columns] or auto");
+      }
+      for (const auto& item : n.items) {
+        auto v = parse_int(item);
+        if (!v || *v < 1) {
+          out.push_back({item.where, path, "grid dimensions must be positive integers, got " + item.describe()});
+        }
+      }
+      return;
+    }
+    case ValueType::Points:
+      if (n.kind != ConfigNode::Kind::Sequence || n.items.empty()) return type_error("a non-empty list");
+      return;
+  }
+}
+
+void validate_section(const ConfigNode& map, const SectionSpec& section, const std::string& path,
+                      std::vector<Diagnostic>& out) {
+  if (!map.is_map()) {
+    out.push_back({map.where, path, "expected a map of keys, got " + map.describe()});
+    return;
+  }
+  // Which implementation is selected decides which keys are valid.
+  std::string selected;
+  bool selector_ok = section.selector.empty();
+  if (!section.selector.empty()) {
+    const ConfigNode* sel = map.find(section.selector);
+    std::vector<std::string> names;
+    for (const auto& c : section.choices) names.push_back(c.name);
+    KeySpec sel_spec{section.selector, ValueType::Enum};
+    sel_spec.choices = names;
+    if (!sel) {
+      std::string list;
+      for (const auto& nme : names) list += (list.empty() ? "" : ", ") + nme;
+      out.push_back({map.where, path, "missing required key '" + section.selector + "' (one of: " + list + ")"});
+    } else {
+      size_t before = out.size();
+      validate_value(*sel, sel_spec, path + "." + section.selector, out);
+      if (out.size() == before) {
+        selected = sel->scalar;
+        selector_ok = true;
+      }
+    }
+  }
+  auto applies = [&](const KeySpec& k) {
+    if (k.only_for.empty() || !selector_ok) return true;
+    for (const auto& i : k.only_for)
+      if (i == selected) return true;
+    return false;
+  };
+  std::vector<std::string> valid;
+  if (!section.selector.empty()) valid.push_back(section.selector);
+  for (const auto& k : section.keys)
+    if (applies(k)) valid.push_back(k.name);
+
+  for (const auto& [key, value] : map.entries) {
+    if (key == section.selector && !section.selector.empty()) continue;
+    std::string key_path = path.empty() ? key : path + "." + key;
+    const KeySpec* spec = nullptr;
+    for (const auto& k : section.keys)
+      if (k.name == key) spec = &k;
+    if (spec && !applies(*spec)) {
+      std::string list;
+      for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+      out.push_back({value.key_where, key_path,
+                     "key '" + key + "' does not apply to " + section.selector + " '" + selected +
+                         "' (valid keys: " + list + ")"});
+      continue;
+    }
+    if (!spec) {
+      std::string list;
+      for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+      std::string msg = "unknown key '" + key + "'";
+      std::string near = nearest(key, valid);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      out.push_back({value.key_where, key_path, msg + " (valid keys: " + list + ")"});
+      continue;
+    }
+    validate_value(value, *spec, key_path, out);
+  }
+  for (const auto& k : section.keys) {
+    if (!k.required || !applies(k) || map.find(k.name)) continue;
+    std::string key_path = path.empty() ? k.name : path + "." + k.name;
+    std::string why = section.selector.empty() || k.only_for.empty()
+                          ? ""
+                          : " (needed by " + section.selector + " '" + selected + "')";
+    out.push_back({map.where, key_path, "missing required key '" + k.name + "'" + why + ": " + k.doc});
+  }
+}
+
+static const ConfigNode& at(const ConfigNode& section, const std::string& key) {
+  const ConfigNode* n = section.find(key);
+  if (!n) throw std::logic_error("read of unvalidated key " + key);
+  return *n;
+}
+
+long long read_int(const ConfigNode& section, const std::string& key) {
+  auto v = parse_int(at(section, key));
+  if (!v) throw std::logic_error("read of unvalidated key " + key);
+  return *v;
+}
+
+double read_float(const ConfigNode& section, const std::string& key) {
+  auto v = parse_float(at(section, key));
+  if (!v) throw std::logic_error("read of unvalidated key " + key);
+  return *v;
+}
+
+std::string read_string(const ConfigNode& section, const std::string& key) {
+  return at(section, key).scalar;
+}
+
+std::optional<long long> read_int_or_auto(const ConfigNode& section, const std::string& key) {
+  const ConfigNode& n = at(section, key);
+  if (n.scalar == "auto") return std::nullopt;
+  return read_int(section, key);
+}
+
+}  // namespace xbar::arch

@@ -1,0 +1,48 @@
+// xbarsim: the command line. Every subcommand lives in a tools/cmd_*.cpp file and calls the
+// libraries; nothing here computes a result of its own.
+#include <cstdlib>
+#include <iostream>
+#include <systemc>
+
+#include "arch/config_tree.hpp"
+#include "tools/commands.hpp"
+
+namespace xbar::tools {
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const arch::ConfigError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    std::cerr << "xbarsim: " << e.diagnostics().size() << " problem" << (e.diagnostics().size() == 1 ? "" : "s")
+              << " found; nothing was run\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "xbarsim: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace xbar::tools
+
+// SystemC starts a program through sc_elab_and_sim(), which prints its banner and calls sc_main().
+// Our own main() switches the banner off first (unless the user set the variable) so that the
+// output stays ours.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+
+extern "C" int sc_main(int argc, char* argv[]) {
+  CLI::App app{"xbarsim: cycle-level simulator of memristive-crossbar neuromorphic hardware"};
+  app.set_version_flag("--version", std::string("xbarsim ") + XBARSIM_VERSION);
+  app.require_subcommand(1);
+  int status = 0;
+  xbar::tools::add_arch_commands(app, status);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return status;
+}
