@@ -209,6 +209,8 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   ArchSpec a;
   a.source_file = source_file;
   a.resolved = root;
+  // The resolved config must load from anywhere: name the library by its absolute path.
+  a.resolved.find("technology")->find("library")->scalar = fs::absolute(library).lexically_normal().string();
   a.name = read_string(root, "name");
   if (root.find("description")) a.description = read_string(root, "description");
   const ConfigNode& t = *root.find("technology");

@@ -194,6 +194,9 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
     }
     validate_value(value, *spec, key_path, out);
   }
+  // With an unknown implementation nobody can say which keys are required: the selector's error
+  // is the one to fix first.
+  if (!selector_ok) return;
   for (const auto& k : section.keys) {
     if (!k.required || !applies(k) || map.find(k.name)) continue;
     std::string key_path = path.empty() ? k.name : path + "." + k.name;

@@ -89,7 +89,7 @@ void print_list(bool as_json) {
 
 }  // namespace
 
-void add_arch_commands(CLI::App& app, int& status) {
+static void add_arch_commands(CLI::App& app, int& status) {
   auto validate_args = std::make_shared<ArchArgs>();
   auto print_resolved = std::make_shared<bool>(false);
   CLI::App* validate = app.add_subcommand("validate", "check an arch config and its component library");
@@ -128,5 +128,7 @@ void add_arch_commands(CLI::App& app, int& status) {
   list->add_flag("--json", *list_json, "print JSON");
   list->callback([&status, list_json] { status = guarded([&] { print_list(*list_json); return 0; }); });
 }
+
+XBAR_REGISTER_COMMANDS(10, add_arch_commands);
 
 }  // namespace xbar::tools

@@ -12,7 +12,13 @@ namespace xbar::tools {
 // non-zero exit code (2: bad input, 1: anything else).
 int guarded(const std::function<int()>& body);
 
-// Each adder registers subcommands whose callbacks store their exit code in `status`.
-void add_arch_commands(CLI::App& app, int& status);  // validate, area, list
+// Each tools/cmd_*.cpp registers a function that adds its subcommands; their callbacks store the
+// exit code in `status`. `order` sets where they appear in --help.
+using CommandAdder = void (*)(CLI::App& app, int& status);
+int register_commands(int order, CommandAdder adder);
+void add_all_commands(CLI::App& app, int& status);
+
+#define XBAR_REGISTER_COMMANDS(order, adder) \
+  static const int xbar_registered_##adder = ::xbar::tools::register_commands(order, adder)
 
 }  // namespace xbar::tools

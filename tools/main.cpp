@@ -1,5 +1,6 @@
 // xbarsim: the command line. Every subcommand lives in a tools/cmd_*.cpp file and calls the
 // libraries; nothing here computes a result of its own.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <systemc>
@@ -23,6 +24,24 @@ int guarded(const std::function<int()>& body) {
   }
 }
 
+namespace {
+std::vector<std::pair<int, CommandAdder>>& registry() {
+  static std::vector<std::pair<int, CommandAdder>> adders;
+  return adders;
+}
+}  // namespace
+
+int register_commands(int order, CommandAdder adder) {
+  registry().emplace_back(order, adder);
+  return order;
+}
+
+void add_all_commands(CLI::App& app, int& status) {
+  auto adders = registry();
+  std::sort(adders.begin(), adders.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  for (auto& [order, adder] : adders) adder(app, status);
+}
+
 }  // namespace xbar::tools
 
 // SystemC starts a program through sc_elab_and_sim(), which prints its banner and calls sc_main().
@@ -38,7 +57,7 @@ extern "C" int sc_main(int argc, char* argv[]) {
   app.set_version_flag("--version", std::string("xbarsim ") + XBARSIM_VERSION);
   app.require_subcommand(1);
   int status = 0;
-  xbar::tools::add_arch_commands(app, status);
+  xbar::tools::add_all_commands(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,131 @@
+// xbarsim's command line: exit codes, one located line per problem, tables and JSON.
+#include <sys/wait.h>
+
+#include <array>
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/temp_dir.hpp"
+
+using xbar::test::TempDir;
+namespace tt = boost::test_tools;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  std::string cmd = std::string(XBARSIM_EXE) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+const std::string kResparc = "configs/arch/resparc-64.yaml";
+const std::string kIsaac = "configs/arch/isaac.yaml";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli)
+
+BOOST_AUTO_TEST_CASE(validate_accepts_presets) {
+  for (const auto& preset : {kResparc, kIsaac}) {
+    Result r = run("validate " + preset);
+    BOOST_TEST(r.status == 0, r.out);
+    BOOST_TEST(contains(r.out, "ok: " + preset));
+    BOOST_TEST(!contains(r.out, "Copyright"));  // SystemC's banner stays off
+  }
+}
+
+BOOST_AUTO_TEST_CASE(validate_reports_each_problem_on_one_located_line) {
+  TempDir dir;
+  std::string path = dir.write("chip.yaml", "extends: " + xbar::test::source_dir() + "/" + kResparc +
+                                                "\ncrossbar:\n  rowz: 128\nadc:\n  bits: 99\n");
+  Result r = run("validate " + path);
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(contains(r.out, path + ":3:3: crossbar.rowz: unknown key 'rowz'; did you mean 'rows'?"));
+  BOOST_TEST(contains(r.out, path + ":5:9: adc.bits: value 99 is out of range"));
+  BOOST_TEST(contains(r.out, "2 problems found"));
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
+  Result r = run("area no/such/chip.yaml");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(contains(r.out, "no/such/chip.yaml: cannot open file"));
+}
+
+BOOST_AUTO_TEST_CASE(set_overrides_from_the_command_line) {
+  Result ok = run("validate " + kResparc + " --set crossbar.rows=128 --print");
+  BOOST_TEST(ok.status == 0, ok.out);
+  BOOST_TEST(contains(ok.out, "rows: 128"));
+  Result bad = run("validate " + kResparc + " --set crossbar.rows=12");
+  BOOST_TEST(bad.status == 2);
+  BOOST_TEST(contains(bad.out, "command line (--set): crossbar.rows: value 12 must be a power of two"));
+}
+
+BOOST_AUTO_TEST_CASE(area_table_breaks_down_by_component_with_sources) {
+  Result r = run("area " + kIsaac);
+  BOOST_TEST(r.status == 0, r.out);
+  for (const char* part : {"core  adc", "tile  router", "chip  offchip_link", "= total", "sources:",
+                           "ISAAC Table 6, ADC"})
+    BOOST_TEST(contains(r.out, part), "missing '" << part << "'");
+}
+
+BOOST_AUTO_TEST_CASE(area_json_matches_isaac_chip) {
+  Result r = run("area " + kIsaac + " --json");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["chip"]["tiles"].get<int>() == 168);
+  BOOST_TEST(j["chip"]["area_mm2"].get<double>() == 85.4, tt::tolerance(0.01));
+  BOOST_TEST(j["tile"]["cores"].get<int>() == 12);
+  BOOST_TEST(j["core"]["components"].size() >= 7u);
+  for (const auto& c : j["core"]["components"]) BOOST_TEST(contains(c["provenance"].get<std::string>(), "isaac-32nm.yaml"));
+}
+
+BOOST_AUTO_TEST_CASE(auto_sized_chip_reports_core_and_tile) {
+  Result r = run("area " + kResparc + " --json");
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["chip"].is_null());
+  BOOST_TEST(j["tile"]["area_mm2"].get<double>() > j["core"]["area_mm2"].get<double>());
+  Result sized = run("area " + kResparc + " --json --set chip.tiles=16");
+  BOOST_TEST(nlohmann::json::parse(sized.out)["chip"]["area_mm2"].get<double>() ==
+                 16 * j["tile"]["area_mm2"].get<double>(),
+             tt::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(list_prints_every_implementation) {
+  Result r = run("list");
+  BOOST_TEST(r.status == 0);
+  for (const char* impl : {"impl: if", "impl: lif", "impl: sar", "impl: flash", "impl: mesh", "impl: bus",
+                           "impl: row_driver", "impl: ideal", "leak (number, 0..1)"})
+    BOOST_TEST(contains(r.out, impl), "missing '" << impl << "'");
+  nlohmann::json j = nlohmann::json::parse(run("list --json").out);
+  BOOST_TEST(j["arch"]["neuron"]["implementations"].size() == 2u);
+  BOOST_TEST(j["components"]["adc"]["rules"].size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(every_command_has_help_and_version) {
+  for (const char* cmd : {"", "validate", "area", "list"}) {
+    Result r = run(std::string(cmd) + " --help");
+    BOOST_TEST(r.status == 0, cmd);
+    BOOST_TEST(contains(r.out, "Usage:"), cmd);
+  }
+  Result v = run("--version");
+  BOOST_TEST(v.status == 0);
+  BOOST_TEST(contains(v.out, "xbarsim 0."));
+  BOOST_TEST(run("frobnicate").status != 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
