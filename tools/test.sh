@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds and runs the whole test suite twice: a Release build, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build. Usage: tools/test.sh [--no-sanitize]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+sanitize=1
+[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+jobs=$(nproc)
+
+bash tools/setup.sh
+
+echo "test: Release build in build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+if [ "$sanitize" = 1 ]; then
+  echo "test: ASan+UBSan build in build-asan/"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXBARSIM_SANITIZE=ON \
+        -DXBARSIM_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
+echo "test: all suites passed"
