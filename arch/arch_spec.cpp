@@ -42,77 +42,119 @@ KeySpec only(KeySpec k, std::vector<std::string> impls) {
 
 std::vector<SectionSpec> build_schema() {
   std::vector<SectionSpec> s;
-  s.push_back({"technology", "process node, supply and clock, and the component library", "", {},
+  s.push_back({"technology",
+               "process node, supply and clock, and the component library",
+               "",
+               {},
                {integer("node_nm", 5, 180, "process node", "nm"),
                 positive("vdd_v", 5, "supply voltage", "V"),
-                positive("clock_mhz", 10000, "chip clock; every latency is a whole number of its cycles", "MHz"),
-                KeySpec{"library", ValueType::Path, "component library YAML (configs/tech/), relative to this file"}}});
-  s.push_back({"device", "the memristive cell", "impl",
+                positive("clock_mhz", 10000,
+                         "chip clock; every latency is a whole number of its cycles", "MHz"),
+                KeySpec{"library", ValueType::Path,
+                        "component library YAML (configs/tech/), relative to this file"}}});
+  s.push_back({"device",
+               "the memristive cell",
+               "impl",
                {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"}},
                {positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
                 positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
                 integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
                 positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
                 positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")}});
-  s.push_back({"crossbar", "one crossbar array", "", {},
-               {pow2(integer("rows", 2, 4096, "word lines (inputs)")),
-                pow2(integer("columns", 2, 4096, "bit lines (outputs)")),
-                choice("cell", {"0t1r", "1t1r"}, "cell type: passive (4 F^2) or with an access transistor (12 F^2)"),
-                choice("signed_encoding", {"differential", "offset_column"},
-                       "signed weights as a pair of columns (G+ - G-) or against one offset column per array"),
-                integer("weight_bits", 1, 32, "bits of a stored weight magnitude; sliced over ceil(w/b) cells")}});
-  s.push_back({"dac", "row drivers / input DACs", "impl",
+  s.push_back(
+      {"crossbar",
+       "one crossbar array",
+       "",
+       {},
+       {pow2(integer("rows", 2, 4096, "word lines (inputs)")),
+        pow2(integer("columns", 2, 4096, "bit lines (outputs)")),
+        choice("cell", {"0t1r", "1t1r"},
+               "cell type: passive (4 F^2) or with an access transistor (12 F^2)"),
+        choice(
+            "signed_encoding", {"differential", "offset_column"},
+            "signed weights as a pair of columns (G+ - G-) or against one offset column per array"),
+        integer("weight_bits", 1, 32,
+                "bits of a stored weight magnitude; sliced over ceil(w/b) cells")}});
+  s.push_back({"dac",
+               "row drivers / input DACs",
+               "impl",
                {{"row_driver", "1-bit driver: a spike drives its row at the read voltage"},
                 {"dac", "n-bit DAC driving analogue input levels"}},
                {only(integer("bits", 2, 16, "DAC resolution"), {"dac"})}});
-  s.push_back({"adc", "column ADCs behind a column multiplexer", "impl",
-               {{"sar", "successive approximation: one bit per cycles_per_bit cycles"},
-                {"flash", "flash: a whole conversion in latency_cycles"}},
-               {integer("bits", 1, 16, "resolution"),
-                pow2(integer("columns_per_adc", 1, 4096, "columns sharing one ADC through a multiplexer")),
-                only(integer("cycles_per_bit", 1, 64, "SAR cycles per resolved bit"), {"sar"}),
-                only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"), {"flash"})}});
-  s.push_back({"neuron", "spiking neuron units", "impl",
-               {{"if", "integrate-and-fire"}, {"lif", "leaky integrate-and-fire"}},
-               {positive("threshold", 1e12, "firing threshold (in units of the normalised weight)", ""),
-                only([] {
-                  KeySpec k = integer("leak", 0, 1, "fraction of the potential lost per timestep");
-                  k.type = ValueType::Float;
-                  return k;
-                }(), {"lif"}),
-                choice("reset", {"subtract", "zero"}, "after a spike: subtract the threshold, or reset to zero"),
-                integer("potential_bits", 2, 32, "membrane-potential register width")}});
-  s.push_back({"core", "a group of crossbars with its peripherals (ISAAC's IMA, RESPARC's mPE)", "", {},
+  s.push_back(
+      {"adc",
+       "column ADCs behind a column multiplexer",
+       "impl",
+       {{"sar", "successive approximation: one bit per cycles_per_bit cycles"},
+        {"flash", "flash: a whole conversion in latency_cycles"}},
+       {integer("bits", 1, 16, "resolution"),
+        pow2(integer("columns_per_adc", 1, 4096, "columns sharing one ADC through a multiplexer")),
+        only(integer("cycles_per_bit", 1, 64, "SAR cycles per resolved bit"), {"sar"}),
+        only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"),
+             {"flash"})}});
+  s.push_back(
+      {"neuron",
+       "spiking neuron units",
+       "impl",
+       {{"if", "integrate-and-fire"}, {"lif", "leaky integrate-and-fire"}},
+       {positive("threshold", 1e12, "firing threshold (in units of the normalised weight)", ""),
+        only(
+            [] {
+              KeySpec k = integer("leak", 0, 1, "fraction of the potential lost per timestep");
+              k.type = ValueType::Float;
+              return k;
+            }(),
+            {"lif"}),
+        choice("reset", {"subtract", "zero"},
+               "after a spike: subtract the threshold, or reset to zero"),
+        integer("potential_bits", 2, 32, "membrane-potential register width")}});
+  s.push_back({"core",
+               "a group of crossbars with its peripherals (ISAAC's IMA, RESPARC's mPE)",
+               "",
+               {},
                {integer("crossbars", 1, 1024, "crossbar arrays per core"),
                 integer("shift_adds", 0, 1024, "shift-and-add units per core"),
                 integer("input_register_bytes", 0, 1 << 30, "input register", "bytes"),
                 integer("output_register_bytes", 0, 1 << 30, "output register", "bytes")}});
-  s.push_back({"tile", "a tile: cores, neurons, buffers and a network interface", "", {},
-               {integer("cores", 1, 1024, "cores per tile"),
-                integer("neurons", 0, 1 << 20, "neuron units per tile"),
-                integer("buffer_bytes", 0, 1LL << 32, "shared tile buffer (SRAM/eDRAM)", "bytes"),
-                integer("output_register_bytes", 0, 1 << 30, "tile output register", "bytes"),
-                integer("shift_adds", 0, 1024, "tile-level shift-and-add units"),
-                integer("activation_units", 0, 1024, "non-spiking activation units (e.g. ISAAC's sigmoid)"),
-                integer("pooling_units", 0, 1024, "pooling units"),
-                integer("bus_wires", 0, 1 << 16, "width of the buffer-to-core bus (0: none)")}});
-  s.push_back({"noc", "the on-chip network between tiles", "impl",
-               {{"mesh", "2D mesh, XY routing, input-buffered routers with back-pressure"},
-                {"bus", "one shared bus with round-robin arbitration"}},
-               {integer("flit_bits", 8, 1024, "flit width", "bits"),
-                integer("buffer_depth_flits", 1, 1024, "input buffer depth per port", "flits"),
-                only(integer("router_latency_cycles", 1, 64, "router pipeline depth", "cycles"), {"mesh"}),
-                only(integer("link_latency_cycles", 1, 64, "link traversal", "cycles"), {"mesh"}),
-                only(integer("tiles_per_router", 1, 64, "concentration: tiles sharing one router"), {"mesh"}),
-                only(integer("bus_latency_cycles", 1, 64, "bus transfer latency", "cycles"), {"bus"})}});
-  s.push_back({"chip", "the chip: tiles on a grid and off-chip links", "", {},
-               {[] {
-                  KeySpec k = integer("tiles", 1, 1 << 20, "tiles on the chip, or auto: as many as the network needs");
-                  k.type = ValueType::IntOrAuto;
-                  return k;
-                }(),
-                KeySpec{"grid", ValueType::GridOrAuto, "tile grid [rows, columns], or auto: nearly square"},
-                integer("offchip_links", 0, 64, "off-chip links (e.g. ISAAC's HyperTransport)")}});
+  s.push_back(
+      {"tile",
+       "a tile: cores, neurons, buffers and a network interface",
+       "",
+       {},
+       {integer("cores", 1, 1024, "cores per tile"),
+        integer("neurons", 0, 1 << 20, "neuron units per tile"),
+        integer("buffer_bytes", 0, 1LL << 32, "shared tile buffer (SRAM/eDRAM)", "bytes"),
+        integer("output_register_bytes", 0, 1 << 30, "tile output register", "bytes"),
+        integer("shift_adds", 0, 1024, "tile-level shift-and-add units"),
+        integer("activation_units", 0, 1024, "non-spiking activation units (e.g. ISAAC's sigmoid)"),
+        integer("pooling_units", 0, 1024, "pooling units"),
+        integer("bus_wires", 0, 1 << 16, "width of the buffer-to-core bus (0: none)")}});
+  s.push_back(
+      {"noc",
+       "the on-chip network between tiles",
+       "impl",
+       {{"mesh", "2D mesh, XY routing, input-buffered routers with back-pressure"},
+        {"bus", "one shared bus with round-robin arbitration"}},
+       {integer("flit_bits", 8, 1024, "flit width", "bits"),
+        integer("buffer_depth_flits", 1, 1024, "input buffer depth per port", "flits"),
+        only(integer("router_latency_cycles", 1, 64, "router pipeline depth", "cycles"), {"mesh"}),
+        only(integer("link_latency_cycles", 1, 64, "link traversal", "cycles"), {"mesh"}),
+        only(integer("tiles_per_router", 1, 64, "concentration: tiles sharing one router"),
+             {"mesh"}),
+        only(integer("bus_latency_cycles", 1, 64, "bus transfer latency", "cycles"), {"bus"})}});
+  s.push_back(
+      {"chip",
+       "the chip: tiles on a grid and off-chip links",
+       "",
+       {},
+       {[] {
+          KeySpec k = integer("tiles", 1, 1 << 20,
+                              "tiles on the chip, or auto: as many as the network needs");
+          k.type = ValueType::IntOrAuto;
+          return k;
+        }(),
+        KeySpec{"grid", ValueType::GridOrAuto, "tile grid [rows, columns], or auto: nearly square"},
+        integer("offchip_links", 0, 64, "off-chip links (e.g. ISAAC's HyperTransport)")}});
   return s;
 }
 
@@ -124,7 +166,9 @@ std::vector<KeySpec> build_top_level() {
   return {version, name, description};
 }
 
-CellType cell_of(const std::string& s) { return s == "0t1r" ? CellType::ZeroT1R : CellType::OneT1R; }
+CellType cell_of(const std::string& s) {
+  return s == "0t1r" ? CellType::ZeroT1R : CellType::OneT1R;
+}
 
 }  // namespace
 
@@ -150,7 +194,7 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   std::vector<Diagnostic> problems;
   if (!root.is_map()) {
     fail(root.where.line ? root.where : Location{source_file, 0, 0}, "",
-                        "an arch config is a map of sections, got " + root.describe());
+         "an arch config is a map of sections, got " + root.describe());
   }
   // Top level: version, name, description and one map per section.
   SectionSpec top{"", "", "", {}, arch_top_level_keys()};
@@ -174,19 +218,22 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   for (const auto& k : arch_top_level_keys()) {
     const ConfigNode* v = root.find(k.name);
     if (!v) {
-      if (k.required) problems.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
+      if (k.required)
+        problems.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
       continue;
     }
     size_t before = problems.size();
     validate_value(*v, k, k.name, problems);
     if (k.name == "version" && problems.size() > before) {
-      problems.back().message = "unsupported version " + v->scalar + "; this xbarsim reads version 1";
+      problems.back().message =
+          "unsupported version " + v->scalar + "; this xbarsim reads version 1";
     }
   }
   for (const auto& sec : arch_schema()) {
     const ConfigNode* v = root.find(sec.name);
     if (!v) {
-      problems.push_back({root.where, sec.name, "missing required section '" + sec.name + "': " + sec.doc});
+      problems.push_back(
+          {root.where, sec.name, "missing required section '" + sec.name + "': " + sec.doc});
       continue;
     }
     validate_section(*v, sec, sec.name, problems);
@@ -194,13 +241,16 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   // The library path must exist, relative to the file that named it.
   std::string library;
   if (const ConfigNode* tech = root.find("technology"); tech && tech->is_map()) {
-    if (const ConfigNode* lib = tech->find("library"); lib && lib->kind == ConfigNode::Kind::Scalar) {
+    if (const ConfigNode* lib = tech->find("library");
+        lib && lib->kind == ConfigNode::Kind::Scalar) {
       fs::path p = lib->scalar;
-      if (p.is_relative() && lib->where.file != "--set") p = fs::path(lib->where.file).parent_path() / p;
+      if (p.is_relative() && lib->where.file != "--set")
+        p = fs::path(lib->where.file).parent_path() / p;
       library = p.lexically_normal().string();
       if (!fs::exists(p)) {
-        problems.push_back({lib->where, "technology.library", "component library '" + lib->scalar +
-                                                                  "' not found (looked for " + library + ")"});
+        problems.push_back(
+            {lib->where, "technology.library",
+             "component library '" + lib->scalar + "' not found (looked for " + library + ")"});
       }
     }
   }
@@ -210,16 +260,17 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   a.source_file = source_file;
   a.resolved = root;
   // The resolved config must load from anywhere: name the library by its absolute path.
-  a.resolved.find("technology")->find("library")->scalar = fs::absolute(library).lexically_normal().string();
+  a.resolved.find("technology")->find("library")->scalar =
+      fs::absolute(library).lexically_normal().string();
   a.name = read_string(root, "name");
   if (root.find("description")) a.description = read_string(root, "description");
   const ConfigNode& t = *root.find("technology");
   a.technology = {static_cast<int>(read_int(t, "node_nm")), read_float(t, "vdd_v"),
                   read_float(t, "clock_mhz"), library};
   const ConfigNode& d = *root.find("device");
-  a.device = {read_string(d, "impl"), read_float(d, "r_on_ohm"), read_float(d, "r_off_ohm"),
-              static_cast<int>(read_int(d, "bits_per_cell")), read_float(d, "read_voltage_v"),
-              read_float(d, "read_pulse_ns")};
+  a.device = {read_string(d, "impl"),          read_float(d, "r_on_ohm"),
+              read_float(d, "r_off_ohm"),      static_cast<int>(read_int(d, "bits_per_cell")),
+              read_float(d, "read_voltage_v"), read_float(d, "read_pulse_ns")};
   const ConfigNode& x = *root.find("crossbar");
   a.crossbar.rows = static_cast<int>(read_int(x, "rows"));
   a.crossbar.columns = static_cast<int>(read_int(x, "columns"));
@@ -274,21 +325,25 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   const ConfigNode& ch = *root.find("chip");
   if (auto tiles = read_int_or_auto(ch, "tiles")) a.chip.tiles = static_cast<int>(*tiles);
   if (const ConfigNode* g = ch.find("grid"); g->kind == ConfigNode::Kind::Sequence) {
-    a.chip.grid = std::pair{static_cast<int>(*parse_int(g->items[0])), static_cast<int>(*parse_int(g->items[1]))};
+    a.chip.grid = std::pair{static_cast<int>(*parse_int(g->items[0])),
+                            static_cast<int>(*parse_int(g->items[1]))};
   }
   a.chip.offchip_links = static_cast<int>(read_int(ch, "offchip_links"));
 
   // Relations between keys, each reported at the key that breaks it.
-  auto where = [&](const char* section, const char* key) { return root.find(section)->find(key)->where; };
+  auto where = [&](const char* section, const char* key) {
+    return root.find(section)->find(key)->where;
+  };
   if (a.device.r_on_ohm >= a.device.r_off_ohm) {
     problems.push_back({where("device", "r_on_ohm"), "device.r_on_ohm",
-                        "R_on must be below R_off (" + d.find("r_on_ohm")->scalar + " >= " +
-                            d.find("r_off_ohm")->scalar + ")"});
+                        "R_on must be below R_off (" + d.find("r_on_ohm")->scalar +
+                            " >= " + d.find("r_off_ohm")->scalar + ")"});
   }
   if (a.adc.columns_per_adc > a.crossbar.columns) {
     problems.push_back({where("adc", "columns_per_adc"), "adc.columns_per_adc",
                         "columns_per_adc " + std::to_string(a.adc.columns_per_adc) +
-                            " exceeds the crossbar's " + std::to_string(a.crossbar.columns) + " columns"});
+                            " exceeds the crossbar's " + std::to_string(a.crossbar.columns) +
+                            " columns"});
   }
   if (a.crossbar.signed_encoding == SignedEncoding::Differential &&
       a.crossbar.columns < 2 * a.crossbar.cells_per_weight(a.device.bits_per_cell)) {
@@ -298,8 +353,9 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   }
   if (a.chip.tiles && a.chip.grid && a.chip.grid->first * a.chip.grid->second < *a.chip.tiles) {
     problems.push_back({where("chip", "grid"), "chip.grid",
-                        "a " + std::to_string(a.chip.grid->first) + "x" + std::to_string(a.chip.grid->second) +
-                            " grid cannot hold " + std::to_string(*a.chip.tiles) + " tiles"});
+                        "a " + std::to_string(a.chip.grid->first) + "x" +
+                            std::to_string(a.chip.grid->second) + " grid cannot hold " +
+                            std::to_string(*a.chip.tiles) + " tiles"});
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
   if (!a.chip.tiles && a.chip.grid) a.chip.tiles = a.chip.grid->first * a.chip.grid->second;

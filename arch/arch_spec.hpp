@@ -51,8 +51,8 @@ struct Adc {
   std::string impl;  // sar | flash
   int bits = 0;
   int columns_per_adc = 0;
-  int cycles_per_bit = 0;   // sar
-  int latency_cycles = 0;   // resolved conversion latency for every impl
+  int cycles_per_bit = 0;  // sar
+  int latency_cycles = 0;  // resolved conversion latency for every impl
 };
 
 struct Neuron {
@@ -93,7 +93,7 @@ struct Noc {
 };
 
 struct Chip {
-  std::optional<int> tiles;             // nullopt: auto, sized by the compiled network
+  std::optional<int> tiles;                 // nullopt: auto, sized by the compiled network
   std::optional<std::pair<int, int>> grid;  // nullopt: auto
   int offchip_links = 0;
 };

@@ -8,21 +8,53 @@ namespace xbar::arch {
 
 const std::vector<ComponentInfo>& components() {
   static const std::vector<ComponentInfo> list = {
-      {Component::CellArray, "cell_array", "cells", "one crossbar array of memristive cells", {"fixed", "linear", "device"}},
-      {Component::RowDriver, "row_driver", "bits", "driver/DAC of one row", {"fixed", "exp2", "table"}},
+      {Component::CellArray,
+       "cell_array",
+       "cells",
+       "one crossbar array of memristive cells",
+       {"fixed", "linear", "device"}},
+      {Component::RowDriver,
+       "row_driver",
+       "bits",
+       "driver/DAC of one row",
+       {"fixed", "exp2", "table"}},
       {Component::SampleHold, "sample_hold", "", "sample-and-hold of one column", {"fixed"}},
-      {Component::ColumnMux, "column_mux", "inputs", "column multiplexer in front of one ADC", {"fixed", "linear"}},
-      {Component::Adc, "adc", "bits", "analogue-to-digital converter", {"fixed", "exp2", "table", "accelergy"}},
+      {Component::ColumnMux,
+       "column_mux",
+       "inputs",
+       "column multiplexer in front of one ADC",
+       {"fixed", "linear"}},
+      {Component::Adc,
+       "adc",
+       "bits",
+       "analogue-to-digital converter",
+       {"fixed", "exp2", "table", "accelergy"}},
       {Component::ShiftAdd, "shift_add", "", "shift-and-add unit", {"fixed"}},
-      {Component::Neuron, "neuron", "bits", "digital IF/LIF neuron unit (potential bits)", {"fixed", "linear"}},
-      {Component::Register, "register", "bytes", "input/output register", {"fixed", "linear", "table"}},
-      {Component::Buffer, "buffer", "bytes", "tile buffer (SRAM/eDRAM)", {"fixed", "cacti", "table"}},
+      {Component::Neuron,
+       "neuron",
+       "bits",
+       "digital IF/LIF neuron unit (potential bits)",
+       {"fixed", "linear"}},
+      {Component::Register,
+       "register",
+       "bytes",
+       "input/output register",
+       {"fixed", "linear", "table"}},
+      {Component::Buffer,
+       "buffer",
+       "bytes",
+       "tile buffer (SRAM/eDRAM)",
+       {"fixed", "cacti", "table"}},
       {Component::Activation, "activation", "", "non-spiking activation unit", {"fixed"}},
       {Component::Pooling, "pooling", "", "pooling unit", {"fixed"}},
       {Component::TileBus, "tile_bus", "", "buffer-to-core bus inside a tile", {"fixed"}},
       {Component::Router, "router", "", "one NoC router", {"fixed"}},
       {Component::Link, "link", "", "one NoC link between routers", {"fixed"}},
-      {Component::NocBus, "noc_bus", "", "one tile's segment and interface of a shared bus", {"fixed"}},
+      {Component::NocBus,
+       "noc_bus",
+       "",
+       "one tile's segment and interface of a shared bus",
+       {"fixed"}},
       {Component::OffchipLink, "offchip_link", "", "one off-chip link", {"fixed"}},
   };
   return list;
@@ -41,8 +73,10 @@ static const std::vector<Choice>& rule_docs() {
       {"exp2", "x 2^(size - ref_size): doubles per extra bit"},
       {"cacti", "buffer: energy x (size/ref_size)^0.78, area and leakage x size/ref_size"},
       {"table", "log-log interpolation through published points"},
-      {"device", "cell array from the arch's device: energy cells*V^2*G_avg*t, area cells*cell_F2*F^2"},
-      {"accelergy", "ADC regression over Murmann's survey (Accelergy/CiMLoop), from bits, rate and node"},
+      {"device",
+       "cell array from the arch's device: energy cells*V^2*G_avg*t, area cells*cell_F2*F^2"},
+      {"accelergy",
+       "ADC regression over Murmann's survey (Accelergy/CiMLoop), from bits, rate and node"},
   };
   return rules;
 }
@@ -52,8 +86,8 @@ SectionSpec library_entry_schema(const ComponentInfo& c) {
   for (const char* r : c.rules)
     for (const auto& d : rule_docs())
       if (d.name == r) s.choices.push_back(d);
-  auto num = [](std::string name, std::string doc, std::string unit, std::vector<std::string> only_for,
-                bool required = true) {
+  auto num = [](std::string name, std::string doc, std::string unit,
+                std::vector<std::string> only_for, bool required = true) {
     KeySpec k{std::move(name), ValueType::Float, std::move(doc), std::move(unit)};
     k.min = 0;
     k.only_for = std::move(only_for);
@@ -61,18 +95,24 @@ SectionSpec library_entry_schema(const ComponentInfo& c) {
     return k;
   };
   std::vector<std::string> direct = {"fixed", "linear", "exp2", "cacti"};
-  s.keys.push_back(KeySpec{"source", ValueType::String, "where the figures come from (paper, table)"});
+  s.keys.push_back(
+      KeySpec{"source", ValueType::String, "where the figures come from (paper, table)"});
   s.keys.push_back(num("area_um2", "area of one instance at ref_size", "um^2", direct));
   s.keys.push_back(num("energy_pj", "energy per action (or give power_mw)", "pJ", direct, false));
-  s.keys.push_back(num("power_mw", "power while acting back to back; energy = power x latency", "mW", direct, false));
+  s.keys.push_back(num("power_mw", "power while acting back to back; energy = power x latency",
+                       "mW", direct, false));
   KeySpec latency = num("latency_ns", "latency of one action", "ns", {});
   latency.min_exclusive = true;
   s.keys.push_back(latency);
   s.keys.push_back(num("leakage_mw", "static power of one instance", "mW", {}));
-  KeySpec ref = num("ref_size", std::string("the ") + (*c.size_name ? c.size_name : "size") + " the figures are for", c.size_name, {"linear", "exp2", "cacti"});
+  KeySpec ref =
+      num("ref_size",
+          std::string("the ") + (*c.size_name ? c.size_name : "size") + " the figures are for",
+          c.size_name, {"linear", "exp2", "cacti"});
   ref.min_exclusive = true;
   s.keys.push_back(ref);
-  KeySpec points{"points", ValueType::Points, "list of {size, area_um2, energy_pj | power_mw}, sorted by size"};
+  KeySpec points{"points", ValueType::Points,
+                 "list of {size, area_um2, energy_pj | power_mw}, sorted by size"};
   points.only_for = {"table"};
   s.keys.push_back(points);
   return s;
@@ -92,7 +132,8 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
   KeySpec description{"description", ValueType::String, "what this library is"};
   description.required = false;
   KeySpec comps{"components", ValueType::Points, "one entry per component"};
-  top.keys = {version, KeySpec{"name", ValueType::String, "library name"}, node, description, comps};
+  top.keys = {version, KeySpec{"name", ValueType::String, "library name"}, node, description,
+              comps};
   // `components` is a map, validated below; accept it here by kind only.
   ConfigNode shallow = root;
   shallow.erase("components");
@@ -103,7 +144,8 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
   if (!comp_map) {
     problems.push_back({root.where, "components", "missing required key 'components'"});
   } else if (!comp_map->is_map()) {
-    problems.push_back({comp_map->where, "components", "expected a map of components, got " + comp_map->describe()});
+    problems.push_back({comp_map->where, "components",
+                        "expected a map of components, got " + comp_map->describe()});
   }
 
   ComponentLibrary lib;
@@ -134,7 +176,8 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
       e.latency_ns = read_float(value, "latency_ns");
       e.leakage_mw = read_float(value, "leakage_mw");
       if (value.find("ref_size")) e.ref_size = read_float(value, "ref_size");
-      bool direct = e.rule == "fixed" || e.rule == "linear" || e.rule == "exp2" || e.rule == "cacti";
+      bool direct =
+          e.rule == "fixed" || e.rule == "linear" || e.rule == "exp2" || e.rule == "cacti";
       if (direct) {
         e.area_um2 = read_float(value, "area_um2");
         bool has_e = value.find("energy_pj"), has_p = value.find("power_mw");
@@ -142,7 +185,8 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
           problems.push_back({value.where, path_s, "give exactly one of energy_pj and power_mw"});
           continue;
         }
-        e.energy_pj = has_e ? read_float(value, "energy_pj") : read_float(value, "power_mw") * e.latency_ns;
+        e.energy_pj =
+            has_e ? read_float(value, "energy_pj") : read_float(value, "power_mw") * e.latency_ns;
       }
       if (e.rule == "table") {
         const ConfigNode& pts = *value.find("points");
@@ -156,20 +200,25 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
             k.required = req;
             return k;
           };
-          ps.keys = {num("size"), num("area_um2"), num("energy_pj", false), num("power_mw", false), num("leakage_mw", false)};
+          ps.keys = {num("size"), num("area_um2"), num("energy_pj", false), num("power_mw", false),
+                     num("leakage_mw", false)};
           ps.keys.back().min_exclusive = false;
           size_t b = problems.size();
           validate_section(p, ps, path_s + ".points", problems);
           if (problems.size() > b) continue;
           bool has_e = p.find("energy_pj"), has_p = p.find("power_mw");
           if (has_e == has_p) {
-            problems.push_back({p.where, path_s + ".points", "give exactly one of energy_pj and power_mw"});
+            problems.push_back(
+                {p.where, path_s + ".points", "give exactly one of energy_pj and power_mw"});
             continue;
           }
-          LibraryEntry::TablePoint tp{read_float(p, "size"), read_float(p, "area_um2"),
-                                      has_e ? read_float(p, "energy_pj") : read_float(p, "power_mw") * e.latency_ns,
-                                      p.find("leakage_mw") ? read_float(p, "leakage_mw") : e.leakage_mw};
-          if (tp.size <= last) problems.push_back({p.where, path_s + ".points", "points must be sorted by increasing size"});
+          LibraryEntry::TablePoint tp{
+              read_float(p, "size"), read_float(p, "area_um2"),
+              has_e ? read_float(p, "energy_pj") : read_float(p, "power_mw") * e.latency_ns,
+              p.find("leakage_mw") ? read_float(p, "leakage_mw") : e.leakage_mw};
+          if (tp.size <= last)
+            problems.push_back(
+                {p.where, path_s + ".points", "points must be sorted by increasing size"});
           last = tp.size;
           e.points.push_back(tp);
         }
@@ -195,8 +244,8 @@ ComponentCost ComponentLibrary::cost(Component c, double size, const ScalingCont
   auto it = entries_.find(c);
   if (it == entries_.end()) {
     fail({file, 0, 0}, std::string("components.") + ci.name,
-                        "library '" + name + "' has no entry for component '" + ci.name +
-                            "', which this chip uses");
+         "library '" + name + "' has no entry for component '" + ci.name +
+             "', which this chip uses");
   }
   const LibraryEntry& e = it->second;
   ComponentCost k;
@@ -230,19 +279,22 @@ ComponentCost ComponentLibrary::cost(Component c, double size, const ScalingCont
     }
     k.area_um2 = scaling::table(area, size);
     k.energy_pj = scaling::table(energy, size);
-    k.leakage_mw = e.leakage_mw > 0 || std::any_of(e.points.begin(), e.points.end(), [](auto& p) { return p.leakage_mw > 0; })
+    k.leakage_mw = e.leakage_mw > 0 || std::any_of(e.points.begin(), e.points.end(),
+                                                   [](auto& p) { return p.leakage_mw > 0; })
                        ? scaling::table(leak, size)
                        : 0.0;
     rule += " at " + fmt(size) + " " + ci.size_name;
   } else if (e.rule == "device") {
-    k.energy_pj = scaling::array_read_energy_pj(size, ctx.read_voltage_v, ctx.r_on_ohm, ctx.r_off_ohm, ctx.read_pulse_ns);
+    k.energy_pj = scaling::array_read_energy_pj(size, ctx.read_voltage_v, ctx.r_on_ohm,
+                                                ctx.r_off_ohm, ctx.read_pulse_ns);
     k.area_um2 = scaling::array_area_um2(size, ctx.cell_f2, ctx.node_nm);
     rule += " " + fmt(size) + " cells, " + fmt(ctx.cell_f2) + " F^2";
   } else if (e.rule == "accelergy") {
     auto est = scaling::accelergy_adc(size, ctx.adc_rate_hz, ctx.node_nm);
     k.energy_pj = est.energy_pj;
     k.area_um2 = est.area_um2;
-    rule += " " + fmt(size) + " bits, " + fmt(ctx.adc_rate_hz / 1e6) + " MS/s, " + fmt(ctx.node_nm) + " nm";
+    rule += " " + fmt(size) + " bits, " + fmt(ctx.adc_rate_hz / 1e6) + " MS/s, " +
+            fmt(ctx.node_nm) + " nm";
   }
   k.provenance = file + ": " + ci.name + " [" + rule + "] " + e.source;
   return k;

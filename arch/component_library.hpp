@@ -16,8 +16,22 @@ namespace xbar::arch {
 
 // The hardware's vocabulary. `size_name` is what the component scales with.
 enum class Component {
-  CellArray, RowDriver, SampleHold, ColumnMux, Adc, ShiftAdd, Neuron, Register, Buffer,
-  Activation, Pooling, TileBus, Router, Link, NocBus, OffchipLink
+  CellArray,
+  RowDriver,
+  SampleHold,
+  ColumnMux,
+  Adc,
+  ShiftAdd,
+  Neuron,
+  Register,
+  Buffer,
+  Activation,
+  Pooling,
+  TileBus,
+  Router,
+  Link,
+  NocBus,
+  OffchipLink
 };
 struct ComponentInfo {
   Component id;

@@ -70,10 +70,14 @@ bool ConfigNode::erase(std::string_view key) {
 
 std::string ConfigNode::describe() const {
   switch (kind) {
-    case Kind::Null: return "nothing (null)";
-    case Kind::Scalar: return quoted ? "the string \"" + scalar + "\"" : "'" + scalar + "'";
-    case Kind::Sequence: return "a list";
-    case Kind::Map: return "a map";
+    case Kind::Null:
+      return "nothing (null)";
+    case Kind::Scalar:
+      return quoted ? "the string \"" + scalar + "\"" : "'" + scalar + "'";
+    case Kind::Sequence:
+      return "a list";
+    case Kind::Map:
+      return "a map";
   }
   return "?";
 }
@@ -90,7 +94,9 @@ ConfigNode convert(const YAML::Node& y, const std::string& origin) {
   n.where = location_of(y.Mark(), origin);
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: n.kind = ConfigNode::Kind::Null; break;
+    case YAML::NodeType::Null:
+      n.kind = ConfigNode::Kind::Null;
+      break;
     case YAML::NodeType::Scalar:
       n.kind = ConfigNode::Kind::Scalar;
       n.scalar = y.Scalar();
@@ -131,7 +137,8 @@ void check_tabs(const std::string& text, const std::string& origin) {
       continue;
     }
     if (c == '\t' && at_line_start) {
-      problems.push_back({{origin, line, column}, "",
+      problems.push_back({{origin, line, column},
+                          "",
                           "tab character in indentation; YAML indents with spaces only"});
       at_line_start = false;
     } else if (c != ' ') {
@@ -205,8 +212,7 @@ static ConfigNode load_chain(const std::string& path, std::vector<std::string>& 
   }
   if (!fs::exists(base_path)) {
     fail(ext->where, "extends",
-                        "cannot find base config '" + ext->scalar + "' (looked for " +
-                            base_path.string() + ")");
+         "cannot find base config '" + ext->scalar + "' (looked for " + base_path.string() + ")");
   }
   ConfigNode base = load_chain(base_path.string(), chain);
   ConfigNode own = node;
@@ -273,7 +279,9 @@ void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides
 
 static void emit(YAML::Emitter& out, const ConfigNode& n) {
   switch (n.kind) {
-    case ConfigNode::Kind::Null: out << YAML::Null; break;
+    case ConfigNode::Kind::Null:
+      out << YAML::Null;
+      break;
     case ConfigNode::Kind::Scalar:
       if (n.quoted) out << YAML::DoubleQuoted;
       out << n.scalar;

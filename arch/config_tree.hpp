@@ -48,7 +48,7 @@ struct ConfigNode {
   bool quoted = false;  // a quoted scalar is a string, never a number
   std::vector<ConfigNode> items;
   std::vector<std::pair<std::string, ConfigNode>> entries;  // map entries, in file order
-  Location where;      // of the value
+  Location where;                                           // of the value
   Location key_where;  // of the key naming this node in its parent map
 
   bool is_map() const { return kind == Kind::Map; }

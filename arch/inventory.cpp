@@ -7,9 +7,12 @@ namespace xbar::arch {
 
 const char* to_string(Level level) {
   switch (level) {
-    case Level::Core: return "core";
-    case Level::Tile: return "tile";
-    case Level::Chip: return "chip";
+    case Level::Core:
+      return "core";
+    case Level::Tile:
+      return "tile";
+    case Level::Chip:
+      return "chip";
   }
   return "?";
 }
@@ -36,8 +39,8 @@ ScalingContext scaling_context(const ArchSpec& a) {
 Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   if (lib.node_nm != a.technology.node_nm) {
     fail(a.resolved.find("technology")->find("node_nm")->where, "technology.node_nm",
-                        "the chip is at " + std::to_string(a.technology.node_nm) + " nm but library '" +
-                            lib.name + "' (" + lib.file + ") is for " + std::to_string(lib.node_nm) + " nm");
+         "the chip is at " + std::to_string(a.technology.node_nm) + " nm but library '" + lib.name +
+             "' (" + lib.file + ") is for " + std::to_string(lib.node_nm) + " nm");
   }
   Inventory inv;
   inv.arch_name = a.name;
@@ -54,12 +57,15 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
                  const char* role = nullptr) {
     if (count <= 0) return;
     if (!lib.has(c)) {
-      missing.push_back({{lib.file, 0, 0}, std::string("components.") + info(c).name,
-                         "library '" + lib.name + "' has no entry for '" + info(c).name + "', which chip '" +
-                             a.name + "' uses (" + std::to_string(count) + " per " + to_string(level) + ")"});
+      missing.push_back({{lib.file, 0, 0},
+                         std::string("components.") + info(c).name,
+                         "library '" + lib.name + "' has no entry for '" + info(c).name +
+                             "', which chip '" + a.name + "' uses (" + std::to_string(count) +
+                             " per " + to_string(level) + ")"});
       return;
     }
-    InventoryItem item{level, c, role ? role : info(c).name, count, size, lib.cost(c, size, ctx), 0};
+    InventoryItem item{level, c, role ? role : info(c).name, count, size, lib.cost(c, size, ctx),
+                       0};
     // A component cannot act faster than its own latency allows, nor than the chip asks it to.
     item.actions_per_s = std::min(arch_rate_hz, 1e9 / item.unit.latency_ns);
     inv.items.push_back(item);
@@ -75,12 +81,13 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   add(Level::Core, Component::ColumnMux, xbars * adcs_per_xbar, a.adc.columns_per_adc, adc_rate);
   add(Level::Core, Component::Adc, xbars * adcs_per_xbar, a.adc.bits, adc_rate);
   add(Level::Core, Component::ShiftAdd, a.core.shift_adds, 0, clock_hz);
-  add(Level::Core, Component::Register, a.core.input_register_bytes > 0 ? 1 : 0, a.core.input_register_bytes,
-      clock_hz, "input_register");
-  add(Level::Core, Component::Register, a.core.output_register_bytes > 0 ? 1 : 0, a.core.output_register_bytes,
-      clock_hz, "output_register");
+  add(Level::Core, Component::Register, a.core.input_register_bytes > 0 ? 1 : 0,
+      a.core.input_register_bytes, clock_hz, "input_register");
+  add(Level::Core, Component::Register, a.core.output_register_bytes > 0 ? 1 : 0,
+      a.core.output_register_bytes, clock_hz, "output_register");
 
-  add(Level::Tile, Component::Buffer, a.tile.buffer_bytes > 0 ? 1 : 0, static_cast<double>(a.tile.buffer_bytes), clock_hz);
+  add(Level::Tile, Component::Buffer, a.tile.buffer_bytes > 0 ? 1 : 0,
+      static_cast<double>(a.tile.buffer_bytes), clock_hz);
   add(Level::Tile, Component::TileBus, a.tile.bus_wires > 0 ? 1 : 0, 0, clock_hz);
   if (a.noc.impl == "mesh") {
     add(Level::Tile, Component::Router, 1.0 / a.noc.tiles_per_router, 0, clock_hz);
@@ -92,11 +99,12 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   add(Level::Tile, Component::Activation, a.tile.activation_units, 0, clock_hz);
   add(Level::Tile, Component::ShiftAdd, a.tile.shift_adds, 0, clock_hz);
   add(Level::Tile, Component::Pooling, a.tile.pooling_units, 0, clock_hz);
-  add(Level::Tile, Component::Register, a.tile.output_register_bytes > 0 ? 1 : 0, a.tile.output_register_bytes,
-      clock_hz, "output_register");
+  add(Level::Tile, Component::Register, a.tile.output_register_bytes > 0 ? 1 : 0,
+      a.tile.output_register_bytes, clock_hz, "output_register");
   add(Level::Tile, Component::Neuron, a.tile.neurons, a.neuron.potential_bits, clock_hz);
   // Off-chip links run on their own clock: their rate is their own.
-  add(Level::Chip, Component::OffchipLink, a.chip.offchip_links, 0, std::numeric_limits<double>::infinity());
+  add(Level::Chip, Component::OffchipLink, a.chip.offchip_links, 0,
+      std::numeric_limits<double>::infinity());
   if (!missing.empty()) throw ConfigError(std::move(missing));
 
   for (const auto& i : inv.items) {

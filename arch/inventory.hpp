@@ -19,12 +19,15 @@ struct InventoryItem {
   Level level;
   Component component;
   std::string role;  // what this instance is for, e.g. input_register / output_register
-  double count = 0;  // per core, per tile or per chip; a router shared by k tiles counts 1/k per tile
-  double size = 0;   // what the cost was scaled to (bits, bytes, cells...), 0 if fixed
+  double count =
+      0;  // per core, per tile or per chip; a router shared by k tiles counts 1/k per tile
+  double size = 0;  // what the cost was scaled to (bits, bytes, cells...), 0 if fixed
   ComponentCost unit;
   double actions_per_s = 0;  // peak action rate of one instance
   double area_mm2() const { return count * unit.area_um2 * 1e-6; }
-  double peak_power_mw() const { return count * (unit.energy_pj * actions_per_s * 1e-9 + unit.leakage_mw); }
+  double peak_power_mw() const {
+    return count * (unit.energy_pj * actions_per_s * 1e-9 + unit.leakage_mw);
+  }
 };
 
 struct Totals {
@@ -42,8 +45,8 @@ struct Inventory {
   const InventoryItem* find(Level level, const std::string& role) const;
 };
 
-// Costs of the components of `arch`, scaled and with provenance; throws ConfigError when the library
-// lacks a component the chip uses or is for another technology node.
+// Costs of the components of `arch`, scaled and with provenance; throws ConfigError when the
+// library lacks a component the chip uses or is for another technology node.
 Inventory build_inventory(const ArchSpec& arch, const ComponentLibrary& lib);
 
 ScalingContext scaling_context(const ArchSpec& arch);

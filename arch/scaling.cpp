@@ -6,7 +6,9 @@
 
 namespace xbar::arch::scaling {
 
-double linear(double ref_value, double ref_size, double size) { return ref_value * size / ref_size; }
+double linear(double ref_value, double ref_size, double size) {
+  return ref_value * size / ref_size;
+}
 
 double exp2_bits(double ref_value, double ref_bits, double bits) {
   return ref_value * std::exp2(bits - ref_bits);
@@ -16,7 +18,9 @@ double cacti_energy(double ref_energy, double ref_bytes, double bytes) {
   return ref_energy * std::pow(bytes / ref_bytes, 0.78);
 }
 
-double cacti_area(double ref_area, double ref_bytes, double bytes) { return ref_area * bytes / ref_bytes; }
+double cacti_area(double ref_area, double ref_bytes, double bytes) {
+  return ref_area * bytes / ref_bytes;
+}
 
 double table(const std::vector<Point>& points, double size) {
   if (points.empty()) throw std::invalid_argument("scaling table has no points");
@@ -32,12 +36,14 @@ double table(const std::vector<Point>& points, double size) {
 }
 
 AdcEstimate accelergy_adc(double bits, double rate_hz, double node_nm) {
-  double fom_s = std::min(213.7807 - 2.87190 * std::log(rate_hz), 128.3068 + 3.22051 * std::ceil(bits));
+  double fom_s =
+      std::min(213.7807 - 2.87190 * std::log(rate_hz), 128.3068 + 3.22051 * std::ceil(bits));
   double sndr = 6.02 * bits + 1.76;
   double e0 = 1.0 / (2.0 * std::pow(10.0, (fom_s - sndr) / 10.0));
-  double energy_pj = e0 * std::exp(26.04962 + 1.880037 * std::log(node_nm) - 2.829126 * std::log(bits) - 1.470202);
-  double area_um2 = std::exp(1.346192 + 0.993279 * std::log(node_nm) + 0.180715 * std::log(rate_hz) +
-                             0.299124 * std::log(energy_pj));
+  double energy_pj =
+      e0 * std::exp(26.04962 + 1.880037 * std::log(node_nm) - 2.829126 * std::log(bits) - 1.470202);
+  double area_um2 = std::exp(1.346192 + 0.993279 * std::log(node_nm) +
+                             0.180715 * std::log(rate_hz) + 0.299124 * std::log(energy_pj));
   return {energy_pj, area_um2};
 }
 

@@ -34,13 +34,27 @@ static std::string number(double v) {
 std::string describe_constraints(const KeySpec& k) {
   std::string s;
   switch (k.type) {
-    case ValueType::Int: s = "integer"; break;
-    case ValueType::Float: s = "number"; break;
-    case ValueType::String: s = "text"; break;
-    case ValueType::Path: s = "file path"; break;
-    case ValueType::IntOrAuto: s = "integer or auto"; break;
-    case ValueType::GridOrAuto: s = "[rows, columns] or auto"; break;
-    case ValueType::Points: s = "list of points"; break;
+    case ValueType::Int:
+      s = "integer";
+      break;
+    case ValueType::Float:
+      s = "number";
+      break;
+    case ValueType::String:
+      s = "text";
+      break;
+    case ValueType::Path:
+      s = "file path";
+      break;
+    case ValueType::IntOrAuto:
+      s = "integer or auto";
+      break;
+    case ValueType::GridOrAuto:
+      s = "[rows, columns] or auto";
+      break;
+    case ValueType::Points:
+      s = "list of points";
+      break;
     case ValueType::Enum: {
       s = "one of ";
       for (size_t i = 0; i < k.choices.size(); ++i) s += (i ? "|" : "") + k.choices[i];
@@ -64,8 +78,9 @@ static void check_range(double v, const ConfigNode& n, const KeySpec& k, const s
                         std::vector<Diagnostic>& out) {
   bool below = k.min_exclusive ? !(v > k.min) : v < k.min;
   if (below || v > k.max) {
-    out.push_back({n.where, path,
-                   "value " + n.scalar + " is out of range (expected " + describe_constraints(k) + ")"});
+    out.push_back(
+        {n.where, path,
+         "value " + n.scalar + " is out of range (expected " + describe_constraints(k) + ")"});
     return;
   }
   if (k.power_of_two) {
@@ -119,13 +134,15 @@ void validate_value(const ConfigNode& n, const KeySpec& k, const std::string& pa
       for (const auto& item : n.items) {
         auto v = parse_int(item);
         if (!v || *v < 1) {
-          out.push_back({item.where, path, "grid dimensions must be positive integers, got " + item.describe()});
+          out.push_back({item.where, path,
+                         "grid dimensions must be positive integers, got " + item.describe()});
         }
       }
       return;
     }
     case ValueType::Points:
-      if (n.kind != ConfigNode::Kind::Sequence || n.items.empty()) return type_error("a non-empty list");
+      if (n.kind != ConfigNode::Kind::Sequence || n.items.empty())
+        return type_error("a non-empty list");
       return;
   }
 }
@@ -148,7 +165,8 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
     if (!sel) {
       std::string list;
       for (const auto& nme : names) list += (list.empty() ? "" : ", ") + nme;
-      out.push_back({map.where, path, "missing required key '" + section.selector + "' (one of: " + list + ")"});
+      out.push_back({map.where, path,
+                     "missing required key '" + section.selector + "' (one of: " + list + ")"});
     } else {
       size_t before = out.size();
       validate_value(*sel, sel_spec, path + "." + section.selector, out);
@@ -203,7 +221,8 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
     std::string why = section.selector.empty() || k.only_for.empty()
                           ? ""
                           : " (needed by " + section.selector + " '" + selected + "')";
-    out.push_back({map.where, key_path, "missing required key '" + k.name + "'" + why + ": " + k.doc});
+    out.push_back(
+        {map.where, key_path, "missing required key '" + k.name + "'" + why + ": " + k.doc});
   }
 }
 

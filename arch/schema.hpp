@@ -37,7 +37,7 @@ struct KeySpec {
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;  // value must be > min
   bool power_of_two = false;
-  std::vector<std::string> choices;  // Enum values
+  std::vector<std::string> choices;   // Enum values
   std::vector<std::string> only_for;  // selector values this key belongs to (empty: all)
 };
 
@@ -47,15 +47,18 @@ struct Choice {
 };
 
 struct SectionSpec {
-  SectionSpec(std::string name_, std::string doc_, std::string selector_ = "", std::vector<Choice> choices_ = {},
-              std::vector<KeySpec> keys_ = {})
-      : name(std::move(name_)), doc(std::move(doc_)), selector(std::move(selector_)),
-        choices(std::move(choices_)), keys(std::move(keys_)) {}
+  SectionSpec(std::string name_, std::string doc_, std::string selector_ = "",
+              std::vector<Choice> choices_ = {}, std::vector<KeySpec> keys_ = {})
+      : name(std::move(name_)),
+        doc(std::move(doc_)),
+        selector(std::move(selector_)),
+        choices(std::move(choices_)),
+        keys(std::move(keys_)) {}
   std::string name;
   std::string doc;
-  std::string selector;          // "impl", "rule", or "" when the section has none
-  std::vector<Choice> choices;   // the selector's values
-  std::vector<KeySpec> keys;     // not including the selector
+  std::string selector;         // "impl", "rule", or "" when the section has none
+  std::vector<Choice> choices;  // the selector's values
+  std::vector<KeySpec> keys;    // not including the selector
   bool required = true;
 };
 

@@ -51,8 +51,8 @@ nlohmann::json area_json(const Inventory& inv) {
 static std::string line(const char* level, const std::string& what, const std::string& count,
                         const std::string& each, double area_mm2, double power_mw) {
   char buf[200];
-  std::snprintf(buf, sizeof buf, "  %-5s %-16s %8s %16s %12.6f %12.4f\n", level, what.c_str(), count.c_str(),
-                each.c_str(), area_mm2, power_mw);
+  std::snprintf(buf, sizeof buf, "  %-5s %-16s %8s %16s %12.6f %12.4f\n", level, what.c_str(),
+                count.c_str(), each.c_str(), area_mm2, power_mw);
   return buf;
 }
 
@@ -64,30 +64,36 @@ static std::string num(double v, const char* unit = "") {
 
 std::string area_table(const Inventory& inv) {
   std::ostringstream s;
-  s << "chip '" << inv.arch_name << "', component library '" << inv.library_name << "' (" << inv.library_file << ")\n";
+  s << "chip '" << inv.arch_name << "', component library '" << inv.library_name << "' ("
+    << inv.library_file << ")\n";
   char head[200];
-  std::snprintf(head, sizeof head, "  %-5s %-16s %8s %16s %12s %12s\n", "level", "component", "count", "area each um2",
-                "area mm2", "peak mW");
+  std::snprintf(head, sizeof head, "  %-5s %-16s %8s %16s %12s %12s\n", "level", "component",
+                "count", "area each um2", "area mm2", "peak mW");
   s << head;
   for (Level l : {Level::Core, Level::Tile, Level::Chip}) {
     if (l == Level::Chip && !inv.tiles) continue;
     if (l == Level::Tile) {
-      s << line("tile", "cores", num(inv.cores_per_tile), "", inv.cores_per_tile * inv.core.area_mm2,
+      s << line("tile", "cores", num(inv.cores_per_tile), "",
+                inv.cores_per_tile * inv.core.area_mm2,
                 inv.cores_per_tile * inv.core.peak_power_mw);
     }
     if (l == Level::Chip) {
-      s << line("chip", "tiles", num(*inv.tiles), "", *inv.tiles * inv.tile.area_mm2, *inv.tiles * inv.tile.peak_power_mw);
+      s << line("chip", "tiles", num(*inv.tiles), "", *inv.tiles * inv.tile.area_mm2,
+                *inv.tiles * inv.tile.peak_power_mw);
     }
     for (const auto& i : inv.items) {
       if (i.level != l) continue;
-      s << line(arch::to_string(l), i.role, num(i.count), num(i.unit.area_um2), i.area_mm2(), i.peak_power_mw());
+      s << line(arch::to_string(l), i.role, num(i.count), num(i.unit.area_um2), i.area_mm2(),
+                i.peak_power_mw());
     }
     const arch::Totals& t = l == Level::Core ? inv.core : l == Level::Tile ? inv.tile : inv.chip;
     s << line(arch::to_string(l), "= total", "", "", t.area_mm2, t.peak_power_mw);
   }
-  if (!inv.tiles) s << "  chip: tiles: auto -- the chip is sized when a network is compiled onto it\n";
+  if (!inv.tiles)
+    s << "  chip: tiles: auto -- the chip is sized when a network is compiled onto it\n";
   s << "sources:\n";
-  for (const auto& i : inv.items) s << "  " << arch::to_string(i.level) << "." << i.role << ": " << i.unit.provenance << "\n";
+  for (const auto& i : inv.items)
+    s << "  " << arch::to_string(i.level) << "." << i.role << ": " << i.unit.provenance << "\n";
   return s.str();
 }
 

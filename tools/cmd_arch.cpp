@@ -17,7 +17,8 @@ struct ArchArgs {
 };
 
 void add_arch_args(CLI::App* cmd, ArchArgs& args) {
-  cmd->add_option("config", args.config, "arch YAML (e.g. configs/arch/resparc-64.yaml)")->required();
+  cmd->add_option("config", args.config, "arch YAML (e.g. configs/arch/resparc-64.yaml)")
+      ->required();
   cmd->add_option("--set", args.overrides, "override a key: --set crossbar.rows=128 (repeatable)");
 }
 
@@ -35,7 +36,8 @@ void print_list(bool as_json) {
   for (const auto& sec : arch::arch_schema()) {
     nlohmann::json js = {{"doc", sec.doc}};
     auto key_json = [](const arch::KeySpec& k) {
-      return nlohmann::json{{"key", k.name}, {"type", arch::describe_constraints(k)}, {"doc", k.doc}};
+      return nlohmann::json{
+          {"key", k.name}, {"type", arch::describe_constraints(k)}, {"doc", k.doc}};
     };
     if (sec.selector.empty()) {
       for (const auto& k : sec.keys) js["keys"].push_back(key_json(k));
@@ -43,7 +45,8 @@ void print_list(bool as_json) {
       for (const auto& c : sec.choices) {
         nlohmann::json ji = {{"impl", c.name}, {"doc", c.doc}, {"keys", nlohmann::json::array()}};
         for (const auto& k : sec.keys)
-          if (k.only_for.empty() || std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
+          if (k.only_for.empty() ||
+              std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
             ji["keys"].push_back(key_json(k));
         js["implementations"].push_back(ji);
       }
@@ -64,7 +67,8 @@ void print_list(bool as_json) {
   for (const auto& sec : arch::arch_schema()) {
     std::cout << "\n" << sec.name << ": " << sec.doc << "\n";
     auto print_key = [](const arch::KeySpec& k) {
-      std::cout << "    " << k.name << " (" << arch::describe_constraints(k) << "): " << k.doc << "\n";
+      std::cout << "    " << k.name << " (" << arch::describe_constraints(k) << "): " << k.doc
+                << "\n";
     };
     if (sec.selector.empty()) {
       for (const auto& k : sec.keys) print_key(k);
@@ -73,7 +77,8 @@ void print_list(bool as_json) {
     for (const auto& c : sec.choices) {
       std::cout << "  impl: " << c.name << " -- " << c.doc << "\n";
       for (const auto& k : sec.keys)
-        if (k.only_for.empty() || std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
+        if (k.only_for.empty() ||
+            std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
           print_key(k);
     }
   }
@@ -92,7 +97,8 @@ void print_list(bool as_json) {
 static void add_arch_commands(CLI::App& app, int& status) {
   auto validate_args = std::make_shared<ArchArgs>();
   auto print_resolved = std::make_shared<bool>(false);
-  CLI::App* validate = app.add_subcommand("validate", "check an arch config and its component library");
+  CLI::App* validate =
+      app.add_subcommand("validate", "check an arch config and its component library");
   add_arch_args(validate, *validate_args);
   validate->add_flag("--print", *print_resolved, "print the fully resolved config");
   validate->callback([&status, validate_args, print_resolved] {
@@ -100,15 +106,16 @@ static void add_arch_commands(CLI::App& app, int& status) {
       arch::ArchSpec spec;
       arch::Inventory inv = load_inventory(*validate_args, &spec);
       if (*print_resolved) std::cout << arch::to_yaml(spec.resolved);
-      std::cout << "ok: " << validate_args->config << ": chip '" << spec.name << "', library '" << inv.library_name
-                << "'\n";
+      std::cout << "ok: " << validate_args->config << ": chip '" << spec.name << "', library '"
+                << inv.library_name << "'\n";
       return 0;
     });
   });
 
   auto area_args = std::make_shared<ArchArgs>();
   auto area_json = std::make_shared<bool>(false);
-  CLI::App* area = app.add_subcommand("area", "area and peak power of a core, a tile and the chip, by component");
+  CLI::App* area = app.add_subcommand(
+      "area", "area and peak power of a core, a tile and the chip, by component");
   add_arch_args(area, *area_args);
   area->add_flag("--json", *area_json, "print JSON instead of a table");
   area->callback([&status, area_args, area_json] {
@@ -124,9 +131,15 @@ static void add_arch_commands(CLI::App& app, int& status) {
   });
 
   auto list_json = std::make_shared<bool>(false);
-  CLI::App* list = app.add_subcommand("list", "registered implementations, their parameters, and library rules");
+  CLI::App* list =
+      app.add_subcommand("list", "registered implementations, their parameters, and library rules");
   list->add_flag("--json", *list_json, "print JSON");
-  list->callback([&status, list_json] { status = guarded([&] { print_list(*list_json); return 0; }); });
+  list->callback([&status, list_json] {
+    status = guarded([&] {
+      print_list(*list_json);
+      return 0;
+    });
+  });
 }
 
 XBAR_REGISTER_COMMANDS(10, add_arch_commands);

@@ -15,8 +15,8 @@ int guarded(const std::function<int()>& body) {
     return body();
   } catch (const arch::ConfigError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-    std::cerr << "xbarsim: " << e.diagnostics().size() << " problem" << (e.diagnostics().size() == 1 ? "" : "s")
-              << " found; nothing was run\n";
+    std::cerr << "xbarsim: " << e.diagnostics().size() << " problem"
+              << (e.diagnostics().size() == 1 ? "" : "s") << " found; nothing was run\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "xbarsim: error: " << e.what() << "\n";

@@ -1,8 +1,9 @@
 // Loading component libraries: every entry is validated like an arch file, and the costs that come
 // out carry their source.
+#include "arch/component_library.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "arch/component_library.hpp"
 #include "arch/inventory.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -11,7 +12,9 @@ using xbar::test::TempDir;
 namespace tt = boost::test_tools;
 
 namespace {
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::vector<Diagnostic> library_problems(const std::string& path) {
   try {
@@ -30,7 +33,8 @@ BOOST_AUTO_TEST_SUITE(component_library)
 
 BOOST_AUTO_TEST_CASE(shipped_libraries_load_with_a_source_for_every_entry) {
   for (const char* name : {"isaac-32nm", "resparc-45nm"}) {
-    ComponentLibrary lib = ComponentLibrary::load(xbar::test::source_dir() + "/configs/tech/" + name + ".yaml");
+    ComponentLibrary lib =
+        ComponentLibrary::load(xbar::test::source_dir() + "/configs/tech/" + name + ".yaml");
     BOOST_TEST(lib.name == name);
     int entries = 0;
     for (const auto& c : components()) {
@@ -44,9 +48,10 @@ BOOST_AUTO_TEST_CASE(shipped_libraries_load_with_a_source_for_every_entry) {
 
 BOOST_AUTO_TEST_CASE(power_is_turned_into_energy_per_action) {
   TempDir dir;
-  std::string path = dir.write("lib.yaml", std::string(kHeader) +
-                                               "  adc: {rule: fixed, power_mw: 2.0, latency_ns: 0.5, area_um2: 10, "
-                                               "leakage_mw: 0, source: test}\n");
+  std::string path = dir.write(
+      "lib.yaml", std::string(kHeader) +
+                      "  adc: {rule: fixed, power_mw: 2.0, latency_ns: 0.5, area_um2: 10, "
+                      "leakage_mw: 0, source: test}\n");
   ComponentLibrary lib = ComponentLibrary::load(path);
   ComponentCost c = lib.cost(Component::Adc, 8, {});
   BOOST_TEST(c.energy_pj == 1.0, tt::tolerance(1e-12));  // 2 mW x 0.5 ns
@@ -55,18 +60,20 @@ BOOST_AUTO_TEST_CASE(power_is_turned_into_energy_per_action) {
 
 BOOST_AUTO_TEST_CASE(entry_needs_exactly_one_of_energy_and_power) {
   TempDir dir;
-  auto ds = library_problems(dir.write("lib.yaml", std::string(kHeader) +
-                                                       "  adc: {rule: fixed, power_mw: 2.0, energy_pj: 1, latency_ns: 1, "
-                                                       "area_um2: 10, leakage_mw: 0, source: test}\n"));
+  auto ds = library_problems(
+      dir.write("lib.yaml", std::string(kHeader) +
+                                "  adc: {rule: fixed, power_mw: 2.0, energy_pj: 1, latency_ns: 1, "
+                                "area_um2: 10, leakage_mw: 0, source: test}\n"));
   BOOST_REQUIRE_EQUAL(ds.size(), 1u);
   BOOST_TEST(contains(ds[0].message, "exactly one of energy_pj and power_mw"));
 }
 
 BOOST_AUTO_TEST_CASE(entry_without_source_is_rejected) {
   TempDir dir;
-  auto ds = library_problems(dir.write("lib.yaml", std::string(kHeader) +
-                                                       "  adc: {rule: fixed, energy_pj: 1, latency_ns: 1, area_um2: 10, "
-                                                       "leakage_mw: 0}\n"));
+  auto ds = library_problems(
+      dir.write("lib.yaml", std::string(kHeader) +
+                                "  adc: {rule: fixed, energy_pj: 1, latency_ns: 1, area_um2: 10, "
+                                "leakage_mw: 0}\n"));
   BOOST_REQUIRE_EQUAL(ds.size(), 1u);
   BOOST_TEST(ds[0].path == "components.adc.source");
   BOOST_TEST(ds[0].where.line == 5);
@@ -74,10 +81,11 @@ BOOST_AUTO_TEST_CASE(entry_without_source_is_rejected) {
 
 BOOST_AUTO_TEST_CASE(unknown_component_and_rule_are_named) {
   TempDir dir;
-  auto ds = library_problems(dir.write("lib.yaml", std::string(kHeader) +
-                                                       "  adcc: {rule: fixed}\n"
-                                                       "  buffer: {rule: linear, ref_size: 1, energy_pj: 1, latency_ns: 1, "
-                                                       "area_um2: 1, leakage_mw: 0, source: s}\n"));
+  auto ds = library_problems(dir.write(
+      "lib.yaml", std::string(kHeader) +
+                      "  adcc: {rule: fixed}\n"
+                      "  buffer: {rule: linear, ref_size: 1, energy_pj: 1, latency_ns: 1, "
+                      "area_um2: 1, leakage_mw: 0, source: s}\n"));
   BOOST_REQUIRE_EQUAL(ds.size(), 2u);
   BOOST_TEST(contains(ds[0].message, "unknown component 'adcc'; did you mean 'adc'?"));
   BOOST_TEST(ds[1].path == "components.buffer.rule");
@@ -87,17 +95,19 @@ BOOST_AUTO_TEST_CASE(unknown_component_and_rule_are_named) {
 BOOST_AUTO_TEST_CASE(table_points_must_be_sorted) {
   TempDir dir;
   auto ds = library_problems(dir.write(
-      "lib.yaml", std::string(kHeader) +
-                      "  register:\n    rule: table\n    latency_ns: 1\n    leakage_mw: 0\n    source: s\n"
-                      "    points:\n      - {size: 2048, power_mw: 1.24, area_um2: 2100}\n"
-                      "      - {size: 256, power_mw: 0.23, area_um2: 770}\n"));
+      "lib.yaml",
+      std::string(kHeader) +
+          "  register:\n    rule: table\n    latency_ns: 1\n    leakage_mw: 0\n    source: s\n"
+          "    points:\n      - {size: 2048, power_mw: 1.24, area_um2: 2100}\n"
+          "      - {size: 256, power_mw: 0.23, area_um2: 770}\n"));
   BOOST_REQUIRE_EQUAL(ds.size(), 1u);
   BOOST_TEST(ds[0].where.line == 12);
   BOOST_TEST(contains(ds[0].message, "sorted by increasing size"));
 }
 
 BOOST_AUTO_TEST_CASE(chip_using_a_component_the_library_lacks_is_an_error) {
-  ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml", {"tile.pooling_units=2"});
+  ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
+                         {"tile.pooling_units=2"});
   ComponentLibrary lib = ComponentLibrary::load(a.technology.library);
   try {
     build_inventory(a, lib);
@@ -108,7 +118,8 @@ BOOST_AUTO_TEST_CASE(chip_using_a_component_the_library_lacks_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(library_for_another_node_is_an_error) {
-  ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml", {"technology.node_nm=32"});
+  ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
+                         {"technology.node_nm=32"});
   ComponentLibrary lib = ComponentLibrary::load(a.technology.library);
   try {
     build_inventory(a, lib);
@@ -126,9 +137,11 @@ BOOST_AUTO_TEST_CASE(resparc_core_scales_with_crossbar_size) {
   ComponentLibrary lib = ComponentLibrary::load(small.technology.library);
   Inventory a = build_inventory(small, lib), b = build_inventory(big, lib);
   // Four times the cells: four times the array area; twice the rows: twice the drivers.
-  BOOST_TEST(b.find(Level::Core, "cell_array")->area_mm2() == 4 * a.find(Level::Core, "cell_array")->area_mm2(),
+  BOOST_TEST(b.find(Level::Core, "cell_array")->area_mm2() ==
+                 4 * a.find(Level::Core, "cell_array")->area_mm2(),
              tt::tolerance(1e-9));
-  BOOST_TEST(b.find(Level::Core, "row_driver")->count == 2 * a.find(Level::Core, "row_driver")->count);
+  BOOST_TEST(b.find(Level::Core, "row_driver")->count ==
+             2 * a.find(Level::Core, "row_driver")->count);
   BOOST_TEST(b.find(Level::Core, "adc")->count == 2 * a.find(Level::Core, "adc")->count);
 }
 

@@ -13,7 +13,8 @@ namespace {
 // A valid arch that extends the RESPARC preset by path; tests append their own keys.
 std::string preset() { return xbar::test::source_dir() + "/configs/arch/resparc-64.yaml"; }
 
-std::vector<Diagnostic> problems_of(const std::string& path, const std::vector<std::string>& sets = {}) {
+std::vector<Diagnostic> problems_of(const std::string& path,
+                                    const std::vector<std::string>& sets = {}) {
   try {
     load_arch(path, sets);
   } catch (const ConfigError& e) {
@@ -28,7 +29,9 @@ Diagnostic only(const std::vector<Diagnostic>& ds) {
   return ds[0];
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Writes `child` as a file extending the preset.
 std::string child(const TempDir& dir, const std::string& body) {
@@ -84,7 +87,8 @@ BOOST_AUTO_TEST_CASE(negative_rows_out_of_range) {
   const Diagnostic d = only(problems_of(child(dir, "crossbar:\n  rows: -64\n")));
   BOOST_TEST(d.path == "crossbar.rows");
   BOOST_TEST(d.where.line == 3);
-  BOOST_TEST(contains(d.message, "value -64 is out of range (expected integer, power of two, 2..4096)"));
+  BOOST_TEST(
+      contains(d.message, "value -64 is out of range (expected integer, power of two, 2..4096)"));
 }
 
 BOOST_AUTO_TEST_CASE(rows_must_be_power_of_two) {
@@ -114,7 +118,8 @@ BOOST_AUTO_TEST_CASE(key_of_another_impl_is_rejected) {
 BOOST_AUTO_TEST_CASE(switching_impl_requires_its_keys) {
   TempDir dir;
   // Changing impl replaces the preset's section whole: lif needs leak, and the other keys again.
-  auto ds = problems_of(child(dir, "neuron:\n  impl: lif\n  threshold: 1.0\n  reset: zero\n  potential_bits: 8\n"));
+  auto ds = problems_of(
+      child(dir, "neuron:\n  impl: lif\n  threshold: 1.0\n  reset: zero\n  potential_bits: 8\n"));
   const Diagnostic d = only(ds);
   BOOST_TEST(d.path == "neuron.leak");
   BOOST_TEST(contains(d.message, "missing required key 'leak' (needed by impl 'lif')"));
@@ -133,7 +138,8 @@ technology: {node_nm: 45, vdd_v: 1.0, clock_mhz: 200}
   auto ds = problems_of(dir.write("partial.yaml", text));
   bool library = false, device = false;
   for (const auto& d : ds) {
-    library |= d.path == "technology.library" && contains(d.message, "missing required key 'library'");
+    library |=
+        d.path == "technology.library" && contains(d.message, "missing required key 'library'");
     device |= d.path == "device" && contains(d.message, "missing required section 'device'");
   }
   BOOST_TEST(library);
@@ -160,7 +166,8 @@ BOOST_AUTO_TEST_CASE(extends_cycle_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(yaml_syntax_error_is_located) {
   TempDir dir;
-  std::string path = dir.write("bad.yaml", "version: 1\ncrossbar: {rows: 64, columns: 64\nname: x\n");
+  std::string path =
+      dir.write("bad.yaml", "version: 1\ncrossbar: {rows: 64, columns: 64\nname: x\n");
   const Diagnostic d = only(problems_of(path));
   BOOST_TEST(d.where.file == path);
   BOOST_TEST(d.where.line >= 2);
@@ -185,7 +192,8 @@ BOOST_AUTO_TEST_CASE(duplicate_key_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(every_problem_of_a_file_is_reported_at_once) {
   TempDir dir;
-  auto ds = problems_of(child(dir, "crossbar:\n  rows: 100\n  colums: 64\nadc:\n  bits: 0\nnoc:\n  flit_bits: x\n"));
+  auto ds = problems_of(
+      child(dir, "crossbar:\n  rows: 100\n  colums: 64\nadc:\n  bits: 0\nnoc:\n  flit_bits: x\n"));
   BOOST_TEST(ds.size() == 4u);
   std::string all = ConfigError(ds).what();
   BOOST_TEST(contains(all, "crossbar.rows"));
@@ -212,7 +220,8 @@ BOOST_AUTO_TEST_CASE(wrong_version_is_rejected) {
 }
 
 BOOST_AUTO_TEST_CASE(set_overrides_any_key) {
-  ArchSpec a = load_arch(preset(), {"crossbar.rows=128", "crossbar.columns=128", "chip.grid=[2, 3]"});
+  ArchSpec a =
+      load_arch(preset(), {"crossbar.rows=128", "crossbar.columns=128", "chip.grid=[2, 3]"});
   BOOST_TEST(a.crossbar.rows == 128);
   BOOST_TEST(a.chip.grid->second == 3);
   BOOST_TEST(*a.chip.tiles == 6);  // tiles: auto takes the grid's size

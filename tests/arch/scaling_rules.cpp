@@ -24,7 +24,8 @@ BOOST_AUTO_TEST_CASE(exp2_doubles_per_bit) {
 
 BOOST_AUTO_TEST_CASE(cacti_energy_grows_sublinearly_with_depth) {
   // 64 KB -> 256 KB: energy x 4^0.78 = 2.9485..., area x 4.
-  BOOST_TEST(cacti_energy(20.45, 65536, 262144) == 20.45 * std::pow(4.0, 0.78), tt::tolerance(1e-12));
+  BOOST_TEST(cacti_energy(20.45, 65536, 262144) == 20.45 * std::pow(4.0, 0.78),
+             tt::tolerance(1e-12));
   BOOST_TEST(std::pow(4.0, 0.78) == 2.9485, tt::tolerance(1e-4));
   BOOST_TEST(cacti_area(0.083, 65536, 262144) == 0.332, tt::tolerance(1e-12));
 }
@@ -35,10 +36,12 @@ BOOST_AUTO_TEST_CASE(table_is_exact_at_points_and_log_log_between) {
   BOOST_TEST(table(adc, 10) == 2.38, tt::tolerance(1e-12));
   // Between 4 and 6 bits, on the straight line in log-log space.
   double t = std::log(5.0 / 4.0) / std::log(6.0 / 4.0);
-  BOOST_TEST(table(adc, 5) == std::exp(std::log(0.79) + t * std::log(1.20 / 0.79)), tt::tolerance(1e-12));
+  BOOST_TEST(table(adc, 5) == std::exp(std::log(0.79) + t * std::log(1.20 / 0.79)),
+             tt::tolerance(1e-12));
   // Beyond the last point: along the last segment.
   double t12 = std::log(12.0 / 8.0) / std::log(10.0 / 8.0);
-  BOOST_TEST(table(adc, 12) == std::exp(std::log(1.67) + t12 * std::log(2.38 / 1.67)), tt::tolerance(1e-12));
+  BOOST_TEST(table(adc, 12) == std::exp(std::log(1.67) + t12 * std::log(2.38 / 1.67)),
+             tt::tolerance(1e-12));
   BOOST_TEST(table({{1, 5.0}}, 7) == 5.0);
 }
 

@@ -30,7 +30,9 @@ Result run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 const std::string kResparc = "configs/arch/resparc-64.yaml";
 const std::string kIsaac = "configs/arch/isaac.yaml";
@@ -50,11 +52,13 @@ BOOST_AUTO_TEST_CASE(validate_accepts_presets) {
 
 BOOST_AUTO_TEST_CASE(validate_reports_each_problem_on_one_located_line) {
   TempDir dir;
-  std::string path = dir.write("chip.yaml", "extends: " + xbar::test::source_dir() + "/" + kResparc +
-                                                "\ncrossbar:\n  rowz: 128\nadc:\n  bits: 99\n");
+  std::string path =
+      dir.write("chip.yaml", "extends: " + xbar::test::source_dir() + "/" + kResparc +
+                                 "\ncrossbar:\n  rowz: 128\nadc:\n  bits: 99\n");
   Result r = run("validate " + path);
   BOOST_TEST(r.status == 2);
-  BOOST_TEST(contains(r.out, path + ":3:3: crossbar.rowz: unknown key 'rowz'; did you mean 'rows'?"));
+  BOOST_TEST(
+      contains(r.out, path + ":3:3: crossbar.rowz: unknown key 'rowz'; did you mean 'rows'?"));
   BOOST_TEST(contains(r.out, path + ":5:9: adc.bits: value 99 is out of range"));
   BOOST_TEST(contains(r.out, "2 problems found"));
 }
@@ -71,14 +75,15 @@ BOOST_AUTO_TEST_CASE(set_overrides_from_the_command_line) {
   BOOST_TEST(contains(ok.out, "rows: 128"));
   Result bad = run("validate " + kResparc + " --set crossbar.rows=12");
   BOOST_TEST(bad.status == 2);
-  BOOST_TEST(contains(bad.out, "command line (--set): crossbar.rows: value 12 must be a power of two"));
+  BOOST_TEST(
+      contains(bad.out, "command line (--set): crossbar.rows: value 12 must be a power of two"));
 }
 
 BOOST_AUTO_TEST_CASE(area_table_breaks_down_by_component_with_sources) {
   Result r = run("area " + kIsaac);
   BOOST_TEST(r.status == 0, r.out);
-  for (const char* part : {"core  adc", "tile  router", "chip  offchip_link", "= total", "sources:",
-                           "ISAAC Table 6, ADC"})
+  for (const char* part : {"core  adc", "tile  router", "chip  offchip_link", "= total",
+                           "sources:", "ISAAC Table 6, ADC"})
     BOOST_TEST(contains(r.out, part), "missing '" << part << "'");
 }
 
@@ -90,7 +95,8 @@ BOOST_AUTO_TEST_CASE(area_json_matches_isaac_chip) {
   BOOST_TEST(j["chip"]["area_mm2"].get<double>() == 85.4, tt::tolerance(0.01));
   BOOST_TEST(j["tile"]["cores"].get<int>() == 12);
   BOOST_TEST(j["core"]["components"].size() >= 7u);
-  for (const auto& c : j["core"]["components"]) BOOST_TEST(contains(c["provenance"].get<std::string>(), "isaac-32nm.yaml"));
+  for (const auto& c : j["core"]["components"])
+    BOOST_TEST(contains(c["provenance"].get<std::string>(), "isaac-32nm.yaml"));
 }
 
 BOOST_AUTO_TEST_CASE(auto_sized_chip_reports_core_and_tile) {
@@ -108,8 +114,8 @@ BOOST_AUTO_TEST_CASE(auto_sized_chip_reports_core_and_tile) {
 BOOST_AUTO_TEST_CASE(list_prints_every_implementation) {
   Result r = run("list");
   BOOST_TEST(r.status == 0);
-  for (const char* impl : {"impl: if", "impl: lif", "impl: sar", "impl: flash", "impl: mesh", "impl: bus",
-                           "impl: row_driver", "impl: ideal", "leak (number, 0..1)"})
+  for (const char* impl : {"impl: if", "impl: lif", "impl: sar", "impl: flash", "impl: mesh",
+                           "impl: bus", "impl: row_driver", "impl: ideal", "leak (number, 0..1)"})
     BOOST_TEST(contains(r.out, impl), "missing '" << impl << "'");
   nlohmann::json j = nlohmann::json::parse(run("list --json").out);
   BOOST_TEST(j["arch"]["neuron"]["implementations"].size() == 2u);
