@@ -272,6 +272,12 @@ void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides
       for (auto& [k, v] : n.entries) self(self, v);
     };
     mark(mark, value);
+    // Changing an implementation starts its section afresh, as extends: does: the keys of the old
+    // implementation do not carry over, and validation names those the new one needs.
+    if (keys.back() == "impl") {
+      const ConfigNode* old_impl = node->find("impl");
+      if (old_impl && old_impl->scalar != value.scalar) node->entries.clear();
+    }
     node->set(keys.back(), std::move(value));
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));

@@ -71,7 +71,9 @@ ConfigNode parse_yaml_file(const std::string& path);
 ConfigNode load_with_extends(const std::string& path);
 void merge_into(ConfigNode& base, const ConfigNode& over);
 
-// Applies `key.path=value` overrides (value parsed as YAML). A malformed override is an error.
+// Applies `key.path=value` overrides in order (value parsed as YAML). Setting `section.impl` to a
+// new implementation empties the section first (as extends: does), so set impl before its keys.
+// A malformed override is an error.
 void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides);
 
 // Emits the tree back to YAML (the resolved config written next to results).

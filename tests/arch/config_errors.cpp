@@ -227,6 +227,17 @@ BOOST_AUTO_TEST_CASE(set_overrides_any_key) {
   BOOST_TEST(*a.chip.tiles == 6);  // tiles: auto takes the grid's size
 }
 
+BOOST_AUTO_TEST_CASE(set_impl_starts_the_section_afresh) {
+  auto ds = problems_of(preset(), {"noc.impl=bus"});
+  BOOST_REQUIRE_EQUAL(ds.size(), 3u);  // bus needs its own keys; mesh's are gone, not rejected
+  BOOST_TEST(ds[0].path == "noc.flit_bits");
+  BOOST_TEST(ds[2].path == "noc.bus_latency_cycles");
+  ArchSpec a = load_arch(preset(), {"noc.impl=bus", "noc.flit_bits=32", "noc.buffer_depth_flits=2",
+                                    "noc.bus_latency_cycles=3"});
+  BOOST_TEST(a.noc.impl == "bus");
+  BOOST_TEST(a.noc.bus_latency_cycles == 3);
+}
+
 BOOST_AUTO_TEST_CASE(bad_set_override_is_reported_as_command_line) {
   auto ds = problems_of(preset(), {"crossbar.rows=abc", "crossbar.rowz=64", "nonsense"});
   BOOST_REQUIRE_EQUAL(ds.size(), 1u);  // a malformed override stops before validation

@@ -1,0 +1,39 @@
+#include "models/noc_bus.hpp"
+
+namespace xbar::models {
+
+BusNoc::BusNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles)
+    : Noc(name, arch.technology.clock_period_ns(), tiles),
+      latency_(arch.noc.bus_latency_cycles),
+      waiting_(tiles) {}
+
+void BusNoc::inject(Packet packet) {
+  waiting_[packet.src_tile].push_back(packet);
+  stats_.flits += packet.flits;
+  ++queued_;
+}
+
+bool BusNoc::step(std::uint64_t cycle) {
+  while (!in_flight_.empty() && in_flight_.front().first <= cycle) {
+    deliver(in_flight_.front().second, in_flight_.front().first);
+    in_flight_.pop_front();
+    --queued_;
+  }
+  if (cycle >= busy_until_) {
+    const int n = tiles();
+    for (int k = 0; k < n; ++k) {
+      int t = (rr_ + k) % n;
+      if (waiting_[t].empty()) continue;
+      Packet p = waiting_[t].front();
+      waiting_[t].pop_front();
+      rr_ = (t + 1) % n;
+      busy_until_ = cycle + p.flits;
+      stats_.flit_hops += p.flits;
+      in_flight_.push_back({cycle + p.flits - 1 + latency_, p});
+      break;
+    }
+  }
+  return queued_ > 0;
+}
+
+}  // namespace xbar::models

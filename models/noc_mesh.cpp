@@ -1,0 +1,173 @@
+#include "models/noc_mesh.hpp"
+
+#include <cmath>
+
+namespace xbar::models {
+
+MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles)
+    : Noc(name, arch.technology.clock_period_ns(), tiles),
+      concentration_(arch.noc.tiles_per_router),
+      depth_(arch.noc.buffer_depth_flits),
+      router_latency_(arch.noc.router_latency_cycles),
+      link_latency_(arch.noc.link_latency_cycles) {
+  // Tiles sit on the chip grid; a router serves a kr x kc block of them.
+  auto [grid_rows, grid_cols] = arch.grid_for(tiles);
+  int kr = 1;
+  while ((kr * 2) * (kr * 2) <= concentration_ && concentration_ % (kr * 2) == 0) kr *= 2;
+  int kc = concentration_ / kr;
+  rows_ = (grid_rows + kr - 1) / kr;
+  cols_ = (grid_cols + kc - 1) / kc;
+  tile_router_.resize(tiles);
+  tile_port_.resize(tiles);
+  std::vector<int> used(rows_ * cols_, 0);
+  for (int t = 0; t < tiles; ++t) {
+    int r = t / grid_cols, c = t % grid_cols;
+    tile_router_[t] = (r / kr) * cols_ + c / kc;
+    tile_port_[t] = Local + used[tile_router_[t]]++;
+  }
+  routers_.resize(rows_ * cols_);
+  for (auto& router : routers_) {
+    router.in.resize(Local + concentration_);
+    router.out.resize(Local + concentration_);
+    for (auto& o : router.out) o.credits = depth_;
+  }
+  source_.resize(tiles);
+}
+
+std::string MeshNoc::describe() const {
+  return "mesh " + std::to_string(rows_) + "x" + std::to_string(cols_) + " routers, " +
+         std::to_string(concentration_) + " tile(s) per router";
+}
+
+int MeshNoc::hops(int src_tile, int dst_tile) const {
+  auto [r1, c1] = router_position(tile_router_[src_tile]);
+  auto [r2, c2] = router_position(tile_router_[dst_tile]);
+  return std::abs(r1 - r2) + std::abs(c1 - c2);
+}
+
+int MeshNoc::route(int router, int dst_tile) const {
+  int dst = tile_router_[dst_tile];
+  auto [r, c] = router_position(router);
+  auto [dr, dc] = router_position(dst);
+  if (dc > c) return East;
+  if (dc < c) return West;
+  if (dr > r) return South;
+  if (dr < r) return North;
+  return tile_port_[dst_tile];
+}
+
+int MeshNoc::neighbour(int router, int port) const {
+  auto [r, c] = router_position(router);
+  switch (port) {
+    case North:
+      return (r - 1) * cols_ + c;
+    case South:
+      return (r + 1) * cols_ + c;
+    case East:
+      return r * cols_ + c + 1;
+    case West:
+      return r * cols_ + c - 1;
+  }
+  return -1;
+}
+
+void MeshNoc::inject(Packet packet) {
+  int index;
+  if (!free_packets_.empty()) {
+    index = free_packets_.back();
+    free_packets_.pop_back();
+    packets_[index] = packet;
+  } else {
+    index = static_cast<int>(packets_.size());
+    packets_.push_back(packet);
+  }
+  for (int f = 0; f < packet.flits; ++f) {
+    source_[packet.src_tile].push_back({index, f == 0, f == packet.flits - 1, 0});
+  }
+  stats_.flits += packet.flits;
+  flits_in_network_ += packet.flits;
+}
+
+bool MeshNoc::step(std::uint64_t cycle) {
+  // 1. Flits whose link traversal ends now enter their input buffer (space was reserved by credit).
+  while (!links_.empty() && links_.front().arrival_cycle <= cycle) {
+    InFlight& f = links_.front();
+    f.flit.ready_cycle = cycle + router_latency_;
+    routers_[f.router].in[f.port].buffer.push_back(f.flit);
+    ++stats_.buffer_writes;
+    links_.pop_front();
+  }
+  // 2. Each tile's local port takes one flit per cycle from its source queue when there is room.
+  for (int t = 0; t < tiles(); ++t) {
+    if (source_[t].empty()) continue;
+    InputPort& in = routers_[tile_router_[t]].in[tile_port_[t]];
+    if (static_cast<int>(in.buffer.size()) >= depth_) continue;
+    Flit flit = source_[t].front();
+    source_[t].pop_front();
+    flit.ready_cycle = cycle + router_latency_;
+    in.buffer.push_back(flit);
+    ++stats_.buffer_writes;
+  }
+  // 3. Switch traversal: each output forwards at most one flit; wormhole keeps an output with a
+  //    packet until its tail; free outputs are granted round-robin among ready head flits.
+  for (int r = 0; r < static_cast<int>(routers_.size()); ++r) {
+    Router& router = routers_[r];
+    const int ports = static_cast<int>(router.in.size());
+    for (int i = 0; i < ports; ++i) {
+      InputPort& in = router.in[i];
+      if (in.out < 0 && !in.buffer.empty() && in.buffer.front().head) {
+        in.out = route(r, packets_[in.buffer.front().packet].dst_tile);
+      }
+    }
+    for (int o = 0; o < ports; ++o) {
+      OutputPort& out = router.out[o];
+      int chosen = out.held_by;
+      if (chosen < 0) {
+        for (int k = 0; k < ports; ++k) {
+          int i = (out.rr + k) % ports;
+          const InputPort& in = router.in[i];
+          if (in.out == o && !in.buffer.empty() && in.buffer.front().head &&
+              in.buffer.front().ready_cycle <= cycle) {
+            chosen = i;
+            out.rr = (i + 1) % ports;
+            break;
+          }
+        }
+        if (chosen < 0) continue;
+        out.held_by = chosen;
+      }
+      InputPort& in = router.in[chosen];
+      if (in.buffer.empty() || in.buffer.front().ready_cycle > cycle) continue;
+      bool local = o >= Local;
+      if (!local && out.credits == 0) continue;  // back-pressure: no room downstream
+      Flit flit = in.buffer.front();
+      in.buffer.pop_front();
+      ++stats_.buffer_reads;
+      ++stats_.router_traversals;
+      // The slot just freed is a credit for whoever feeds this input.
+      if (chosen < Local) {
+        int up = neighbour(r, chosen);
+        ++routers_[up].out[opposite(chosen)].credits;
+      }
+      if (flit.tail) {
+        out.held_by = -1;
+        in.out = -1;
+      }
+      if (local) {
+        --flits_in_network_;
+        if (flit.tail) {
+          Packet p = packets_[flit.packet];
+          free_packets_.push_back(flit.packet);
+          deliver(p, cycle + 1);
+        }
+      } else {
+        --out.credits;
+        ++stats_.flit_hops;
+        links_.push_back({cycle + link_latency_, neighbour(r, o), opposite(o), flit});
+      }
+    }
+  }
+  return flits_in_network_ > 0;
+}
+
+}  // namespace xbar::models

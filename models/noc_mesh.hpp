@@ -1,0 +1,73 @@
+// 2D mesh: XY routing, wormhole switching, input-buffered routers with credit-based back-pressure,
+// a router pipeline of `router_latency_cycles` and links of `link_latency_cycles`; with
+// concentration k (noc.tiles_per_router) k tiles share one router through k local ports.
+//
+// Zero-load latency of a packet of n flits over h router-to-router hops:
+//   (h + 1) * router_latency + h * link_latency + 1 (ejection) + (n - 1) (serialisation).
+#pragma once
+
+#include "models/noc.hpp"
+
+namespace xbar::models {
+
+class MeshNoc : public Noc {
+ public:
+  MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles);
+  std::string describe() const override;
+
+  int router_of(int tile) const { return tile_router_[tile]; }
+  std::pair<int, int> router_position(int router) const { return {router / cols_, router % cols_}; }
+  int hops(int src_tile, int dst_tile) const;
+
+ protected:
+  bool step(std::uint64_t cycle) override;
+  void inject(Packet packet) override;
+
+ private:
+  enum Port {
+    North = 0,
+    East = 1,
+    South = 2,
+    West = 3,
+    Local = 4
+  };  // Local + k for the k-th local port
+  struct Flit {
+    int packet;  // index into packets_
+    bool head, tail;
+    std::uint64_t ready_cycle;  // may leave the router from this cycle on
+  };
+  struct InputPort {
+    std::deque<Flit> buffer;
+    int out = -1;  // output port held by the packet at the head (wormhole), -1 when none
+  };
+  struct OutputPort {
+    int held_by = -1;  // input port whose packet owns this output until its tail passes
+    int credits = 0;   // free slots in the downstream input buffer
+    int rr = 0;        // round-robin pointer over inputs
+  };
+  struct Router {
+    std::vector<InputPort> in;
+    std::vector<OutputPort> out;
+  };
+  struct InFlight {
+    std::uint64_t arrival_cycle;
+    int router, port;
+    Flit flit;
+  };
+
+  int route(int router, int dst_tile) const;  // output port by XY routing
+  int neighbour(int router, int port) const;
+  static int opposite(int port) { return port < 4 ? (port + 2) % 4 : port; }
+
+  int rows_ = 0, cols_ = 0, concentration_ = 1;
+  int depth_ = 0, router_latency_ = 0, link_latency_ = 0;
+  std::vector<int> tile_router_, tile_port_;
+  std::vector<Router> routers_;
+  std::vector<Packet> packets_;
+  std::vector<int> free_packets_;
+  std::vector<std::deque<Flit>> source_;  // per tile: flits waiting to enter its local port
+  std::deque<InFlight> links_;            // ordered by arrival cycle
+  std::uint64_t flits_in_network_ = 0;
+};
+
+}  // namespace xbar::models
