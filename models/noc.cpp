@@ -79,9 +79,11 @@ void Noc::run() {
   }
 }
 
-std::unique_ptr<Noc> make_noc(const char* name, const arch::ArchSpec& arch, int tiles) {
-  if (arch.noc.impl == "mesh") return std::make_unique<MeshNoc>(name, arch, tiles);
-  if (arch.noc.impl == "bus") return std::make_unique<BusNoc>(name, arch, tiles);
+std::unique_ptr<Noc> make_noc(const char* name, const arch::ArchSpec& arch, int grid_rows,
+                              int grid_columns) {
+  if (arch.noc.impl == "mesh")
+    return std::make_unique<MeshNoc>(name, arch, grid_rows, grid_columns);
+  if (arch.noc.impl == "bus") return std::make_unique<BusNoc>(name, arch, grid_rows * grid_columns);
   throw std::invalid_argument("no network model named '" + arch.noc.impl + "'");
 }
 

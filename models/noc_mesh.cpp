@@ -4,14 +4,15 @@
 
 namespace xbar::models {
 
-MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles)
-    : Noc(name, arch.technology.clock_period_ns(), tiles),
+MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int grid_rows,
+                 int grid_cols)
+    : Noc(name, arch.technology.clock_period_ns(), grid_rows * grid_cols),
       concentration_(arch.noc.tiles_per_router),
       depth_(arch.noc.buffer_depth_flits),
       router_latency_(arch.noc.router_latency_cycles),
       link_latency_(arch.noc.link_latency_cycles) {
   // Tiles sit on the chip grid; a router serves a kr x kc block of them.
-  auto [grid_rows, grid_cols] = arch.grid_for(tiles);
+  const int tiles = grid_rows * grid_cols;
   int kr = 1;
   while ((kr * 2) * (kr * 2) <= concentration_ && concentration_ % (kr * 2) == 0) kr *= 2;
   int kc = concentration_ / kr;

@@ -12,7 +12,8 @@ namespace xbar::models {
 
 class MeshNoc : public Noc {
  public:
-  MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles);
+  MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int grid_rows,
+          int grid_columns);
   std::string describe() const override;
 
   int router_of(int tile) const { return tile_router_[tile]; }

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_SUITE(noc)
 BOOST_AUTO_TEST_CASE(mesh_one_hop_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, 2);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 1)}});
   sc_core::sc_start();
   // (h+1) R + h L + 1 + (n-1) = 2*2 + 1 + 1 + 0
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(mesh_one_hop_zero_load) {
 BOOST_AUTO_TEST_CASE(mesh_multi_hop_multi_flit_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[3,3]"});
-  auto noc = models::make_noc("noc", arch, 9);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{5, packet(1, 0, 8, 4)}});
   sc_core::sc_start();
   // corner to corner: h = 4; 5*2 + 4*1 + 1 + 3 = 18
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(mesh_contention_serialises_at_the_shared_output) {
   // west packet waits for that tail and leaves at 7..10, delivered at 11.
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,3]"});
-  auto noc = models::make_noc("noc", arch, 3);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 4)}, {0, packet(2, 2, 1, 4)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(2) == 7u);
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(mesh_back_pressure_from_shallow_buffers) {
   // waits for the credit of the first (freed at cycle 3, usable at 4): delivered at 7.
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "noc.buffer_depth_flits=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, 2);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 2)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 7u);
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(mesh_back_pressure_from_shallow_buffers) {
 BOOST_AUTO_TEST_CASE(mesh_deep_buffers_reach_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "noc.buffer_depth_flits=4", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, 2);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 2)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 5u);
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(mesh_concentration_shares_a_router) {
   // 4 tiles per router on a 2x2 tile grid: one router, no links; latency R + 1 + (n-1).
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=4", "chip.grid=[2,2]"});
-  auto noc = models::make_noc("noc", arch, 4);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 3, 3)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 5u);
@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(bus_grants_round_robin) {
   // 2 + 2 = 4; the second is granted at 3 and arrives at 3 + 2 + 2 = 7.
   auto arch = chip({"noc.impl=bus", "noc.flit_bits=16", "noc.buffer_depth_flits=4",
                     "noc.bus_latency_cycles=2", "chip.grid=[1,4]"});
-  auto noc = models::make_noc("noc", arch, 4);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 3, 3)}, {0, packet(2, 1, 3, 3)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 4u);
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(bus_grants_round_robin) {
 BOOST_AUTO_TEST_CASE(idle_network_costs_no_cycles) {
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, 2);
+  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 1)}, {100000, packet(2, 0, 1, 1)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == h.latency(2));

@@ -1,0 +1,43 @@
+// Column ADCs behind a column multiplexer: which conversions a crossbar read needs, how long they
+// take when `columns_per_adc` outputs share one converter, and the quantisation of a partial sum.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/arch_spec.hpp"
+
+namespace xbar::models {
+
+// Quantiser of one layer's partial sums: code = round(P / step) clipped to the signed range of
+// `bits` (ties away from zero); the digital value passed on is code * step. step >= 1 is in units
+// of one weight level, so the arithmetic stays integer.
+struct AdcQuantizer {
+  int bits = 0;  // 0: ideal (no quantisation)
+  int step = 1;
+  int convert(long long partial_sum) const;
+};
+
+struct AdcStats {
+  std::uint64_t conversions = 0;
+  std::uint64_t saturations = 0;  // conversions clipped at full scale
+};
+
+class AdcBank {
+ public:
+  // `columns_per_output`: physical columns of one logical output (2 for a differential pair).
+  AdcBank(const arch::ArchSpec& arch, int columns_per_output);
+  // Cycles to convert the first `outputs` logical outputs of a crossbar (outputs are packed from
+  // column 0): the converters work in parallel, each stepping its multiplexer over the outputs
+  // whose columns it serves, so the first converter, the busiest, sets the time.
+  std::uint64_t conversion_cycles(int outputs) const;
+  int outputs_per_converter() const { return outputs_per_converter_; }
+  int convert(const AdcQuantizer& q, long long partial_sum);
+  const AdcStats& stats() const { return stats_; }
+
+ private:
+  int outputs_per_converter_ = 1;
+  int latency_cycles_ = 1;
+  AdcStats stats_;
+};
+
+}  // namespace xbar::models
