@@ -56,6 +56,12 @@ class Noc : public sc_core::sc_module {
   sc_core::sc_time period() const { return period_; }
   std::uint64_t cycle_now() const;
   virtual std::string describe() const = 0;
+  // What one flit from src to dst goes through: router traversals and link (or bus) traversals.
+  struct Route {
+    int routers = 0;
+    int links = 0;
+  };
+  virtual Route route_cost(int src_tile, int dst_tile) const = 0;
 
  protected:
   // Advances the network by one cycle; returns whether anything is still in flight.

@@ -13,6 +13,7 @@ class BusNoc : public Noc {
   std::string describe() const override {
     return "shared bus, " + std::to_string(tiles()) + " tiles";
   }
+  Route route_cost(int, int) const override { return {0, 1}; }
 
  protected:
   bool step(std::uint64_t cycle) override;

@@ -15,6 +15,10 @@ class MeshNoc : public Noc {
   MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int grid_rows,
           int grid_columns);
   std::string describe() const override;
+  Route route_cost(int src_tile, int dst_tile) const override {
+    const int h = hops(src_tile, dst_tile);
+    return {h + 1, h};
+  }
 
   int router_of(int tile) const { return tile_router_[tile]; }
   std::pair<int, int> router_position(int router) const { return {router / cols_, router % cols_}; }
