@@ -226,10 +226,40 @@ ConfigNode load_with_extends(const std::string& path) {
   return load_chain(path, chain);
 }
 
+void set_path(ConfigNode& root, const std::string& path, ConfigNode value) {
+  const Location where = value.where;
+  if (!root.is_map()) root.kind = ConfigNode::Kind::Map;
+  std::vector<std::string> keys;
+  std::stringstream parts(path);
+  for (std::string part; std::getline(parts, part, '.');) keys.push_back(part);
+  if (keys.empty() || keys.back().empty()) fail(where, path, "empty key path");
+  ConfigNode* node = &root;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    ConfigNode* next = node->find(keys[i]);
+    if (!next) {
+      ConfigNode section;
+      section.kind = ConfigNode::Kind::Map;
+      section.where = section.key_where = where;
+      next = &node->set(keys[i], std::move(section));
+    } else if (!next->is_map()) {
+      fail(where, path, "'" + keys[i] + "' is not a section");
+    }
+    node = next;
+  }
+  // Changing an implementation starts its section afresh, as extends: does: the keys of the old
+  // implementation do not carry over, and validation names those the new one needs.
+  if (keys.back() == "impl") {
+    const ConfigNode* old_impl = node->find("impl");
+    if (old_impl && old_impl->scalar != value.scalar) node->entries.clear();
+  }
+  value.key_where = where;
+  node->set(keys.back(), std::move(value));
+}
+
 void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides) {
   std::vector<Diagnostic> problems;
+  const Location where{"--set", 0, 0};
   for (const auto& text : overrides) {
-    Location where{"--set", 0, 0};
     auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0) {
       problems.push_back({where, text, "an override is key.path=value"});
@@ -240,45 +270,21 @@ void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides
     ConfigNode value;
     try {
       value = parse_yaml(value_text, "--set");
-    } catch (const ConfigError& e) {
+    } catch (const ConfigError&) {
       problems.push_back({where, path, "cannot parse value '" + value_text + "'"});
       continue;
     }
-    if (!root.is_map()) root.kind = ConfigNode::Kind::Map;
-    ConfigNode* node = &root;
-    std::stringstream parts(path);
-    std::string part;
-    std::vector<std::string> keys;
-    while (std::getline(parts, part, '.')) keys.push_back(part);
-    bool ok = true;
-    for (size_t i = 0; i + 1 < keys.size(); ++i) {
-      ConfigNode* next = node->find(keys[i]);
-      if (!next) {
-        ConfigNode section;
-        section.kind = ConfigNode::Kind::Map;
-        section.where = section.key_where = where;
-        next = &node->set(keys[i], std::move(section));
-      } else if (!next->is_map()) {
-        problems.push_back({where, path, "'" + keys[i] + "' is not a section"});
-        ok = false;
-        break;
-      }
-      node = next;
-    }
-    if (!ok || keys.empty() || keys.back().empty()) continue;
     auto mark = [&](auto& self, ConfigNode& n) -> void {
       n.where = n.key_where = where;
       for (auto& item : n.items) self(self, item);
       for (auto& [k, v] : n.entries) self(self, v);
     };
     mark(mark, value);
-    // Changing an implementation starts its section afresh, as extends: does: the keys of the old
-    // implementation do not carry over, and validation names those the new one needs.
-    if (keys.back() == "impl") {
-      const ConfigNode* old_impl = node->find("impl");
-      if (old_impl && old_impl->scalar != value.scalar) node->entries.clear();
+    try {
+      set_path(root, path, std::move(value));
+    } catch (const ConfigError& e) {
+      problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
-    node->set(keys.back(), std::move(value));
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
 }

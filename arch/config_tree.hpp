@@ -76,6 +76,11 @@ void merge_into(ConfigNode& base, const ConfigNode& over);
 // A malformed override is an error.
 void apply_overrides(ConfigNode& root, const std::vector<std::string>& overrides);
 
+// Sets one dotted key path to `value` (creating sections on the way), with the same impl rule.
+// New sections and the key take `value.where` as their location. Throws ConfigError when a step of
+// the path is not a section.
+void set_path(ConfigNode& root, const std::string& path, ConfigNode value);
+
 // Emits the tree back to YAML (the resolved config written next to results).
 std::string to_yaml(const ConfigNode& node);
 
