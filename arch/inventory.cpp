@@ -47,6 +47,8 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   inv.library_name = lib.name;
   inv.library_file = lib.file;
   inv.cores_per_tile = a.tile.cores;
+  inv.cells_per_core =
+      static_cast<long long>(a.core.crossbars) * a.crossbar.rows * a.crossbar.columns;
   inv.tiles = a.chip.tiles;
   ScalingContext ctx = scaling_context(a);
   const double clock_hz = a.technology.clock_mhz * 1e6;

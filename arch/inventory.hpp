@@ -38,7 +38,8 @@ struct Totals {
 struct Inventory {
   std::string arch_name, library_name, library_file;
   int cores_per_tile = 0;
-  std::optional<int> tiles;  // nullopt while the chip is sized automatically
+  long long cells_per_core = 0;  // memristive cells: crossbars x rows x columns
+  std::optional<int> tiles;      // nullopt while the chip is sized automatically
   std::vector<InventoryItem> items;
   Totals core, tile, chip;  // tile includes its cores; chip includes its tiles (when known)
 

@@ -39,6 +39,11 @@ nlohmann::json area_json(const Inventory& inv) {
   j["core"] = level(Level::Core, inv.core);
   j["tile"] = level(Level::Tile, inv.tile);
   j["tile"]["cores"] = inv.cores_per_tile;
+  // Per memristive cell: what a design point costs for the weights it can hold.
+  const double cells = static_cast<double>(inv.cells_per_core) * inv.cores_per_tile;
+  j["tile"]["cells"] = cells;
+  j["tile"]["area_um2_per_cell"] = inv.tile.area_mm2 * 1e6 / cells;
+  j["tile"]["peak_power_uw_per_cell"] = inv.tile.peak_power_mw * 1e3 / cells;
   if (inv.tiles) {
     j["chip"] = level(Level::Chip, inv.chip);
     j["chip"]["tiles"] = *inv.tiles;
