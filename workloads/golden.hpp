@@ -1,0 +1,123 @@
+// The golden functional SNN model: the converted network run timestep by timestep with no timing,
+// event-driven (only the weight rows of inputs that spiked are accumulated). In fixed-point mode it
+// does the integer arithmetic the hardware does -- weights quantised to 2^b levels per sign,
+// partial sums per crossbar block digitised by an ADC, a saturating n-bit potential -- exactly as
+// docs/architecture.md ("Workloads") specifies, so the SystemC chip must reproduce its spikes.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "workloads/snn.hpp"
+
+namespace xbar::workloads {
+
+// A crossbar block: the synapses inputs x outputs of one layer that one crossbar holds.
+struct Block {
+  std::vector<int> inputs, outputs;
+};
+using LayerPartition = std::vector<Block>;
+
+// Dense tiling: blocks of `rows` consecutive inputs x `cols` consecutive outputs.
+LayerPartition tile_partition(int inputs, int outputs, int rows, int cols);
+
+struct SnnConfig {
+  int timesteps = 64;
+  NeuronModel neuron = NeuronModel::kIf;
+  float leak = 1.0f;  // LIF: potential multiplied by this each timestep before integrating
+  Reset reset = Reset::kSubtract;
+  Encoding encoding = Encoding::kPoisson;
+  std::uint64_t seed = 1;  // image k's input spikes use Rng::stream(seed, k)
+};
+
+struct FixedPointConfig {
+  bool enabled = false;  // false: float mode, no quantisation anywhere
+  int weight_bits = 4;   // |q| <= 2^b - 1: 2^b levels per sign (one b-bit cell per sign)
+  int adc_bits = 0;      // signed ADC, codes in [-(2^(a-1)-1), 2^(a-1)-1]; 0 = ideal (exact)
+  // Full-scale |partial sum| per layer in weight LSBs; 0 or missing = the layer's largest possible
+  // block sum (rows of the block x (2^b - 1)), i.e. never clipping.
+  std::vector<long> adc_range;
+  int potential_bits = 16;                     // two's complement, saturating
+  int crossbar_rows = 64, crossbar_cols = 64;  // default partition: tile_partition
+  std::vector<LayerPartition> partitions;      // per layer; empty = tile by crossbar rows x cols
+};
+
+// A layer's integer parameters (what the chip is programmed with).
+struct QuantisedLayer {
+  Eigen::MatrixXi weights;  // outputs x inputs, in [-(2^b-1), 2^b-1]
+  double weight_step = 1;   // float weight of one LSB (Delta)
+  long adc_step = 1;        // weight LSBs per ADC code (s)
+  long adc_max_code = 0;    // 0 = ideal ADC (no clipping)
+  long threshold = 1;       // in ADC codes
+  long potential_min = 0, potential_max = 0;
+  long leak_q16 = 65536;  // LIF leak as a Q16 multiplier
+  LayerPartition blocks;
+};
+
+// Spikes of every layer and timestep: layers[0] = the input spikes, layers[l + 1] = the spikes of
+// SNN layer l; each a SpikeTrain (indices ascending per timestep).
+struct SpikeTrace {
+  std::vector<SpikeTrain> layers;
+};
+
+struct GoldenResult {
+  std::vector<int> counts;  // output spikes per output neuron
+  std::vector<double>
+      potentials;      // final output potentials (float mode: float value; fixed: register)
+  int predicted = -1;  // most spikes; ties: larger potential, then lower index
+  long input_spikes = 0, spikes = 0;  // spikes in, and spikes of all SNN layers
+};
+
+class GoldenModel {
+ public:
+  // Throws std::invalid_argument for a bad configuration or partition (overlapping blocks, a
+  // non-zero weight outside every block, indices out of range, threshold beyond the register).
+  GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fixed = {});
+
+  // Runs the given input spike train (its length sets the timesteps).
+  GoldenResult run(const SpikeTrain& input, SpikeTrace* trace = nullptr) const;
+  // Encodes image `index` (config encoding, Rng::stream(seed, index)) and runs it.
+  GoldenResult classify(const float* image, std::uint64_t index, SpikeTrace* trace = nullptr) const;
+
+  const SpikingNetwork& network() const { return net_; }
+  const SnnConfig& snn_config() const { return snn_; }
+  const FixedPointConfig& fixed_config() const { return fixed_; }
+  const std::vector<QuantisedLayer>& quantised() const { return q_; }
+
+ private:
+  struct BlockData {
+    std::vector<int> outputs;
+    Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> q;  // ins x outs
+  };
+  struct LayerData {
+    RowMatrix wt;  // float mode: inputs x outputs
+    std::vector<BlockData> blocks;
+    std::vector<std::vector<std::pair<int, int>>> rows_of_input;  // input -> (block, local row)
+  };
+  GoldenResult run_float(const SpikeTrain& input, SpikeTrace* trace) const;
+  GoldenResult run_fixed(const SpikeTrain& input, SpikeTrace* trace,
+                         std::vector<std::vector<long>>* partial_sums) const;
+  friend std::vector<long> calibrate_adc_range(const GoldenModel&, const Dataset&, int, double);
+
+  SpikingNetwork net_;
+  SnnConfig snn_;
+  FixedPointConfig fixed_;
+  std::vector<QuantisedLayer> q_;
+  std::vector<LayerData> data_;
+};
+
+// Full-scale ADC range per layer (weight LSBs) from the ideal-ADC partial sums of the first
+// `images` samples: the given percentile of the non-zero |partial sums| (100 = max).
+std::vector<long> calibrate_adc_range(const GoldenModel& ideal, const Dataset& data, int images,
+                                      double percentile = 99.99);
+
+struct SnnEvaluation {
+  int images = 0;
+  double accuracy = 0;
+  double input_spikes_per_image = 0, spikes_per_image = 0;  // hidden + output spikes
+};
+// Classifies the first `images` samples (all if <= 0) on `threads` threads; the result does not
+// depend on the thread count.
+SnnEvaluation evaluate(const GoldenModel& model, const Dataset& data, int images, int threads);
+
+}  // namespace xbar::workloads

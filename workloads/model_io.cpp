@@ -1,0 +1,143 @@
+#include "workloads/model_io.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+
+#include "workloads/npy.hpp"
+
+namespace xbar::workloads {
+
+namespace fs = std::filesystem;
+
+void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw DataError(dir.string() + ": cannot create the model directory: " + ec.message());
+  YAML::Emitter y;
+  y << YAML::BeginMap;
+  y << YAML::Key << "format" << YAML::Value << "xbarsim-model";
+  y << YAML::Key << "version" << YAML::Value << 1;
+  y << YAML::Key << "dataset" << YAML::Value << info.dataset;
+  const Shape in = net.input_shape();
+  y << YAML::Key << "input" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+    << "channels" << YAML::Value << in.channels << YAML::Key << "height" << YAML::Value << in.height
+    << YAML::Key << "width" << YAML::Value << in.width << YAML::EndMap;
+  y << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+  int dense_index = 0;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const Layer& l = net.layer(i);
+    y << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.kind();
+    if (const auto* d = dynamic_cast<const Dense*>(&l)) {
+      const std::string stem = "dense" + std::to_string(dense_index++);
+      y << YAML::Key << "inputs" << YAML::Value << d->inputs() << YAML::Key << "outputs"
+        << YAML::Value << d->outputs();
+      write_npy(dir / (stem + ".npy"), d->weights());
+      y << YAML::Key << "weights" << YAML::Value << stem + ".npy";
+      if (d->has_mask()) {
+        write_npy(dir / (stem + "_mask.npy"), d->mask());
+        y << YAML::Key << "mask" << YAML::Value << stem + "_mask.npy";
+      }
+      if (d->has_bias()) {
+        write_npy(dir / (stem + "_bias.npy"), Eigen::MatrixXf(d->bias()));
+        y << YAML::Key << "bias" << YAML::Value << stem + "_bias.npy";
+      }
+    } else if (const auto* dr = dynamic_cast<const Dropout*>(&l)) {
+      y << YAML::Key << "rate" << YAML::Value << dr->rate();
+    }
+    y << YAML::EndMap;
+  }
+  y << YAML::EndSeq;
+  y << YAML::Key << "seed" << YAML::Value << info.seed;
+  y << YAML::Key << "epochs" << YAML::Value << info.epochs;
+  y << YAML::Key << "accuracy" << YAML::Value << YAML::BeginMap;
+  if (info.test_accuracy >= 0) y << YAML::Key << "test" << YAML::Value << info.test_accuracy;
+  if (info.train_accuracy >= 0) y << YAML::Key << "train" << YAML::Value << info.train_accuracy;
+  y << YAML::EndMap;
+  y << YAML::Key << "training" << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : info.training) y << YAML::Key << k << YAML::Value << v;
+  y << YAML::EndMap;
+  y << YAML::EndMap;
+  std::ofstream out(dir / "manifest.yaml");
+  out << "# xbarsim model: weights are outputs x inputs float32 (.npy, C order): y = x @ W.T\n"
+      << y.c_str() << "\n";
+  if (!out) throw DataError((dir / "manifest.yaml").string() + ": write failed");
+}
+
+namespace {
+
+template <class T>
+T get(const YAML::Node& n, const char* key, const std::string& where) {
+  if (!n[key]) throw DataError(where + ": missing key '" + key + "'");
+  try {
+    return n[key].as<T>();
+  } catch (const YAML::Exception&) {
+    throw DataError(where + ": key '" + key + "' has the wrong type");
+  }
+}
+
+}  // namespace
+
+LoadedModel load_model(const fs::path& dir) {
+  const fs::path mpath = dir / "manifest.yaml";
+  if (!fs::exists(mpath))
+    throw DataError(mpath.string() + ": file not found (not a model directory)");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(mpath.string());
+  } catch (const YAML::Exception& e) {
+    throw DataError(mpath.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  const std::string where = mpath.string();
+  if (!root.IsMap() || get<std::string>(root, "format", where) != "xbarsim-model")
+    throw DataError(where + ": not an xbarsim model manifest (format: xbarsim-model)");
+  if (get<int>(root, "version", where) != 1)
+    throw DataError(where + ": unsupported manifest version");
+  LoadedModel m{Network(), {}};
+  const YAML::Node in = root["input"];
+  if (!in) throw DataError(where + ": missing key 'input'");
+  Shape shape{get<int>(in, "channels", where + " input"), get<int>(in, "height", where + " input"),
+              get<int>(in, "width", where + " input")};
+  m.network = Network(shape);
+  const YAML::Node layers = root["layers"];
+  if (!layers || !layers.IsSequence()) throw DataError(where + ": 'layers' must be a list");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string lw = where + ": layer " + std::to_string(i);
+    const YAML::Node l = layers[i];
+    const std::string type = get<std::string>(l, "type", lw);
+    if (type == "dense") {
+      const int n_in = get<int>(l, "inputs", lw), n_out = get<int>(l, "outputs", lw);
+      const int have = m.network.output_shape().size();
+      if (n_in != have)
+        throw DataError(lw + " (dense " + std::to_string(n_in) + " -> " + std::to_string(n_out) +
+                        ") expects " + std::to_string(n_in) + " inputs but the layer before " +
+                        "gives " + std::to_string(have));
+      auto d = std::make_unique<Dense>(n_in, n_out, bool(l["bias"]));
+      d->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), n_out, n_in));
+      if (l["mask"])
+        d->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), n_out, n_in));
+      if (l["bias"])
+        d->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), n_out, 1).col(0));
+      m.network.add(std::move(d));
+    } else if (type == "relu") {
+      m.network.add(std::make_unique<Relu>());
+    } else if (type == "dropout") {
+      m.network.add(std::make_unique<Dropout>(get<float>(l, "rate", lw)));
+    } else {
+      throw DataError(lw + ": unknown layer type '" + type + "' (dense, relu, dropout)");
+    }
+  }
+  m.info.dataset = root["dataset"] ? root["dataset"].as<std::string>() : "";
+  m.info.seed = root["seed"] ? root["seed"].as<std::uint64_t>() : 0;
+  m.info.epochs = root["epochs"] ? root["epochs"].as<int>() : 0;
+  if (const YAML::Node a = root["accuracy"]) {
+    if (a["test"]) m.info.test_accuracy = a["test"].as<double>();
+    if (a["train"]) m.info.train_accuracy = a["train"].as<double>();
+  }
+  if (const YAML::Node t = root["training"])
+    for (const auto& kv : t)
+      m.info.training[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  return m;
+}
+
+}  // namespace xbar::workloads

@@ -1,0 +1,172 @@
+// Layers and networks trained on batches (one sample per row). A layer maps a batch to a batch and
+// back-propagates through it; Dense holds the weights (outputs x inputs, PyTorch's convention) and
+// an optional 0/1 mask that every update respects. Conv2d/pooling fit the same interface: a layer
+// knows its output Shape from its input Shape, and batches stay samples x (channels*height*width).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workloads/dataset.hpp"
+#include "workloads/rng.hpp"
+
+namespace xbar::workloads {
+
+// A sample's shape; a flat vector is {1, 1, n}. Features are stored channel-major (c, h, w).
+struct Shape {
+  int channels = 1, height = 1, width = 1;
+  int size() const { return channels * height * width; }
+  bool operator==(const Shape&) const = default;
+};
+
+// A trainable array (weights or bias) as the optimiser sees it.
+struct Parameter {
+  float* value;
+  float* grad;
+  const float* mask;  // nullptr: unmasked; else 0/1 per element, 0 keeps the value at exactly 0
+  std::size_t size;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string kind() const = 0;  // "dense", "relu", "dropout"
+  virtual Shape output_shape(const Shape& in) const = 0;
+  // out = f(in) for a batch. `train` switches on training-only behaviour (dropout).
+  virtual void forward(const RowMatrix& in, RowMatrix& out, bool train, Rng& rng) = 0;
+  // Given in, out (of the last forward) and dL/dout: accumulates nothing, sets the parameters'
+  // gradients to dL/dparam and, if grad_in is not null, sets *grad_in = dL/din.
+  virtual void backward(const RowMatrix& in, const RowMatrix& out, const RowMatrix& grad_out,
+                        RowMatrix* grad_in) = 0;
+  virtual std::vector<Parameter> parameters() { return {}; }
+  virtual std::unique_ptr<Layer> clone() const = 0;
+};
+
+// y = x W^T (+ b). Weights are outputs x inputs; no bias unless asked (the SNN conversion and the
+// crossbars want none).
+class Dense : public Layer {
+ public:
+  Dense(int inputs, int outputs, bool bias = false);
+  std::string kind() const override { return "dense"; }
+  Shape output_shape(const Shape& in) const override;
+  void forward(const RowMatrix& in, RowMatrix& out, bool train, Rng& rng) override;
+  void backward(const RowMatrix& in, const RowMatrix& out, const RowMatrix& grad_out,
+                RowMatrix* grad_in) override;
+  std::vector<Parameter> parameters() override;
+  std::unique_ptr<Layer> clone() const override { return std::make_unique<Dense>(*this); }
+
+  int inputs() const { return static_cast<int>(weights_.cols()); }
+  int outputs() const { return static_cast<int>(weights_.rows()); }
+  bool has_bias() const { return bias_.size() > 0; }
+
+  const Eigen::MatrixXf& weights() const { return weights_; }  // outputs x inputs
+  // Replaces the weights (same shape, else std::invalid_argument); masked entries become 0.
+  void set_weights(const Eigen::MatrixXf& w);
+  const Eigen::VectorXf& bias() const { return bias_; }
+  void set_bias(const Eigen::VectorXf& b);
+  // The 0/1 mask (outputs x inputs), empty when the layer is unmasked.
+  const Eigen::MatrixXf& mask() const { return mask_; }
+  bool has_mask() const { return mask_.size() > 0; }
+  // Sets the mask (any non-zero entry counts as 1) and zeroes the masked weights at once.
+  void set_mask(const Eigen::MatrixXf& mask);
+  void clear_mask() { mask_.resize(0, 0); }
+  // W <- W .* mask (a no-op without a mask).
+  void apply_mask();
+
+  const Eigen::MatrixXf& weight_grad() const { return grad_w_; }
+
+ private:
+  Eigen::MatrixXf weights_, grad_w_, mask_;
+  Eigen::VectorXf bias_, grad_b_;
+};
+
+class Relu : public Layer {
+ public:
+  std::string kind() const override { return "relu"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  void forward(const RowMatrix& in, RowMatrix& out, bool train, Rng& rng) override;
+  void backward(const RowMatrix& in, const RowMatrix& out, const RowMatrix& grad_out,
+                RowMatrix* grad_in) override;
+  std::unique_ptr<Layer> clone() const override { return std::make_unique<Relu>(*this); }
+};
+
+// Inverted dropout: in training, zero each unit with probability `rate` and scale the survivors by
+// 1/(1-rate); at inference the identity (so the converted SNN needs no extra scaling).
+class Dropout : public Layer {
+ public:
+  explicit Dropout(float rate);
+  std::string kind() const override { return "dropout"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  void forward(const RowMatrix& in, RowMatrix& out, bool train, Rng& rng) override;
+  void backward(const RowMatrix& in, const RowMatrix& out, const RowMatrix& grad_out,
+                RowMatrix* grad_in) override;
+  std::unique_ptr<Layer> clone() const override { return std::make_unique<Dropout>(*this); }
+  float rate() const { return rate_; }
+
+ private:
+  float rate_;
+  RowMatrix keep_;  // the last training pass's scale per element (0 or 1/(1-rate))
+};
+
+class Network {
+ public:
+  explicit Network(Shape input = {}) : input_(input) {}
+  Network(const Network& other);
+  Network& operator=(const Network& other);
+  Network(Network&&) = default;
+  Network& operator=(Network&&) = default;
+
+  // Appends a layer; returns it for convenience.
+  Layer& add(std::unique_ptr<Layer> layer);
+  std::size_t size() const { return layers_.size(); }
+  Layer& layer(std::size_t i) { return *layers_[i]; }
+  const Layer& layer(std::size_t i) const { return *layers_[i]; }
+  Shape input_shape() const { return input_; }
+  Shape output_shape() const;
+
+  // The dense layers in order (what the compiler maps onto crossbars).
+  std::vector<Dense*> dense_layers();
+  std::vector<const Dense*> dense_layers() const;
+
+  // Forward over a batch, keeping every layer's output for backward(); returns the last one.
+  const RowMatrix& forward(const RowMatrix& batch, bool train, Rng& rng);
+  // Back-propagates dL/d(output) of the last forward(); fills every parameter's gradient.
+  void backward(const RowMatrix& grad_output);
+  // Inference outputs for many samples (no dropout), computed in chunks.
+  RowMatrix predict(const RowMatrix& samples) const;
+  // The activations after layer `layer_index` for the samples (inference mode).
+  RowMatrix activations_after(const RowMatrix& samples, std::size_t layer_index) const;
+  // Fraction of samples whose largest output is the label.
+  double accuracy(const Dataset& data) const;
+
+  std::vector<Parameter> parameters();
+
+ private:
+  Shape input_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<RowMatrix> acts_;  // acts_[0] = input, acts_[i+1] = output of layer i
+};
+
+// How an MLP is built: Dense, ReLU, [Dropout] per hidden layer, then the output Dense, followed by
+// a ReLU when relu_output (TraNNsformer: ReLU output layer trained with a squared error).
+struct MlpOptions {
+  float dropout = 0.5f;        // after each hidden ReLU; 0 = none
+  float input_dropout = 0.0f;  // on the input; 0 = none
+  bool relu_output = false;
+  bool bias = false;
+};
+
+// sizes = {inputs, hidden..., outputs}. Weights start at zero; see init_weights().
+Network make_mlp(const std::vector<int>& sizes, const MlpOptions& options = {});
+
+// "784-500-500-10" -> {784, 500, 500, 10}; std::invalid_argument on anything else.
+std::vector<int> parse_layer_sizes(const std::string& text);
+
+// Weight initialisation. kHeUniform: U(+-sqrt(6/fan_in)); kUniform: U(+-scale) (TraNNsformer:
+// 0.01). Biases start at 0. Masks are applied afterwards.
+enum class Init { kHeUniform, kUniform };
+void init_weights(Network& net, Init init, float scale, Rng& rng);
+
+}  // namespace xbar::workloads

@@ -1,0 +1,112 @@
+#include "workloads/snn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace xbar::workloads {
+
+NeuronModel parse_neuron(const std::string& s) {
+  if (s == "if" || s == "IF") return NeuronModel::kIf;
+  if (s == "lif" || s == "LIF") return NeuronModel::kLif;
+  throw std::invalid_argument("unknown neuron '" + s + "' (if, lif)");
+}
+
+Reset parse_reset(const std::string& s) {
+  if (s == "subtract") return Reset::kSubtract;
+  if (s == "zero") return Reset::kZero;
+  throw std::invalid_argument("unknown reset '" + s + "' (subtract, zero)");
+}
+
+Encoding parse_encoding(const std::string& s) {
+  if (s == "poisson") return Encoding::kPoisson;
+  if (s == "deterministic") return Encoding::kDeterministic;
+  throw std::invalid_argument("unknown encoding '" + s + "' (poisson, deterministic)");
+}
+
+Normalisation parse_normalisation(const std::string& s) {
+  if (s == "none") return Normalisation::kNone;
+  if (s == "max") return Normalisation::kMax;
+  if (s == "percentile") return Normalisation::kPercentile;
+  throw std::invalid_argument("unknown normalisation '" + s + "' (none, max, percentile)");
+}
+
+namespace {
+
+// The statistic of a layer's positive activations that should map to the threshold.
+float activation_scale(const RowMatrix& acts, const ConversionConfig& c) {
+  std::vector<float> v;
+  v.reserve(static_cast<std::size_t>(acts.size() / 4));
+  const float* p = acts.data();
+  for (Eigen::Index i = 0; i < acts.size(); ++i)
+    if (p[i] > 0.0f) v.push_back(p[i]);
+  if (v.empty()) return 1.0f;  // a silent layer: nothing to scale
+  if (c.normalisation == Normalisation::kMax) return *std::max_element(v.begin(), v.end());
+  const double q = std::clamp(c.percentile, 0.0, 100.0) / 100.0;
+  const auto k = static_cast<std::size_t>(std::llround(q * double(v.size() - 1)));
+  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
+  return v[k];
+}
+
+}  // namespace
+
+SpikingNetwork to_snn(const Network& net, const Dataset& train, const ConversionConfig& c) {
+  SpikingNetwork snn;
+  snn.inputs = net.input_shape().size();
+  std::vector<std::size_t> dense_at;  // layer index of each Dense
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const Layer& l = net.layer(i);
+    if (const auto* d = dynamic_cast<const Dense*>(&l)) {
+      if (d->has_bias())
+        throw std::invalid_argument("SNN conversion: dense layer " +
+                                    std::to_string(dense_at.size()) + " has a bias (unsupported)");
+      dense_at.push_back(i);
+    } else if (l.kind() != "relu" && l.kind() != "dropout") {
+      throw std::invalid_argument("SNN conversion: unsupported layer '" + l.kind() + "'");
+    }
+  }
+  if (dense_at.empty())
+    throw std::invalid_argument("SNN conversion: the network has no dense layer");
+  const Dataset stats = train.head(c.samples);
+  float prev = 1.0f;
+  for (std::size_t k = 0; k < dense_at.size(); ++k) {
+    const auto* d = dynamic_cast<const Dense*>(&net.layer(dense_at[k]));
+    SpikingLayer sl;
+    float lambda = 1.0f;
+    if (c.normalisation != Normalisation::kNone) {
+      // The activation the next layer sees: after the ReLU that follows (if any), else the Dense
+      // output itself (only its positive part can drive spikes).
+      std::size_t upto = dense_at[k];
+      if (upto + 1 < net.size() && net.layer(upto + 1).kind() == "relu") ++upto;
+      lambda = activation_scale(net.activations_after(stats.images, upto), c);
+    }
+    sl.weights = d->weights() * (prev / lambda);
+    sl.threshold = 1.0f;
+    sl.scale = lambda;
+    snn.layers.push_back(std::move(sl));
+    prev = lambda;
+  }
+  return snn;
+}
+
+SpikeTrain encode(const float* x, int n, int timesteps, Encoding encoding, Rng& rng) {
+  SpikeTrain s(static_cast<std::size_t>(timesteps));
+  if (encoding == Encoding::kPoisson) {
+    for (int t = 0; t < timesteps; ++t)
+      for (int i = 0; i < n; ++i)
+        if (x[i] > 0.0f && rng.uniform() < x[i]) s[std::size_t(t)].push_back(i);
+  } else {
+    std::vector<float> acc(static_cast<std::size_t>(n), 0.0f);
+    for (int t = 0; t < timesteps; ++t)
+      for (int i = 0; i < n; ++i) {
+        acc[std::size_t(i)] += x[i];
+        if (acc[std::size_t(i)] >= 1.0f) {
+          acc[std::size_t(i)] -= 1.0f;
+          s[std::size_t(t)].push_back(i);
+        }
+      }
+  }
+  return s;
+}
+
+}  // namespace xbar::workloads

@@ -1,0 +1,55 @@
+// ANN -> SNN conversion (Diehl et al. 2015): the dense layers of a ReLU network, each scaled by
+// data-based normalisation so that a threshold of 1 matches the layer's largest (or 99.9th
+// percentile) activation; plus the rate coding of input images into spike trains.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workloads/network.hpp"
+
+namespace xbar::workloads {
+
+enum class NeuronModel { kIf, kLif };
+enum class Reset { kSubtract, kZero };
+enum class Encoding { kPoisson, kDeterministic };
+enum class Normalisation { kNone, kMax, kPercentile };
+
+NeuronModel parse_neuron(const std::string& s);           // "if" | "lif"
+Reset parse_reset(const std::string& s);                  // "subtract" | "zero"
+Encoding parse_encoding(const std::string& s);            // "poisson" | "deterministic"
+Normalisation parse_normalisation(const std::string& s);  // "none" | "max" | "percentile"
+
+struct SpikingLayer {
+  Eigen::MatrixXf weights;  // outputs x inputs, normalised
+  float threshold = 1.0f;
+  float scale = 1.0f;  // lambda of this layer (the activation that maps to one spike per step)
+};
+
+struct SpikingNetwork {
+  int inputs = 0;
+  std::vector<SpikingLayer> layers;
+  int outputs() const { return layers.empty() ? inputs : int(layers.back().weights.rows()); }
+};
+
+struct ConversionConfig {
+  Normalisation normalisation = Normalisation::kPercentile;
+  double percentile = 99.9;  // of the non-zero activations, per layer
+  int samples = 10000;       // training samples the statistics are taken on (first n)
+};
+
+// Needs a network of bias-free Dense layers separated by ReLU/Dropout (std::invalid_argument
+// otherwise). W_l <- W_l * lambda_{l-1} / lambda_l, lambda_0 = 1 (inputs in [0, 1]), threshold 1.
+SpikingNetwork to_snn(const Network& net, const Dataset& train,
+                      const ConversionConfig& config = {});
+
+// Input spike trains: spikes[t] = indices (ascending) of the inputs that spike at timestep t.
+using SpikeTrain = std::vector<std::vector<int>>;
+
+// Rate coding over `timesteps` of intensities in [0, 1]. Poisson: input i spikes at t when a
+// uniform draw u < x_i (one draw per input with x_i > 0, in order t, then i, from `rng`).
+// Deterministic: an accumulator a_i += x_i each step, spike when a_i >= 1, then a_i -= 1 (floats).
+SpikeTrain encode(const float* x, int n, int timesteps, Encoding encoding, Rng& rng);
+
+}  // namespace xbar::workloads

@@ -1,0 +1,174 @@
+#include "workloads/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+#include "workloads/blas.hpp"
+
+namespace xbar::workloads {
+
+TrainConfig trannsformer_recipe(int epochs) {
+  TrainConfig c;
+  c.epochs = epochs;
+  c.batch = 400;
+  c.optimiser = Optimiser::kSgd;
+  c.lr = 0.5f;
+  c.momentum = 0.5f;
+  c.loss = Loss::kSquaredError;
+  return c;
+}
+
+std::string to_string(Optimiser o) { return o == Optimiser::kSgd ? "sgd" : "adam"; }
+std::string to_string(Loss l) { return l == Loss::kCrossEntropy ? "cross-entropy" : "mse"; }
+
+Optimiser parse_optimiser(const std::string& s) {
+  if (s == "sgd") return Optimiser::kSgd;
+  if (s == "adam") return Optimiser::kAdam;
+  throw std::invalid_argument("unknown optimiser '" + s + "' (sgd, adam)");
+}
+
+Loss parse_loss(const std::string& s) {
+  if (s == "cross-entropy" || s == "ce") return Loss::kCrossEntropy;
+  if (s == "mse") return Loss::kSquaredError;
+  throw std::invalid_argument("unknown loss '" + s + "' (cross-entropy, mse)");
+}
+
+double loss_and_gradient(const RowMatrix& out, const std::vector<int>& labels, Loss loss,
+                         RowMatrix& grad) {
+  const Eigen::Index b = out.rows(), k = out.cols();
+  if (static_cast<Eigen::Index>(labels.size()) != b)
+    throw std::invalid_argument("loss: batch and label counts differ");
+  grad.resize(b, k);
+  double total = 0;
+  const float inv_b = 1.0f / static_cast<float>(b);
+  for (Eigen::Index r = 0; r < b; ++r) {
+    const int y = labels[static_cast<std::size_t>(r)];
+    if (y < 0 || y >= k) throw std::invalid_argument("label out of range of the outputs");
+    if (loss == Loss::kCrossEntropy) {
+      const float m = out.row(r).maxCoeff();
+      double sum = 0;
+      for (Eigen::Index j = 0; j < k; ++j) sum += std::exp(double(out(r, j) - m));
+      for (Eigen::Index j = 0; j < k; ++j)
+        grad(r, j) = static_cast<float>(std::exp(double(out(r, j) - m)) / sum) * inv_b;
+      grad(r, y) -= inv_b;
+      total += std::log(sum) - double(out(r, y) - m);
+    } else {
+      // L = 1/2 sum_j (a_j - t_j)^2, t one-hot (DeepLearnToolbox's nnff/nnbp, as released).
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const float e = out(r, j) - (j == y ? 1.0f : 0.0f);
+        grad(r, j) = e * inv_b;
+        total += 0.5 * double(e) * e;
+      }
+    }
+  }
+  return total / static_cast<double>(b);
+}
+
+Trainer::Trainer(TrainConfig config) : cfg_(config), rng_(config.seed), lr_(config.lr) {
+  if (cfg_.epochs < 0 || cfg_.batch <= 0 || !(cfg_.lr > 0))
+    throw std::invalid_argument("training needs epochs >= 0, batch > 0 and lr > 0");
+  int threads = cfg_.threads > 0
+                    ? cfg_.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  set_gemm_threads(threads);
+}
+
+double Trainer::step(Network& net, const RowMatrix& batch, const std::vector<int>& labels) {
+  const RowMatrix& out = net.forward(batch, true, rng_);
+  double l = loss_and_gradient(out, labels, cfg_.loss, grad_);
+  net.backward(grad_);
+  update(net);
+  return l;
+}
+
+void Trainer::update(Network& net) {
+  std::vector<Parameter> params = net.parameters();
+  if (m_.size() != params.size()) {
+    m_.assign(params.size(), {});
+    v_.assign(params.size(), {});
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      m_[i].assign(params[i].size, 0.0f);
+      if (cfg_.optimiser == Optimiser::kAdam) v_[i].assign(params[i].size, 0.0f);
+    }
+  }
+  ++steps_;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Parameter& p = params[i];
+    Eigen::Map<Eigen::ArrayXf> w(p.value, Eigen::Index(p.size));
+    Eigen::Map<const Eigen::ArrayXf> g(p.grad, Eigen::Index(p.size));
+    Eigen::Map<Eigen::ArrayXf> m(m_[i].data(), Eigen::Index(p.size));
+    if (cfg_.optimiser == Optimiser::kSgd) {
+      // DeepLearnToolbox's form: v <- mu v + lr g; w <- w - v.
+      m = cfg_.momentum * m + lr_ * g;
+      w -= m;
+    } else {
+      Eigen::Map<Eigen::ArrayXf> v(v_[i].data(), Eigen::Index(p.size));
+      const float b1 = cfg_.momentum, b2 = cfg_.beta2;
+      m = b1 * m + (1.0f - b1) * g;
+      v = b2 * v + (1.0f - b2) * g.square();
+      const float c1 = 1.0f - std::pow(b1, float(steps_)), c2 = 1.0f - std::pow(b2, float(steps_));
+      const float step = lr_ * std::sqrt(c2) / c1;
+      w -= step * m / (v.sqrt() + cfg_.epsilon * std::sqrt(c2));
+    }
+    if (p.mask) {
+      Eigen::Map<const Eigen::ArrayXf> mask(p.mask, Eigen::Index(p.size));
+      w = (mask != 0.0f).select(w, 0.0f);
+      m = (mask != 0.0f).select(m, 0.0f);
+    }
+  }
+}
+
+EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* test,
+                          const std::function<void(const EpochStats&)>& on_epoch) {
+  if (train.features() != net.input_shape().size())
+    throw std::invalid_argument(
+        "data set '" + train.name + "' has " + std::to_string(train.features()) +
+        " features; the network expects " + std::to_string(net.input_shape().size()));
+  if (train.size() == 0) throw std::invalid_argument("empty training set");
+  for (Dense* d : net.dense_layers()) d->apply_mask();
+  std::vector<int> order(static_cast<std::size_t>(train.size()));
+  for (int i = 0; i < train.size(); ++i) order[static_cast<std::size_t>(i)] = i;
+  EpochStats stats;
+  RowMatrix batch;
+  std::vector<int> labels;
+  for (int e = 1; e <= cfg_.epochs; ++e) {
+    const auto t0 = std::chrono::steady_clock::now();
+    rng_.shuffle(order);
+    double loss_sum = 0;
+    long correct = 0, seen = 0;
+    int batches = 0;
+    for (std::size_t start = 0; start < order.size(); start += std::size_t(cfg_.batch)) {
+      const std::size_t n = std::min(order.size() - start, std::size_t(cfg_.batch));
+      batch.resize(Eigen::Index(n), train.images.cols());
+      labels.resize(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        batch.row(Eigen::Index(r)) = train.images.row(order[start + r]);
+        labels[r] = train.labels[std::size_t(order[start + r])];
+      }
+      const RowMatrix& out = net.forward(batch, true, rng_);
+      for (std::size_t r = 0; r < n; ++r) {
+        Eigen::Index arg;
+        out.row(Eigen::Index(r)).maxCoeff(&arg);
+        correct += (arg == labels[r]);
+      }
+      loss_sum += loss_and_gradient(out, labels, cfg_.loss, grad_);
+      net.backward(grad_);
+      update(net);
+      seen += long(n);
+      ++batches;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    stats.epoch = e;
+    stats.loss = loss_sum / batches;
+    stats.train_accuracy = double(correct) / double(seen);
+    stats.seconds = std::chrono::duration<double>(t1 - t0).count();
+    stats.test_accuracy = test ? net.accuracy(*test) : -1.0;
+    if (on_epoch) on_epoch(stats);
+    lr_ *= cfg_.lr_decay;
+  }
+  return stats;
+}
+
+}  // namespace xbar::workloads

@@ -1,0 +1,72 @@
+// Mini-batch training of a Network: SGD with momentum or Adam, softmax cross-entropy or the
+// TraNNsformer recipe's squared error on ReLU outputs; masks respected after every update; a seed
+// fixes initialisation, shuffling and dropout, so a seed and a thread count give identical weights.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "workloads/network.hpp"
+
+namespace xbar::workloads {
+
+enum class Optimiser { kSgd, kAdam };
+enum class Loss { kCrossEntropy, kSquaredError };
+
+struct TrainConfig {
+  int epochs = 20;
+  int batch = 100;
+  Optimiser optimiser = Optimiser::kAdam;
+  float lr = 1e-3f;
+  float momentum = 0.9f;  // SGD momentum; Adam's beta1
+  float beta2 = 0.999f;   // Adam
+  float epsilon = 1e-8f;  // Adam
+  float lr_decay = 1.0f;  // lr is multiplied by this after every epoch
+  Loss loss = Loss::kCrossEntropy;
+  std::uint64_t seed = 1;
+  int threads = 0;  // gemm threads; 0 = all hardware threads
+};
+
+// The TraNNsformer recipe (REFERENCES.md section 1, the authors' released code): SGD lr 0.5,
+// momentum 0.5, batch 400, squared error on ReLU outputs. Pair it with
+// make_mlp(..., {.dropout = 0.5, .relu_output = true}) and Init::kUniform 0.01.
+TrainConfig trannsformer_recipe(int epochs);
+
+std::string to_string(Optimiser o);
+std::string to_string(Loss l);
+Optimiser parse_optimiser(const std::string& s);  // "sgd" | "adam"
+Loss parse_loss(const std::string& s);            // "cross-entropy" | "mse"
+
+struct EpochStats {
+  int epoch = 0;              // 1-based
+  double loss = 0;            // mean training loss over the epoch's batches
+  double train_accuracy = 0;  // on the training batches, in training mode (with dropout)
+  double test_accuracy = -1;  // after the epoch, when a test set was given
+  double seconds = 0;         // wall time of the epoch's training (not of the evaluation)
+};
+
+// Loss and its gradient dL/d(outputs) for a batch; the loss is averaged over the batch.
+double loss_and_gradient(const RowMatrix& outputs, const std::vector<int>& labels, Loss loss,
+                         RowMatrix& grad);
+
+class Trainer {
+ public:
+  explicit Trainer(TrainConfig config);
+  // Trains for config.epochs, calling on_epoch after each one; returns the last epoch's stats.
+  EpochStats train(Network& net, const Dataset& train, const Dataset* test = nullptr,
+                   const std::function<void(const EpochStats&)>& on_epoch = {});
+  // One optimiser step on one batch; returns the batch loss.
+  double step(Network& net, const RowMatrix& batch, const std::vector<int>& labels);
+
+ private:
+  void update(Network& net);
+  TrainConfig cfg_;
+  Rng rng_;
+  float lr_;
+  long steps_ = 0;
+  std::vector<std::vector<float>> m_, v_;  // momentum / Adam moments, one per parameter
+  RowMatrix grad_;
+};
+
+}  // namespace xbar::workloads
