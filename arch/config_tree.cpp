@@ -193,13 +193,10 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
   base.where = over.where;
 }
 
-static ConfigNode load_chain(const std::string& path, std::vector<std::string>& chain) {
-  std::string canonical = fs::weakly_canonical(path).string();
-  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
-    fail({path, 0, 0}, "extends", "extends: chain loops back to this file");
-  }
-  chain.push_back(canonical);
-  ConfigNode node = parse_yaml_file(path);
+static ConfigNode load_chain(const std::string& path, std::vector<std::string>& chain);
+
+// Resolves the extends: of `node`, which was read from `path` (relative paths start there).
+static ConfigNode resolve_chain(ConfigNode node, const std::string& path, std::vector<std::string>& chain) {
   const ConfigNode* ext = node.is_map() ? node.find("extends") : nullptr;
   if (!ext) return node;
   if (ext->kind != ConfigNode::Kind::Scalar) {
@@ -215,10 +212,23 @@ static ConfigNode load_chain(const std::string& path, std::vector<std::string>& 
          "cannot find base config '" + ext->scalar + "' (looked for " + base_path.string() + ")");
   }
   ConfigNode base = load_chain(base_path.string(), chain);
-  ConfigNode own = node;
-  own.erase("extends");
-  merge_into(base, own);
+  node.erase("extends");
+  merge_into(base, node);
   return base;
+}
+
+static ConfigNode load_chain(const std::string& path, std::vector<std::string>& chain) {
+  std::string canonical = fs::weakly_canonical(path).string();
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    fail({path, 0, 0}, "extends", "extends: chain loops back to this file");
+  }
+  chain.push_back(canonical);
+  return resolve_chain(parse_yaml_file(path), path, chain);
+}
+
+ConfigNode resolve_extends(ConfigNode node, const std::string& origin_file) {
+  std::vector<std::string> chain;
+  return resolve_chain(std::move(node), origin_file, chain);
 }
 
 ConfigNode load_with_extends(const std::string& path) {

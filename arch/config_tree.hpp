@@ -69,6 +69,9 @@ ConfigNode parse_yaml_file(const std::string& path);
 // section whose `impl:` differs from its base replaces the base section whole, so parameters of
 // the old implementation do not leak into the new one.
 ConfigNode load_with_extends(const std::string& path);
+// The same for a map already in memory (e.g. the arch: section of an experiment) read from
+// `origin_file`.
+ConfigNode resolve_extends(ConfigNode node, const std::string& origin_file);
 void merge_into(ConfigNode& base, const ConfigNode& over);
 
 // Applies `key.path=value` overrides in order (value parsed as YAML). Setting `section.impl` to a

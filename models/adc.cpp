@@ -4,12 +4,16 @@
 
 namespace xbar::models {
 
-int AdcQuantizer::convert(long long p) const {
-  if (bits <= 0) return static_cast<int>(p);
-  const long long half = step / 2;
-  long long code = p >= 0 ? (p + half) / step : -((-p + half) / step);
-  const long long hi = (1LL << (bits - 1)) - 1, lo = -(1LL << (bits - 1));
-  return static_cast<int>(std::clamp(code, lo, hi) * step);
+long long AdcQuantizer::convert(long long p) const {
+  if (max_code <= 0) return p;
+  const long long magnitude = (2 * (p < 0 ? -p : p) + step) / (2 * step);
+  return std::clamp(p < 0 ? -magnitude : magnitude, -max_code, max_code);
+}
+
+bool AdcQuantizer::saturates(long long p) const {
+  if (max_code <= 0) return false;
+  const long long magnitude = (2 * (p < 0 ? -p : p) + step) / (2 * step);
+  return magnitude > max_code;
 }
 
 AdcBank::AdcBank(const arch::ArchSpec& arch, int columns_per_output)
@@ -23,14 +27,10 @@ std::uint64_t AdcBank::conversion_cycles(int outputs) const {
   return static_cast<std::uint64_t>(std::min(outputs, outputs_per_converter_)) * latency_cycles_;
 }
 
-int AdcBank::convert(const AdcQuantizer& q, long long partial_sum) {
+long long AdcBank::convert(const AdcQuantizer& q, long long partial_sum) {
   ++stats_.conversions;
-  int v = q.convert(partial_sum);
-  if (q.bits > 0) {
-    const long long full = ((1LL << (q.bits - 1)) - 1) * q.step;
-    if (partial_sum > full || partial_sum < -(full + q.step)) ++stats_.saturations;
-  }
-  return v;
+  if (q.saturates(partial_sum)) ++stats_.saturations;
+  return q.convert(partial_sum);
 }
 
 }  // namespace xbar::models

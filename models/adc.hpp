@@ -8,13 +8,15 @@
 
 namespace xbar::models {
 
-// Quantiser of one layer's partial sums: code = round(P / step) clipped to the signed range of
-// `bits` (ties away from zero); the digital value passed on is code * step. step >= 1 is in units
-// of one weight level, so the arithmetic stays integer.
+// Quantiser of one layer's partial sums (docs/architecture.md, "Workloads", fixed-point step 4):
+// code = clamp(sign(P) * floor((2|P| + step) / (2 step)), -max_code, max_code), i.e. rounded half
+// away from zero, then saturated; max_code = 0 means an ideal converter (code = P).
 struct AdcQuantizer {
-  int bits = 0;  // 0: ideal (no quantisation)
-  int step = 1;
-  int convert(long long partial_sum) const;
+  long long step = 1;      // weight LSBs per code
+  long long max_code = 0;  // 2^(bits-1) - 1; 0: ideal
+  int bits = 0;            // resolution, for the packet size (0: ideal, sent as 32 bits)
+  long long convert(long long partial_sum) const;
+  bool saturates(long long partial_sum) const;
 };
 
 struct AdcStats {
@@ -31,7 +33,7 @@ class AdcBank {
   // whose columns it serves, so the first converter, the busiest, sets the time.
   std::uint64_t conversion_cycles(int outputs) const;
   int outputs_per_converter() const { return outputs_per_converter_; }
-  int convert(const AdcQuantizer& q, long long partial_sum);
+  long long convert(const AdcQuantizer& q, long long partial_sum);
   const AdcStats& stats() const { return stats_; }
 
  private:

@@ -9,12 +9,16 @@
 
 namespace xbar::models {
 
-// Integer neuron arithmetic of one layer (all values in units of one weight level x ADC step 1).
+// Integer neuron arithmetic of one layer, in units of one ADC code (docs/architecture.md,
+// "Workloads", fixed-point step 5): per timestep, LIF leak V <- trunc(V * leak_q16 / 2^16), then
+// V <- clamp(V + S, min, max) with S the sum of the timestep's codes, then a spike if V >=
+// threshold and V <- V - threshold (subtract) or 0 (zero).
 struct NeuronParams {
   long long threshold = 1;
-  int potential_bits = 16;  // 0: unbounded
+  long long potential_min = -32768, potential_max = 32767;
   bool reset_to_zero = false;
-  double leak = 0;  // LIF: v -= trunc(v * leak) before integrating
+  bool leaky = false;
+  long long leak_q16 = 65536;
 };
 
 struct NeuronStats {
@@ -27,17 +31,15 @@ class NeuronCore {
  public:
   NeuronCore(NeuronParams params, int neurons);
   int size() const { return static_cast<int>(v_.size()); }
-  void integrate(int neuron, long long value);  // adds into the potential, saturating
-  // Leaks, fires and resets every neuron; appends the indices that spiked to `spikes`.
-  void fire(std::vector<int>& spikes);
+  // One timestep: `sums[i]` is neuron i's summed codes (empty: all zero); appends the indices that
+  // spiked to `spikes`.
+  void step(const std::vector<long long>& sums, std::vector<int>& spikes);
   void reset();
   long long potential(int neuron) const { return v_[neuron]; }
   const NeuronStats& stats() const { return stats_; }
 
  private:
-  long long saturate(long long v);
   NeuronParams p_;
-  long long lo_, hi_;
   std::vector<long long> v_;
   NeuronStats stats_;
 };

@@ -1,6 +1,8 @@
 #include "models/noc_mesh.hpp"
 
+#include <bit>
 #include <cmath>
+#include <stdexcept>
 
 namespace xbar::models {
 
@@ -26,6 +28,7 @@ MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int g
     tile_router_[t] = (r / kr) * cols_ + c / kc;
     tile_port_[t] = Local + used[tile_router_[t]]++;
   }
+  if (concentration_ > 60) throw std::invalid_argument("a mesh router serves at most 60 tiles");
   routers_.resize(rows_ * cols_);
   for (auto& router : routers_) {
     router.in.resize(Local + concentration_);
@@ -95,6 +98,7 @@ bool MeshNoc::step(std::uint64_t cycle) {
     InFlight& f = links_.front();
     f.flit.ready_cycle = cycle + router_latency_;
     routers_[f.router].in[f.port].buffer.push_back(f.flit);
+    ++routers_[f.router].buffered;
     ++stats_.buffer_writes;
     links_.pop_front();
   }
@@ -107,34 +111,38 @@ bool MeshNoc::step(std::uint64_t cycle) {
     source_[t].pop_front();
     flit.ready_cycle = cycle + router_latency_;
     in.buffer.push_back(flit);
+    ++routers_[tile_router_[t]].buffered;
     ++stats_.buffer_writes;
   }
   // 3. Switch traversal: each output forwards at most one flit; wormhole keeps an output with a
   //    packet until its tail; free outputs are granted round-robin among ready head flits.
   for (int r = 0; r < static_cast<int>(routers_.size()); ++r) {
     Router& router = routers_[r];
+    if (router.buffered == 0) continue;
     const int ports = static_cast<int>(router.in.size());
+    // Which inputs ask for which free output this cycle (a ready head flit routed there).
+    std::uint64_t requests[64 + Local] = {};
+    bool any = false;
     for (int i = 0; i < ports; ++i) {
       InputPort& in = router.in[i];
-      if (in.out < 0 && !in.buffer.empty() && in.buffer.front().head) {
-        in.out = route(r, packets_[in.buffer.front().packet].dst_tile);
-      }
+      if (in.buffer.empty()) continue;
+      const Flit& head = in.buffer.front();
+      if (in.out < 0 && head.head) in.out = route(r, packets_[head.packet].dst_tile);
+      if (in.out >= 0 && head.head && head.ready_cycle <= cycle)
+        requests[in.out] |= std::uint64_t{1} << i;
+      any = true;
     }
+    if (!any) continue;
     for (int o = 0; o < ports; ++o) {
       OutputPort& out = router.out[o];
       int chosen = out.held_by;
       if (chosen < 0) {
-        for (int k = 0; k < ports; ++k) {
-          int i = (out.rr + k) % ports;
-          const InputPort& in = router.in[i];
-          if (in.out == o && !in.buffer.empty() && in.buffer.front().head &&
-              in.buffer.front().ready_cycle <= cycle) {
-            chosen = i;
-            out.rr = (i + 1) % ports;
-            break;
-          }
-        }
-        if (chosen < 0) continue;
+        const std::uint64_t req = requests[o];
+        if (req == 0) continue;
+        // Round robin: the first requesting input at or after the pointer.
+        const std::uint64_t from_rr = out.rr < 64 ? req & (~std::uint64_t{0} << out.rr) : 0;
+        chosen = std::countr_zero(from_rr ? from_rr : req);
+        out.rr = (chosen + 1) % ports;
         out.held_by = chosen;
       }
       InputPort& in = router.in[chosen];
@@ -143,6 +151,7 @@ bool MeshNoc::step(std::uint64_t cycle) {
       if (!local && out.credits == 0) continue;  // back-pressure: no room downstream
       Flit flit = in.buffer.front();
       in.buffer.pop_front();
+      --router.buffered;
       ++stats_.buffer_reads;
       ++stats_.router_traversals;
       // The slot just freed is a credit for whoever feeds this input.

@@ -53,6 +53,7 @@ class MeshNoc : public Noc {
   struct Router {
     std::vector<InputPort> in;
     std::vector<OutputPort> out;
+    int buffered = 0;  // flits in its input buffers: a router with none has nothing to do
   };
   struct InFlight {
     std::uint64_t arrival_cycle;

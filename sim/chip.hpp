@@ -1,0 +1,176 @@
+// The chip, elaborated from an ArchSpec and a Placement: every tile's crossbars (with their ADCs)
+// and neuron cores, joined by the on-chip network, running a spiking network timestep by timestep
+// and image by image. One SystemC module drives all tiles from a calendar of timed events, so idle
+// tiles cost no simulation time while every latency stays an exact number of cycles.
+//
+// Per timestep t and layer l:
+//  1. spike packets for layer l reach each tile holding crossbars of l (layer 0's come from the
+//     input port at tile slot 0); a tile starts once the packets of all its sources for (l, t) are
+//     in;
+//  2. each crossbar drives the rows of the inputs that spiked (read_pulse), then its ADCs convert
+//     the outputs it feeds, multiplexed (AdcBank::conversion_cycles);
+//  3. the digitised partial sums go to the tiles holding those output neurons (a local delivery
+//     takes one cycle, a remote one a packet over the NoC);
+//  4. once all partial sums of (l, t) are in, a neuron core fires (one cycle) and sends its spikes
+//     to the tiles holding crossbars of layer l + 1; the last layer's spikes are counted.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <systemc>
+#include <unordered_map>
+#include <vector>
+
+#include "arch/arch_spec.hpp"
+#include "compiler/placement.hpp"
+#include "models/adc.hpp"
+#include "models/crossbar.hpp"
+#include "models/neuron_core.hpp"
+#include "models/noc.hpp"
+
+namespace xbar::sim {
+
+// One layer of the spiking network in the hardware's integer arithmetic.
+struct HardwareLayer {
+  Eigen::MatrixXi levels;  // outputs x inputs weight levels
+  models::AdcQuantizer adc;
+  models::NeuronParams neuron;
+};
+
+struct HardwareNetwork {
+  std::vector<HardwareLayer> layers;
+  int timesteps = 0;
+};
+
+// Input spikes of one image: spikes[t] = indices of the input neurons that fire at timestep t.
+using SpikeTrain = std::vector<std::vector<int>>;
+// Spikes of every layer: trace[l][t] = sorted indices of layer l's output neurons that fired.
+using SpikeTrace = std::vector<std::vector<std::vector<int>>>;
+
+struct ImageResult {
+  std::vector<int> output_spike_counts;
+  std::vector<long long> output_potentials;  // at the end, to break ties
+  std::uint64_t cycles = 0;                  // from the first input to the last output update
+  SpikeTrace trace;                          // filled when tracing is on
+};
+
+struct ChipStats {
+  std::uint64_t crossbar_reads = 0, row_activations = 0, adc_conversions = 0, adc_saturations = 0;
+  std::uint64_t neuron_updates = 0, spikes = 0, potential_saturations = 0;
+  std::uint64_t packets_local = 0, spike_packets = 0, partial_sum_packets = 0, input_broadcasts = 0;
+  double cell_energy_pj = 0;
+  std::uint64_t cycles = 0;
+};
+
+// What the hardware of one layer on one tile did, summed over all images run: the counts that the
+// component library turns into energy.
+struct Activity {
+  int layer = 0;
+  int tile = 0;  // NoC slot
+  std::uint64_t crossbar_reads = 0, row_activations = 0, adc_conversions = 0;
+  double cell_energy_pj = 0;
+  std::uint64_t neuron_updates = 0, spikes = 0;
+  std::uint64_t flits_sent = 0, router_traversals = 0, link_traversals = 0;  // sent from this tile
+  std::uint64_t buffer_accesses = 0;  // flits written to or read from a tile buffer
+};
+
+class Chip : public sc_core::sc_module {
+ public:
+  Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
+       const compiler::Placement& placement, const HardwareNetwork& network);
+
+  // Images to run when the simulation starts; results come back in order.
+  void enqueue(std::vector<SpikeTrain> images, bool trace = false);
+  // Called after each image with the number done so far (for progress reports).
+  void on_image_done(std::function<void(size_t)> callback) { on_image_done_ = std::move(callback); }
+  const std::vector<ImageResult>& results() const { return results_; }
+  ChipStats stats() const;
+  // One entry per (layer, tile) that did anything.
+  std::vector<Activity> activity() const;
+  const models::Noc& noc() const { return *noc_; }
+  int tiles() const { return static_cast<int>(tiles_.size()); }
+
+ private:
+  struct Block {
+    int layer = 0;
+    int tile = 0;  // NoC slot
+    std::vector<int> inputs, outputs;
+    std::unique_ptr<models::CrossbarArray> array;
+    std::unique_ptr<models::AdcBank> adcs;
+    std::vector<int> dest_tiles;                 // tiles owning its outputs
+    std::vector<std::vector<int>> dest_outputs;  // per dest: indices into outputs
+    std::uint64_t busy_until = 0;
+    int next_t = 0;
+  };
+  struct LayerOnTile {  // crossbars of one layer held by one tile
+    std::vector<int> blocks;
+    int sources = 0;                         // spike packets expected per timestep
+    std::vector<int> arrived;                // per t
+    std::vector<std::vector<char>> spiking;  // per t: input neuron -> spiked
+  };
+  struct CoreOnTile {              // neurons of one layer held by one tile
+    std::vector<int> neurons;      // global indices
+    std::vector<int> local_index;  // global index -> position in `neurons`, -1 when elsewhere
+    models::NeuronCore core{models::NeuronParams{}, 0};
+    int expected = 0;  // partial-sum messages per timestep
+    std::vector<int> arrived;
+    int next_t = 0;
+    std::vector<int> spike_dests;  // tiles holding crossbars of the next layer fed by these neurons
+    std::vector<std::vector<long long>> accumulators;  // per t: partial sums waiting for t to fire
+    std::uint64_t busy_until = 0;
+  };
+  struct Event {
+    std::uint64_t cycle;
+    std::uint64_t seq;
+    std::function<void()> action;
+    bool operator>(const Event& o) const {
+      return cycle != o.cycle ? cycle > o.cycle : seq > o.seq;
+    }
+  };
+
+  void at(std::uint64_t cycle, std::function<void()> action);
+  void run();
+  void start_image();
+  void spikes_arrive(int tile, int layer, int t, const std::vector<int>& spikes);
+  void try_blocks(int tile, int layer);
+  void partials_arrive(int tile, int layer, int t,
+                       const std::vector<std::pair<int, long long>>& values);
+  void try_fire(int tile, int layer);
+  void send(int src, int dst, int layer, int flits, std::function<void()> on_arrival, bool spike);
+  void finish_image();
+  std::uint64_t now() const;
+  int payload_flits(int items, int bits_each) const;
+
+  const arch::ArchSpec& arch_;
+  HardwareNetwork network_;
+  std::unique_ptr<models::Noc> noc_;
+  std::vector<Block> blocks_;
+  std::vector<std::vector<LayerOnTile>> layer_on_tile_;  // [tile][layer]
+  std::vector<std::vector<CoreOnTile>> core_on_tile_;    // [tile][layer]
+  std::vector<int> tiles_;                               // NoC slots in use
+  std::uint64_t read_cycles_ = 1;
+  int index_bits_ = 16;
+
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> calendar_;
+  std::uint64_t seq_ = 0;
+  sc_core::sc_event wake_;
+  std::uint64_t next_packet_ = 0;
+  std::unordered_map<std::uint64_t, std::function<void()>> in_flight_;
+
+  std::vector<SpikeTrain> images_;
+  bool trace_ = false;
+  size_t image_ = 0;
+  std::uint64_t image_start_ = 0;
+  bool image_running_ = false;
+  int cores_done_ = 0, cores_total_ = 0;
+  ImageResult current_;
+  std::vector<ImageResult> results_;
+  std::function<void(size_t)> on_image_done_;
+  ChipStats stats_;
+  std::vector<std::vector<Activity>> traffic_;  // [tile][layer]: network and buffer counts
+};
+
+}  // namespace xbar::sim

@@ -1,0 +1,225 @@
+#include "sim/experiment.hpp"
+
+#include "arch/schema.hpp"
+#include "workloads/dataset.hpp"
+
+namespace xbar::sim {
+
+using arch::ConfigNode;
+using arch::KeySpec;
+using arch::SectionSpec;
+using arch::ValueType;
+
+namespace {
+
+KeySpec integer(std::string name, double min, double max, std::string doc) {
+  KeySpec k(std::move(name), ValueType::Int, std::move(doc));
+  k.min = min;
+  k.max = max;
+  return k;
+}
+KeySpec number(std::string name, double min, double max, std::string doc) {
+  KeySpec k(std::move(name), ValueType::Float, std::move(doc));
+  k.min = min;
+  k.max = max;
+  return k;
+}
+KeySpec choice(std::string name, std::vector<std::string> choices, std::string doc) {
+  KeySpec k(std::move(name), ValueType::Enum, std::move(doc));
+  k.choices = std::move(choices);
+  return k;
+}
+KeySpec only(KeySpec k, std::vector<std::string> for_) {
+  k.only_for = std::move(for_);
+  return k;
+}
+
+std::vector<SectionSpec> sections() {
+  KeySpec layers("layers", ValueType::Points,
+                 "neurons per layer, inputs first: [784, 500, 500, 10]");
+  KeySpec data_dir("data_dir", ValueType::String,
+                   "where the data set lives (default: its usual place)");
+  data_dir.required = false;
+  KeySpec images("images", ValueType::IntOrAuto,
+                 "test images to simulate (auto: the whole test set)");
+  images.min = 1;
+  return {
+      SectionSpec(
+          "workload", "the data set and the network", "", {},
+          {choice("dataset", workloads::dataset_names(), "data set"), data_dir, layers,
+           KeySpec(
+               "model", ValueType::String,
+               "directory of the trained model: loaded if present, else trained and saved there")}),
+      SectionSpec(
+          "train", "the training recipe (used when the model is not cached)", "", {},
+          {choice("optimizer", {"sgd", "adam"}, "optimiser"),
+           choice("loss", {"cross-entropy", "mse"}, "loss"), integer("epochs", 1, 10000, "epochs"),
+           integer("batch", 1, 1 << 20, "mini-batch size"),
+           number("lr", 1e-9, 100, "learning rate"),
+           number("momentum", 0, 1, "SGD momentum / Adam beta1"),
+           number("dropout", 0, 0.99, "dropout after each hidden layer"),
+           integer("seed", 0, 1e15, "initialisation, shuffling and dropout seed")}),
+      SectionSpec("snn", "ANN to SNN conversion and input coding", "", {},
+                  {integer("timesteps", 1, 100000, "timesteps per image"),
+                   choice("encoding", {"poisson", "deterministic"}, "rate coding of the inputs"),
+                   choice("normalization", {"max", "percentile"},
+                          "data-based weight normalisation (Diehl et al. 2015)"),
+                   number("percentile", 50, 100,
+                          "percentile of the activations for normalization: percentile"),
+                   integer("calibration_images", 1, 100000,
+                           "training images that calibrate the ADC range")}),
+      SectionSpec(
+          "compile", "how the network is mapped onto crossbars", "flow",
+          {{"dense", "every weight, dense tiling (the original network)"},
+           {"prune",
+            "magnitude pruning with retraining, then compacted tiling (the pruning baseline)"},
+           {"trannsformer", "prune, cluster and retrain (TraNNsformer), then clustered mapping"}},
+          {only(number("sparsity", 0, 0.999, "fraction of the weights pruned"),
+                {"prune", "trannsformer"}),
+           only(integer("epochs", 1, 10000, "retraining epochs"), {"prune", "trannsformer"}),
+           integer("seed", 0, 1e15, "seed of clustering, retraining and placement")}),
+      SectionSpec(
+          "simulate", "the cycle-level run", "", {},
+          {images, integer("seed", 0, 1e15, "seed of the input spike trains"),
+           choice("check_golden", {"true", "false"}, "compare every spike with the golden model"),
+           integer("threads", 0, 1024, "threads of the golden model and training (0: all)")}),
+  };
+}
+
+}  // namespace
+
+ConfigNode merge_experiment(const std::string& path) {
+  ConfigNode root = arch::parse_yaml_file(path);
+  if (ConfigNode* a = root.is_map() ? root.find("arch") : nullptr) {
+    if (a->kind == ConfigNode::Kind::Scalar) {  // arch: path/to/chip.yaml
+      ConfigNode as_map;
+      as_map.kind = ConfigNode::Kind::Map;
+      as_map.where = a->where;
+      ConfigNode ext = *a;
+      as_map.set("extends", ext);
+      *a = as_map;
+    }
+    *a = arch::resolve_extends(*a, path);
+  }
+  return root;
+}
+
+Experiment experiment_from_tree(const ConfigNode& root, const std::string& origin) {
+  std::vector<arch::Diagnostic> problems;
+  if (!root.is_map()) arch::fail(root.where, "", "an experiment is a map of sections");
+  SectionSpec top("", "experiment");
+  KeySpec version("version", ValueType::Int, "schema version (1)");
+  version.min = version.max = 1;
+  top.keys = {version, KeySpec("name", ValueType::String, "experiment name")};
+  const auto secs = sections();
+  std::vector<std::string> valid = {"version", "name", "arch"};
+  for (const auto& s : secs) valid.push_back(s.name);
+  ConfigNode scalars;
+  scalars.kind = ConfigNode::Kind::Map;
+  scalars.where = root.where;
+  for (const auto& [k, v] : root.entries) {
+    if (k == "version" || k == "name") {
+      scalars.entries.emplace_back(k, v);
+    } else if (std::find(valid.begin(), valid.end(), k) == valid.end()) {
+      std::string list;
+      for (const auto& x : valid) list += (list.empty() ? "" : ", ") + x;
+      std::string near = arch::nearest(k, valid);
+      problems.push_back({v.key_where, k,
+                          "unknown key '" + k + "'" +
+                              (near.empty() ? "" : "; did you mean '" + near + "'?") +
+                              " (valid keys: " + list + ")"});
+    }
+  }
+  arch::validate_section(scalars, top, "", problems);
+  for (const auto& s : secs) {
+    const ConfigNode* n = root.find(s.name);
+    if (!n) {
+      problems.push_back(
+          {root.where, s.name, "missing required section '" + s.name + "': " + s.doc});
+      continue;
+    }
+    arch::validate_section(*n, s, s.name, problems);
+  }
+  // workload.layers: a list of at least two positive integers.
+  std::vector<int> layers;
+  if (const ConfigNode* w = root.find("workload"); w && w->is_map()) {
+    if (const ConfigNode* l = w->find("layers"); l && l->kind == ConfigNode::Kind::Sequence) {
+      for (const auto& item : l->items) {
+        auto v = arch::parse_int(item);
+        if (!v || *v < 1)
+          problems.push_back({item.where, "workload.layers",
+                              "layer sizes are positive integers, got " + item.describe()});
+        else
+          layers.push_back(static_cast<int>(*v));
+      }
+      if (l->items.size() < 2)
+        problems.push_back(
+            {l->where, "workload.layers", "a network needs at least an input and an output layer"});
+    }
+  }
+  // The arch section, validated as an arch file would be (its own locations point into its files).
+  arch::ArchSpec spec;
+  if (const ConfigNode* a = root.find("arch")) {
+    try {
+      spec = arch::arch_from_tree(*a, origin);
+    } catch (const arch::ConfigError& e) {
+      for (auto d : e.diagnostics()) {
+        d.path = "arch." + d.path;
+        problems.push_back(d);
+      }
+    }
+  } else {
+    problems.push_back(
+        {root.where, "arch",
+         "missing required section 'arch': the chip (e.g. extends: ../arch/resparc-64.yaml)"});
+  }
+  if (!problems.empty()) throw arch::ConfigError(std::move(problems));
+
+  Experiment e;
+  e.file = origin;
+  e.resolved = root;
+  e.arch = std::move(spec);
+  e.name = arch::read_string(root, "name");
+  const ConfigNode& w = *root.find("workload");
+  e.dataset = arch::read_string(w, "dataset");
+  if (w.find("data_dir")) e.data_dir = arch::read_string(w, "data_dir");
+  e.layers = layers;
+  e.model_dir = arch::read_string(w, "model");
+  const ConfigNode& t = *root.find("train");
+  e.optimiser = arch::read_string(t, "optimizer");
+  e.loss = arch::read_string(t, "loss");
+  e.epochs = static_cast<int>(arch::read_int(t, "epochs"));
+  e.batch = static_cast<int>(arch::read_int(t, "batch"));
+  e.lr = arch::read_float(t, "lr");
+  e.momentum = arch::read_float(t, "momentum");
+  e.dropout = arch::read_float(t, "dropout");
+  e.train_seed = static_cast<std::uint64_t>(arch::read_int(t, "seed"));
+  const ConfigNode& s = *root.find("snn");
+  e.timesteps = static_cast<int>(arch::read_int(s, "timesteps"));
+  e.encoding = arch::read_string(s, "encoding");
+  e.normalisation = arch::read_string(s, "normalization");
+  e.percentile = arch::read_float(s, "percentile");
+  e.calibration_images = static_cast<int>(arch::read_int(s, "calibration_images"));
+  const ConfigNode& c = *root.find("compile");
+  e.flow = arch::read_string(c, "flow");
+  if (e.flow != "dense") {
+    e.sparsity = arch::read_float(c, "sparsity");
+    e.compile_epochs = static_cast<int>(arch::read_int(c, "epochs"));
+  }
+  e.compile_seed = static_cast<std::uint64_t>(arch::read_int(c, "seed"));
+  const ConfigNode& m = *root.find("simulate");
+  auto images = arch::read_int_or_auto(m, "images");
+  e.images = images ? static_cast<int>(*images) : 0;
+  e.seed = static_cast<std::uint64_t>(arch::read_int(m, "seed"));
+  e.check_golden = arch::read_string(m, "check_golden") == "true";
+  e.threads = static_cast<int>(arch::read_int(m, "threads"));
+  return e;
+}
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+  ConfigNode root = merge_experiment(path);
+  arch::apply_overrides(root, overrides);
+  return experiment_from_tree(root, path);
+}
+
+}  // namespace xbar::sim

@@ -1,0 +1,60 @@
+// An experiment file (configs/examples/*.yaml): one file that reproduces one result. Sections:
+// arch (an arch config, usually `extends:` a preset plus overrides), workload (data set, network,
+// cached model), train (the recipe used when the model is not cached yet), snn (conversion and
+// coding), compile (the mapping flow), simulate (images, seed, checks). Validated as strictly as an
+// arch file; `--set snn.timesteps=16` or `--set arch.crossbar.rows=128` overrides any key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "arch/arch_spec.hpp"
+
+namespace xbar::sim {
+
+struct Experiment {
+  std::string file;
+  std::string name;
+  arch::ArchSpec arch;
+  arch::ConfigNode resolved;  // the whole experiment, merged and overridden
+
+  // workload
+  std::string dataset;
+  std::string data_dir;     // "" = the data set's default
+  std::vector<int> layers;  // 784, 500, 500, 10
+  std::string model_dir;    // cache of the trained model (relative to the working directory)
+
+  // train (used when model_dir holds no model yet)
+  std::string optimiser, loss;
+  int epochs = 0, batch = 0;
+  double lr = 0, momentum = 0, dropout = 0;
+  std::uint64_t train_seed = 0;
+
+  // snn
+  int timesteps = 0;
+  std::string encoding, normalisation;
+  double percentile = 0;
+  int calibration_images = 0;
+
+  // compile
+  std::string flow;  // dense | prune | trannsformer
+  double sparsity = 0;
+  int compile_epochs = 0;
+  std::uint64_t compile_seed = 0;
+
+  // simulate
+  int images = 0;  // 0: the whole test set
+  std::uint64_t seed = 0;
+  bool check_golden = false;
+  int threads = 0;
+};
+
+// Reads, merges (the arch section's extends:), overrides and validates; throws arch::ConfigError.
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {});
+// Validates an already-merged experiment tree (used by sweeps); `origin` names it.
+Experiment experiment_from_tree(const arch::ConfigNode& root, const std::string& origin);
+// The merged tree of an experiment file before validation (arch extends: resolved).
+arch::ConfigNode merge_experiment(const std::string& path);
+
+}  // namespace xbar::sim

@@ -1,0 +1,370 @@
+#include "sim/pipeline.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <ostream>
+
+#include "arch/inventory.hpp"
+#include "compiler/map.hpp"
+#include "compiler/place.hpp"
+#include "compiler/prune.hpp"
+#include "compiler/trannsformer.hpp"
+#include "sim/area_report.hpp"
+#include "sim/chip.hpp"
+#include "sim/energy.hpp"
+#include "workloads/model_io.hpp"
+#include "workloads/snn.hpp"
+#include "workloads/trainer.hpp"
+
+namespace fs = std::filesystem;
+namespace wl = xbar::workloads;
+
+namespace xbar::sim {
+
+namespace {
+
+wl::TrainConfig train_config(const Experiment& e) {
+  wl::TrainConfig t;
+  t.epochs = e.epochs;
+  t.batch = e.batch;
+  t.optimiser = wl::parse_optimiser(e.optimiser);
+  t.loss = wl::parse_loss(e.loss);
+  t.lr = static_cast<float>(e.lr);
+  t.momentum = static_cast<float>(e.momentum);
+  t.seed = e.train_seed;
+  t.threads = e.threads;
+  return t;
+}
+
+wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::ostream& log) {
+  if (fs::exists(fs::path(e.model_dir) / "manifest.yaml")) {
+    wl::LoadedModel m = wl::load_model(e.model_dir);
+    std::vector<int> sizes = {m.network.input_shape().size()};
+    for (const wl::Dense* d : m.network.dense_layers()) sizes.push_back(d->outputs());
+    if (sizes != e.layers) {
+      throw std::invalid_argument("the model in " + e.model_dir +
+                                  " has other layer sizes than workload.layers in " + e.file +
+                                  "; delete it or point workload.model elsewhere");
+    }
+    log << "model: loaded " << e.model_dir << " (test accuracy " << 100 * m.info.test_accuracy
+        << " %)\n";
+    return m.network;
+  }
+  if (e.layers.front() != data.train.features()) {
+    throw std::invalid_argument(e.file + ": workload.layers starts with " +
+                                std::to_string(e.layers.front()) + " inputs but data set '" +
+                                e.dataset + "' has " + std::to_string(data.train.features()) +
+                                " features");
+  }
+  wl::MlpOptions mo;
+  mo.dropout = static_cast<float>(e.dropout);
+  wl::Network net = wl::make_mlp(e.layers, mo);
+  wl::Rng init(e.train_seed);
+  wl::init_weights(net, wl::Init::kHeUniform, 0, init);
+  wl::Trainer trainer(train_config(e));
+  log << "model: training " << e.dataset << " for " << e.epochs << " epochs (not cached in "
+      << e.model_dir << ")\n";
+  wl::EpochStats last = trainer.train(net, data.train, &data.test, [&](const wl::EpochStats& s) {
+    log << "  epoch " << s.epoch << ": loss " << s.loss << ", test accuracy "
+        << 100 * s.test_accuracy << " %, " << s.seconds << " s\n";
+    log.flush();
+  });
+  wl::ModelInfo info;
+  info.dataset = e.dataset;
+  info.seed = e.train_seed;
+  info.epochs = e.epochs;
+  info.test_accuracy = last.test_accuracy;
+  info.train_accuracy = last.train_accuracy;
+  info.training = {{"optimiser", e.optimiser},
+                   {"lr", std::to_string(e.lr)},
+                   {"batch", std::to_string(e.batch)},
+                   {"loss", e.loss},
+                   {"dropout", std::to_string(e.dropout)}};
+  wl::save_model(e.model_dir, net, info);
+  log << "model: saved to " << e.model_dir << "\n";
+  return net;
+}
+
+std::vector<compiler::Mask> masks_of(const wl::Network& net) {
+  std::vector<compiler::Mask> masks;
+  for (const wl::Dense* d : net.dense_layers()) masks.push_back(compiler::to_mask(d->weights()));
+  return masks;
+}
+
+nlohmann::json layer_stats_json(const compiler::Placement& p) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    const auto& s = p.layers[l].stats;
+    layers.push_back({{"layer", l},
+                      {"inputs", p.layers[l].inputs},
+                      {"outputs", p.layers[l].outputs},
+                      {"synapses", s.synapses},
+                      {"sparsity", s.sparsity},
+                      {"crossbars", s.crossbars},
+                      {"utilization", s.utilization},
+                      {"clusters", s.clusters},
+                      {"unclustered_fraction", s.unclustered_fraction}});
+  }
+  return layers;
+}
+
+}  // namespace
+
+Compiled compile(const Experiment& e, std::ostream& log) {
+  Compiled c;
+  c.data = wl::load_dataset(e.dataset, e.data_dir);
+  c.ann = obtain_model(e, c.data, log);
+  c.ann_accuracy_before = c.ann.accuracy(c.data.test);
+  c.stages = nlohmann::json::array();
+  c.stages.push_back({{"stage", "trained"}, {"test_accuracy", c.ann_accuracy_before}});
+  const compiler::CrossbarGeometry g = compiler::geometry_for(e.arch);
+  std::vector<compiler::LayerMapping> layers;
+  if (e.flow == "dense") {
+    auto masks = masks_of(c.ann);
+    for (size_t l = 0; l < masks.size(); ++l)
+      layers.push_back(compiler::map_dense(static_cast<int>(l), masks[l], g));
+  } else if (e.flow == "prune") {
+    compiler::PruneOptions po;
+    po.sparsity = e.sparsity;
+    po.epochs = e.compile_epochs;
+    po.retrain = train_config(e);
+    po.retrain.seed = e.compile_seed;
+    log << "compile: magnitude pruning to " << 100 * e.sparsity << " % over " << e.compile_epochs
+        << " epochs\n";
+    compiler::prune_and_retrain(c.ann, c.data.train, &c.data.test, po,
+                                [&](const compiler::PruneEpoch& p) {
+                                  log << "  epoch " << p.epoch << ": sparsity " << 100 * p.sparsity
+                                      << " %, test accuracy " << 100 * p.test_accuracy << " %\n";
+                                  log.flush();
+                                  c.stages.push_back({{"stage", "prune"},
+                                                      {"epoch", p.epoch},
+                                                      {"sparsity", p.sparsity},
+                                                      {"test_accuracy", p.test_accuracy}});
+                                });
+    auto masks = masks_of(c.ann);
+    for (size_t l = 0; l < masks.size(); ++l)
+      layers.push_back(compiler::map_compacted(static_cast<int>(l), masks[l], g));
+  } else {  // trannsformer
+    compiler::TrannsformerOptions to;
+    to.sparsity = e.sparsity;
+    to.epochs = e.compile_epochs;
+    to.retrain = train_config(e);
+    to.retrain.seed = e.compile_seed;
+    compiler::ClusterOptions base;
+    base.seed = e.compile_seed;
+    to.cluster = compiler::cluster_options_for(e.arch, base);
+    log << "compile: TraNNsformer to " << 100 * e.sparsity << " % sparsity over "
+        << e.compile_epochs << " epochs\n";
+    compiler::TrannsformerResult r = compiler::trannsformer(
+        c.ann, c.data.train, &c.data.test, to, [&](const compiler::TrannsformerEpoch& p) {
+          log << "  epoch " << p.epoch << " (" << p.phase << "): sparsity " << 100 * p.sparsity
+              << " %, unclustered " << 100 * p.unclustered_fraction << " %, " << p.clusters
+              << " clusters, test accuracy " << 100 * p.test_accuracy << " %\n";
+          log.flush();
+          c.stages.push_back({{"stage", p.phase},
+                              {"epoch", p.epoch},
+                              {"sparsity", p.sparsity},
+                              {"unclustered_fraction", p.unclustered_fraction},
+                              {"clusters", p.clusters},
+                              {"test_accuracy", p.test_accuracy}});
+        });
+    auto masks = masks_of(c.ann);
+    for (size_t l = 0; l < masks.size(); ++l)
+      layers.push_back(compiler::map_clustered(static_cast<int>(l), masks[l], r.clusters[l], g));
+  }
+  c.ann_accuracy = c.ann.accuracy(c.data.test);
+  compiler::PlaceOptions place;
+  place.seed = e.compile_seed;
+  c.placement = compiler::place(e.arch, std::move(layers), place);
+  c.placement.seed = e.compile_seed;
+  c.stages.push_back({{"stage", "mapped"},
+                      {"flow", e.flow},
+                      {"test_accuracy", c.ann_accuracy},
+                      {"crossbars", c.placement.crossbars()},
+                      {"tiles", c.placement.tiles.size()}});
+  return c;
+}
+
+wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
+  wl::ConversionConfig cc;
+  cc.normalisation = wl::parse_normalisation(e.normalisation);
+  cc.percentile = e.percentile;
+  wl::SpikingNetwork snn = wl::to_snn(c.ann, c.data.train, cc);
+  wl::SnnConfig sc;
+  sc.timesteps = e.timesteps;
+  sc.neuron = e.arch.neuron.impl == "lif" ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
+  sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
+  sc.reset = e.arch.neuron.reset == arch::ResetMode::Zero ? wl::Reset::kZero : wl::Reset::kSubtract;
+  sc.encoding = wl::parse_encoding(e.encoding);
+  sc.seed = e.seed;
+  for (auto& layer : snn.layers) layer.threshold = static_cast<float>(e.arch.neuron.threshold);
+  wl::FixedPointConfig fc;
+  fc.enabled = true;
+  fc.weight_bits = e.arch.crossbar.weight_bits;
+  fc.adc_bits = e.arch.adc.bits;
+  fc.potential_bits = e.arch.neuron.potential_bits;
+  for (const auto& m : c.placement.layers) {
+    wl::LayerPartition part;
+    for (const auto& b : m.blocks) part.push_back({b.inputs, b.outputs});
+    fc.partitions.push_back(part);
+  }
+  wl::FixedPointConfig ideal = fc;
+  ideal.adc_bits = 0;
+  wl::GoldenModel calibration(snn, sc, ideal);
+  fc.adc_range = wl::calibrate_adc_range(calibration, c.data.train, e.calibration_images);
+  return wl::GoldenModel(std::move(snn), sc, fc);
+}
+
+nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
+                   std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  wl::GoldenModel golden = program_golden(e, c);
+  // The chip's programming: the golden model's integer layers.
+  HardwareNetwork hw;
+  hw.timesteps = e.timesteps;
+  for (const auto& q : golden.quantised()) {
+    HardwareLayer l;
+    l.levels = q.weights;
+    l.adc.step = q.adc_step;
+    l.adc.max_code = q.adc_max_code;
+    l.adc.bits = q.adc_max_code > 0 ? e.arch.adc.bits : 0;
+    l.neuron.threshold = q.threshold;
+    l.neuron.potential_min = q.potential_min;
+    l.neuron.potential_max = q.potential_max;
+    l.neuron.reset_to_zero = e.arch.neuron.reset == arch::ResetMode::Zero;
+    l.neuron.leaky = e.arch.neuron.impl == "lif";
+    l.neuron.leak_q16 = q.leak_q16;
+    hw.layers.push_back(std::move(l));
+  }
+  // Test images, evenly spaced (the MNIST test part is ordered by digit).
+  const int wanted = options.images >= 0 ? options.images : e.images;
+  const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
+  std::vector<int> pick;
+  for (int k = 0; k < n; ++k)
+    pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
+  const wl::Dataset test = c.data.test.subset(pick);
+  std::vector<SpikeTrain> trains;
+  for (int k = 0; k < n; ++k) {
+    wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
+    trains.push_back(wl::encode(test.images.row(k).data(), test.features(), e.timesteps,
+                                wl::parse_encoding(e.encoding), rng));
+  }
+  Chip chip("chip", e.arch, c.placement, hw);
+  chip.enqueue(trains, e.check_golden);
+  // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
+  if (options.progress) {
+    chip.on_image_done([&, start = std::chrono::steady_clock::now()](size_t done) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = s > 0 ? done / s : 0;
+      log << "\r  simulating: " << done << "/" << n << " images, "
+          << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+          << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
+      if (static_cast<int>(done) == n) log << "\n";
+      log.flush();
+    });
+  }
+  const auto t_sim = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double sim_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_sim).count();
+  const auto& results = chip.results();
+  if (static_cast<int>(results.size()) != n)
+    throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
+                             std::to_string(n) + " images");
+
+  int correct = 0, golden_correct = 0, mismatched_images = 0;
+  std::uint64_t cycles = 0, worst = 0;
+  for (int k = 0; k < n; ++k) {
+    const ImageResult& r = results[k];
+    int best = 0;  // most spikes; ties: larger potential, then lower index (as the golden model)
+    for (int j = 1; j < static_cast<int>(r.output_spike_counts.size()); ++j) {
+      if (r.output_spike_counts[j] > r.output_spike_counts[best] ||
+          (r.output_spike_counts[j] == r.output_spike_counts[best] &&
+           r.output_potentials[j] > r.output_potentials[best]))
+        best = j;
+    }
+    correct += best == test.labels[k];
+    cycles += r.cycles;
+    worst = std::max(worst, r.cycles);
+    if (e.check_golden) {
+      wl::SpikeTrace trace;
+      wl::GoldenResult g = golden.run(trains[k], &trace);
+      golden_correct += g.predicted == test.labels[k];
+      bool same = g.predicted == best;
+      for (size_t l = 0; l < r.trace.size() && same; ++l)
+        for (int t = 0; t < e.timesteps && same; ++t)
+          same = trace.layers[l + 1][t] == r.trace[l][t];
+      mismatched_images += !same;
+    }
+  }
+  // Cost: the inventory of the chip as placed, the energy of what it did.
+  arch::ArchSpec placed = e.arch;
+  placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
+  const arch::Inventory inv =
+      arch::build_inventory(placed, arch::ComponentLibrary::load(placed.technology.library));
+  const ChipStats stats = chip.stats();
+  const EnergyReport energy = account_energy(chip.activity(), inv, placed, stats.cycles,
+                                             c.placement.crossbar.columns_per_output);
+  const double period_ns = e.arch.technology.clock_period_ns();
+  const double cycles_per_image = static_cast<double>(cycles) / n;
+
+  nlohmann::json j;
+  j["version"] = XBARSIM_VERSION;
+  j["experiment"] = e.name;
+  j["seed"] = e.seed;
+  j["images"] = n;
+  j["accuracy"] = static_cast<double>(correct) / n;
+  j["ann_accuracy"] = c.ann_accuracy;
+  j["ann_accuracy_before_compile"] = c.ann_accuracy_before;
+  if (e.check_golden) {
+    j["golden"] = {{"accuracy", static_cast<double>(golden_correct) / n},
+                   {"images_with_spike_mismatch", mismatched_images},
+                   {"spike_exact", mismatched_images == 0}};
+  }
+  j["latency"] = {{"cycles_per_image", cycles_per_image},
+                  {"worst_cycles", worst},
+                  {"ns_per_image", cycles_per_image * period_ns},
+                  {"images_per_s", 1e9 / (cycles_per_image * period_ns)}};
+  j["energy"] = energy.to_json(n);
+  j["energy"]["per_image_pj"] = energy.total_pj() / n;
+  j["area"] = area_json(inv);
+  j["area"]["chip_mm2"] = inv.chip.area_mm2;
+  j["mapping"] = {{"flow", e.flow},
+                  {"crossbars", c.placement.crossbars()},
+                  {"tiles", c.placement.tiles.size()},
+                  {"grid", {c.placement.grid_rows, c.placement.grid_columns}},
+                  {"layers", layer_stats_json(c.placement)},
+                  {"stages", c.stages}};
+  const auto& ns = chip.noc().stats();
+  j["noc"] = {{"impl", e.arch.noc.impl},
+              {"packets", ns.packets},
+              {"flits", ns.flits},
+              {"flit_hops", ns.flit_hops},
+              {"average_latency_cycles", ns.average_latency_cycles()},
+              {"worst_latency_cycles", ns.max_latency_cycles},
+              {"local_packets", stats.packets_local}};
+  j["activity"] = {{"crossbar_reads", stats.crossbar_reads},
+                   {"row_activations", stats.row_activations},
+                   {"adc_conversions", stats.adc_conversions},
+                   {"adc_saturations", stats.adc_saturations},
+                   {"neuron_updates", stats.neuron_updates},
+                   {"spikes", stats.spikes},
+                   {"potential_saturations", stats.potential_saturations}};
+  j["simulation"] = {{"wall_seconds", sim_s},
+                     {"total_seconds",
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+                     {"cycles_per_second", sim_s > 0 ? stats.cycles / sim_s : 0.0}};
+  j["config"] = arch::to_yaml(e.resolved);
+  log << "run: " << n << " images, accuracy " << 100.0 * correct / n << " %";
+  if (e.check_golden)
+    log << " (golden " << 100.0 * golden_correct / n << " %, " << mismatched_images
+        << " images differ)";
+  log << "\n";
+  return j;
+}
+
+}  // namespace xbar::sim

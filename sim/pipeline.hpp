@@ -1,0 +1,44 @@
+// The experiment pipeline, stage by stage: a trained network (loaded from its cache or trained),
+// compiled for the chip by the experiment's flow (dense, prune, trannsformer) into a Placement, its
+// SNN and fixed-point programming, and the cycle-level run of the chip on test images with its
+// report. `xbarsim compile` stops after the Placement; `xbarsim run` goes to the end.
+#pragma once
+
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "compiler/placement.hpp"
+#include "sim/experiment.hpp"
+#include "workloads/dataset.hpp"
+#include "workloads/golden.hpp"
+#include "workloads/network.hpp"
+
+namespace xbar::sim {
+
+struct Compiled {
+  workloads::DataSplit data;
+  workloads::Network ann;  // after the flow (pruned and retrained for prune / trannsformer)
+  double ann_accuracy_before = 0, ann_accuracy = 0;  // on the whole test set
+  compiler::Placement placement;
+  nlohmann::json stages;  // per-stage statistics of the flow
+};
+
+// Loads the model cache or trains and saves it, then runs the compile flow and places the result.
+// `log` receives progress lines.
+Compiled compile(const Experiment& e, std::ostream& log);
+
+struct RunOptions {
+  int images = -1;       // -1: the experiment's simulate.images
+  bool progress = true;  // a progress bar on a terminal
+};
+
+// Simulates the compiled network on the chip; returns report.json's content.
+nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
+                   std::ostream& log);
+
+// The golden model programmed like the chip: the placement's blocks as the partition, the arch's
+// weight, ADC and potential bits, the ADC range calibrated on training images.
+workloads::GoldenModel program_golden(const Experiment& e, const Compiled& c);
+
+}  // namespace xbar::sim

@@ -1,0 +1,137 @@
+// Experiments end to end as a user runs them: a small MNIST network trained, compiled and
+// simulated cycle by cycle, agreeing spike for spike with the golden model; and bad experiment
+// files rejected with located messages.
+#include "sim/experiment.hpp"
+
+#include <sys/wait.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using xbar::test::TempDir;
+
+namespace {
+
+int run(const std::string& args, std::string* out = nullptr) {
+  std::string cmd = std::string(XBARSIM_EXE) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
+  int status = pclose(pipe);
+  if (out) *out = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A small experiment: 784-32-10 on MNIST, one epoch, T = 8, on 32x32 crossbars over several tiles.
+std::string tiny(const TempDir& dir, const std::string& flow = "flow: dense") {
+  const std::string src = xbar::test::source_dir();
+  return dir.write(
+      "tiny.yaml",
+      "version: 1\nname: tiny\narch:\n  extends: " + src +
+          "/configs/arch/resparc-64.yaml\n  crossbar: {rows: 32, columns: 32}\n"
+          "workload:\n  dataset: mnist\n  data_dir: " +
+          src +
+          "/data/mnist/package/src/digits\n"
+          "  layers: [784, 32, 10]\n  model: " +
+          (dir.path() / "model").string() +
+          "\ntrain: {optimizer: adam, loss: cross-entropy, epochs: 1, batch: 100, lr: 0.002, "
+          "momentum: 0.9, dropout: 0.0, seed: 1}\n"
+          "snn: {timesteps: 8, encoding: poisson, normalization: percentile, percentile: 99.9, "
+          "calibration_images: 20}\ncompile:\n  " +
+          flow +
+          "\n  seed: 1\n"
+          "simulate: {images: 10, seed: 1, check_golden: true, threads: 1}\n");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(experiment)
+
+BOOST_AUTO_TEST_CASE(run_matches_golden_spike_for_spike_and_reports) {
+  TempDir dir;
+  std::string path = tiny(dir);
+  std::string text;
+  const fs::path out = dir.path() / "out";
+  BOOST_TEST_REQUIRE(run("run " + path + " --out " + out.string(), &text) == 0, text);
+  std::ifstream in(out / "report.json");
+  nlohmann::json r = nlohmann::json::parse(in);
+  BOOST_TEST(r["images"] == 10);
+  BOOST_TEST(r["golden"]["spike_exact"] == true);
+  BOOST_TEST(r["accuracy"] == r["golden"]["accuracy"]);
+  BOOST_TEST(r["accuracy"].get<double>() >= 0.6);
+  BOOST_TEST(r["latency"]["cycles_per_image"].get<double>() > 0);
+  BOOST_TEST(r["energy"]["per_image_pj"].get<double>() > 0);
+  BOOST_TEST(r["mapping"]["tiles"].get<int>() > 1);
+  BOOST_TEST(r["noc"]["packets"].get<int>() > 0);
+  BOOST_TEST(fs::exists(out / "placement.json"));
+  BOOST_TEST(fs::exists(out / "config.yaml"));
+  BOOST_TEST(fs::exists(dir.path() / "model" / "manifest.yaml"));  // trained once, cached
+  // The same seed gives the same report, figure for figure (the simulation's wall time aside).
+  std::string again;
+  BOOST_TEST_REQUIRE(run("run " + path + " --out " + (dir.path() / "again").string(), &again) == 0,
+                     again);
+  std::ifstream in2(dir.path() / "again" / "report.json");
+  nlohmann::json r2 = nlohmann::json::parse(in2);
+  r.erase("simulation");
+  r2.erase("simulation");
+  BOOST_TEST(r.dump() == r2.dump());
+}
+
+BOOST_AUTO_TEST_CASE(prune_flow_needs_fewer_crossbars_than_dense) {
+  TempDir dir;
+  std::string text;
+  BOOST_TEST_REQUIRE(
+      run("compile " + tiny(dir) + " --json --out " + (dir.path() / "d").string(), &text) == 0,
+      text);
+  nlohmann::json dense = nlohmann::json::parse(text.substr(text.find('{')));
+  std::string pruned_path = tiny(dir, "flow: prune\n  sparsity: 0.8\n  epochs: 2");
+  BOOST_TEST_REQUIRE(
+      run("compile " + pruned_path + " --json --out " + (dir.path() / "p").string(), &text) == 0,
+      text);
+  nlohmann::json pruned = nlohmann::json::parse(text.substr(text.find('{')));
+  BOOST_TEST(pruned["crossbars"].get<int>() <= dense["crossbars"].get<int>());
+  BOOST_TEST(pruned["layers"][0]["sparsity"].get<double>() >= 0.75);
+  BOOST_TEST(fs::exists(dir.path() / "p" / "prune" / "placement.json"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_experiment_is_reported_where_it_is) {
+  TempDir dir;
+  std::string path =
+      dir.write("bad.yaml", "version: 1\nname: bad\narch:\n  extends: " + xbar::test::source_dir() +
+                                "/configs/arch/resparc-64.yaml\n  adc: {bits: 40}\n"
+                                "workload: {dataset: mnistt, layers: [784, 0], model: m}\n");
+  try {
+    xbar::sim::load_experiment(path);
+    BOOST_FAIL("expected an error");
+  } catch (const xbar::arch::ConfigError& e) {
+    std::string all = e.what();
+    BOOST_TEST(
+        all.find(path + ":5:15: arch.adc.bits: value 40 is out of range") != std::string::npos,
+        all);
+    BOOST_TEST(all.find("workload.dataset: 'mnistt' is not one of") != std::string::npos, all);
+    BOOST_TEST(all.find("workload.layers: layer sizes are positive integers, got '0'") !=
+                   std::string::npos,
+               all);
+    BOOST_TEST(all.find("missing required section 'snn'") != std::string::npos, all);
+  }
+  std::string text;
+  BOOST_TEST(run("run " + path, &text) == 2);
+  BOOST_TEST(text.find("nothing was run") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(set_overrides_experiment_and_arch_keys) {
+  TempDir dir;
+  auto e = xbar::sim::load_experiment(tiny(dir), {"snn.timesteps=4", "arch.crossbar.rows=64"});
+  BOOST_TEST(e.timesteps == 4);
+  BOOST_TEST(e.arch.crossbar.rows == 64);
+  BOOST_TEST(e.arch.crossbar.columns == 32);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

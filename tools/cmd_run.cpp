@@ -1,0 +1,214 @@
+// xbarsim compile | run: the experiment pipeline from the command line.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "arch/inventory.hpp"
+#include "compiler/placement.hpp"
+#include "sim/area_report.hpp"
+#include "sim/pipeline.hpp"
+#include "tools/commands.hpp"
+
+namespace fs = std::filesystem;
+
+namespace xbar::tools {
+
+namespace {
+
+struct RunArgs {
+  std::string experiment;
+  std::vector<std::string> overrides;
+  std::string out;
+  int images = -1;
+  bool compare = false;
+  bool json = false;
+};
+
+std::string out_dir(const RunArgs& a, const sim::Experiment& e) {
+  return a.out.empty() ? (fs::path("runs") / e.name).string() : a.out;
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  fs::path tmp = p;
+  tmp += ".tmp";
+  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
+  fs::rename(tmp, p);
+}
+
+// The compile summary: per layer, sparsity, crossbars, utilisation, unclustered fraction; and the
+// chip's area from the component library.
+nlohmann::json compile_summary(const sim::Experiment& e, const sim::Compiled& c) {
+  arch::ArchSpec placed = e.arch;
+  placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
+  arch::Inventory inv =
+      arch::build_inventory(placed, arch::ComponentLibrary::load(placed.technology.library));
+  nlohmann::json j;
+  j["flow"] = e.flow;
+  j["crossbars"] = c.placement.crossbars();
+  j["tiles"] = c.placement.tiles.size();
+  j["chip_area_mm2"] = inv.chip.area_mm2;
+  j["ann_accuracy_before"] = c.ann_accuracy_before;
+  j["ann_accuracy"] = c.ann_accuracy;
+  long long synapses = 0;
+  double cells = 0;
+  for (const auto& l : c.placement.layers) {
+    synapses += l.stats.synapses;
+    j["layers"].push_back({{"sparsity", l.stats.sparsity},
+                           {"crossbars", l.stats.crossbars},
+                           {"utilization", l.stats.utilization},
+                           {"unclustered_fraction", l.stats.unclustered_fraction},
+                           {"clusters", l.stats.clusters}});
+    cells += static_cast<double>(l.stats.crossbars) * c.placement.crossbar.weight_slots();
+  }
+  j["utilization"] = cells > 0 ? synapses / cells : 0.0;
+  j["stages"] = c.stages;
+  return j;
+}
+
+void print_summary(const nlohmann::json& j) {
+  std::printf(
+      "flow %-13s crossbars %6d  tiles %5d  utilization %5.1f %%  area %8.3f mm^2  accuracy %.2f "
+      "%% (before %.2f %%)\n",
+      j["flow"].get<std::string>().c_str(), j["crossbars"].get<int>(), j["tiles"].get<int>(),
+      100 * j["utilization"].get<double>(), j["chip_area_mm2"].get<double>(),
+      100 * j["ann_accuracy"].get<double>(), 100 * j["ann_accuracy_before"].get<double>());
+  int l = 0;
+  for (const auto& layer : j["layers"]) {
+    std::printf(
+        "  layer %d: sparsity %5.1f %%, %5d crossbars, utilization %5.1f %%, %3d clusters, "
+        "unclustered %5.1f %%\n",
+        l++, 100 * layer["sparsity"].get<double>(), layer["crossbars"].get<int>(),
+        100 * layer["utilization"].get<double>(), layer["clusters"].get<int>(),
+        100 * layer["unclustered_fraction"].get<double>());
+  }
+}
+
+int compile_main(const RunArgs& a) {
+  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
+  const std::vector<std::string> flows =
+      a.compare ? std::vector<std::string>{"dense", "prune", "trannsformer"}
+                : std::vector<std::string>{e.flow};
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& flow : flows) {
+    std::vector<std::string> sets = a.overrides;
+    if (a.compare) sets.push_back("compile.flow=" + flow);
+    sim::Experiment ef = sim::load_experiment(a.experiment, sets);
+    if (a.compare &&
+        flow == "dense") {  // dense takes no sparsity: keep the other flows' settings out
+      arch::ConfigNode root = sim::merge_experiment(a.experiment);
+      arch::apply_overrides(root, a.overrides);
+      arch::ConfigNode* comp = root.find("compile");
+      arch::ConfigNode seed = *comp->find("seed");
+      comp->entries.clear();
+      arch::ConfigNode f;
+      f.kind = arch::ConfigNode::Kind::Scalar;
+      f.scalar = "dense";
+      comp->set("flow", f);
+      comp->set("seed", seed);
+      ef = sim::experiment_from_tree(root, a.experiment);
+    }
+    std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
+    sim::Compiled c = sim::compile(ef, std::cerr);
+    const fs::path dir = fs::path(out_dir(a, ef)) / flow;
+    fs::create_directories(dir);
+    compiler::write_placement(c.placement, (dir / "placement.json").string());
+    nlohmann::json summary = compile_summary(ef, c);
+    write_text(dir / "compile.json", summary.dump(2) + "\n");
+    write_text(dir / "config.yaml", arch::to_yaml(ef.resolved));
+    if (!a.json) print_summary(summary);
+    all.push_back(summary);
+  }
+  if (a.json) std::cout << (a.compare ? all : all[0]).dump(2) << "\n";
+  if (a.compare && !a.json) {
+    const auto& d = all[0];
+    for (size_t i = 1; i < all.size(); ++i) {
+      std::printf("%s vs dense: %.1f %% fewer crossbars", all[i]["flow"].get<std::string>().c_str(),
+                  100.0 * (1.0 - all[i]["crossbars"].get<double>() / d["crossbars"].get<double>()));
+      if (i == 2)
+        std::printf(
+            ", %.1f %% fewer than prune",
+            100.0 * (1.0 - all[2]["crossbars"].get<double>() / all[1]["crossbars"].get<double>()));
+      std::printf("\n");
+    }
+  }
+  return 0;
+}
+
+int run_main(const RunArgs& a) {
+  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
+  const fs::path dir = out_dir(a, e);
+  sim::Compiled c = sim::compile(e, std::cerr);
+  fs::create_directories(dir);
+  compiler::write_placement(c.placement, (dir / "placement.json").string());
+  sim::RunOptions ro;
+  ro.images = a.images;
+  ro.progress = isatty(STDERR_FILENO);
+  nlohmann::json report = sim::run(e, c, ro, std::cerr);
+  write_text(dir / "config.yaml", arch::to_yaml(e.resolved));
+  write_text(dir / "report.json", report.dump(2) + "\n");
+  if (a.json) {
+    std::cout << report.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s on %s, flow %s: %d images, T = %d\n", e.name.c_str(), e.arch.name.c_str(),
+              e.flow.c_str(), report["images"].get<int>(), e.timesteps);
+  std::printf("  accuracy        %.2f %% (ANN %.2f %%)\n", 100 * report["accuracy"].get<double>(),
+              100 * report["ann_accuracy"].get<double>());
+  if (report.contains("golden"))
+    std::printf("  golden model    %.2f %%, %d images with any spike different\n",
+                100 * report["golden"]["accuracy"].get<double>(),
+                report["golden"]["images_with_spike_mismatch"].get<int>());
+  std::printf("  latency         %.0f cycles = %.2f us per image, %.0f images/s\n",
+              report["latency"]["cycles_per_image"].get<double>(),
+              report["latency"]["ns_per_image"].get<double>() / 1000,
+              report["latency"]["images_per_s"].get<double>());
+  std::printf("  energy          %.2f nJ per image (%.2f dynamic, %.2f leakage)\n",
+              report["energy"]["per_image_pj"].get<double>() / 1000,
+              report["energy"]["dynamic_pj"].get<double>() / 1000,
+              report["energy"]["leakage_pj"].get<double>() / 1000);
+  std::printf("  area            %.3f mm^2, %d crossbars on %d tiles\n",
+              report["area"]["chip_mm2"].get<double>(), report["mapping"]["crossbars"].get<int>(),
+              report["mapping"]["tiles"].get<int>());
+  std::printf(
+      "  noc             %llu packets, average latency %.1f cycles, worst %llu\n",
+      static_cast<unsigned long long>(report["noc"]["packets"].get<std::uint64_t>()),
+      report["noc"]["average_latency_cycles"].get<double>(),
+      static_cast<unsigned long long>(report["noc"]["worst_latency_cycles"].get<std::uint64_t>()));
+  std::printf("  report          %s\n", (dir / "report.json").c_str());
+  return 0;
+}
+
+void add_common(CLI::App* cmd, RunArgs& a) {
+  cmd->add_option("experiment", a.experiment, "experiment YAML (configs/examples/)")->required();
+  cmd->add_option("--set", a.overrides,
+                  "override a key: --set snn.timesteps=16, --set arch.crossbar.rows=128");
+  cmd->add_option("--out", a.out, "output directory (default runs/NAME)");
+  cmd->add_flag("--json", a.json, "print JSON");
+}
+
+}  // namespace
+
+static void add_run_commands(CLI::App& app, int& status) {
+  auto ca = std::make_shared<RunArgs>();
+  CLI::App* compile = app.add_subcommand(
+      "compile", "train (or load) and compile a network onto the chip: Placement + statistics");
+  add_common(compile, *ca);
+  compile->add_flag("--compare", ca->compare,
+                    "compile with dense, prune and trannsformer side by side");
+  compile->callback([&status, ca] { status = guarded([&] { return compile_main(*ca); }); });
+
+  auto ra = std::make_shared<RunArgs>();
+  CLI::App* run = app.add_subcommand(
+      "run", "compile and simulate an experiment cycle by cycle; writes report.json");
+  add_common(run, *ra);
+  run->add_option("--images", ra->images, "test images to simulate (default: the experiment's)")
+      ->check(CLI::PositiveNumber);
+  run->callback([&status, ra] { status = guarded([&] { return run_main(*ra); }); });
+}
+
+XBAR_REGISTER_COMMANDS(30, add_run_commands);
+
+}  // namespace xbar::tools
