@@ -86,7 +86,7 @@ GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fix
       }
     ql.blocks = f.partitions.empty() ? tile_partition(n_in, n_out, f.crossbar_rows, f.crossbar_cols)
                                      : f.partitions[l];
-    // Every non-zero synapse in exactly one block.
+    // Every non-zero synapse in a block; where blocks overlap, the first one holds it.
     std::vector<std::uint8_t> cover(std::size_t(n_out) * std::size_t(n_in), 0);
     std::size_t max_rows = 0;
     LayerData& ld = data_[l];
@@ -110,13 +110,11 @@ GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fix
             throw std::invalid_argument(layer_name(l) + ", block " + std::to_string(k) +
                                         ": output " + std::to_string(j) + " out of range 0.." +
                                         std::to_string(n_out - 1));
+          // First block owns (the compiler's rule, compiler/placement.hpp): a synapse already in
+          // an earlier block is stored as zero in this one.
           auto& cv = cover[std::size_t(j) * std::size_t(n_in) + std::size_t(i)];
-          if (cv)
-            throw std::invalid_argument(layer_name(l) + ", block " + std::to_string(k) +
-                                        ": synapse (input " + std::to_string(i) + ", output " +
-                                        std::to_string(j) + ") is already in another block");
+          bd.q(Eigen::Index(r), Eigen::Index(c)) = cv ? 0 : ql.weights(j, i);
           cv = 1;
-          bd.q(Eigen::Index(r), Eigen::Index(c)) = ql.weights(j, i);
         }
       }
       ld.blocks.push_back(std::move(bd));

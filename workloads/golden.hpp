@@ -70,7 +70,8 @@ struct GoldenResult {
 
 class GoldenModel {
  public:
-  // Throws std::invalid_argument for a bad configuration or partition (overlapping blocks, a
+  // Blocks may overlap: a synapse belongs to the first block containing it (the compiler's rule).
+  // Throws std::invalid_argument for a bad configuration or partition (a
   // non-zero weight outside every block, indices out of range, threshold beyond the register).
   GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fixed = {});
 

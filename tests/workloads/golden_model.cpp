@@ -314,8 +314,20 @@ BOOST_AUTO_TEST_CASE(bad_partitions_and_registers_are_rejected) {
       BOOST_TEST(std::string(e.what()).find(part) != std::string::npos, e.what());
     }
   };
+  // Overlapping blocks are accepted: the first holds the synapse, the second stores 0 there.
   f.partitions = {{{{0, 1, 2, 3, 4, 5}, {0, 1, 2, 3}}, {{0}, {0}}}};
-  fails(f, "already in another block");
+  {
+    wl::GoldenModel overlapping(net, {}, f);
+    BOOST_TEST(overlapping.quantised()[0].blocks.size() == 2u);
+    wl::FixedPointConfig single = f;
+    single.partitions = {{{{0, 1, 2, 3, 4, 5}, {0, 1, 2, 3}}}};
+    wl::GoldenModel one(net, {}, single);
+    wl::SpikeTrain input = {{0, 2, 5}, {0}, {1, 3}, {0, 4}};
+    wl::SpikeTrace a, b;
+    overlapping.run(input, &a);
+    one.run(input, &b);
+    BOOST_TEST(a.layers == b.layers);
+  }
   f.partitions = {{{{0, 1, 2, 3, 4}, {0, 1, 2, 3}}}};
   fails(f, "in no block");
   f.partitions = {{{{0, 1, 2, 3, 4, 9}, {0, 1, 2, 3}}}};
