@@ -178,6 +178,8 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   Experiment e;
   e.file = origin;
   e.resolved = root;
+  *e.resolved.find("arch") =
+      spec.resolved;  // the library by its absolute path: loads from anywhere
   e.arch = std::move(spec);
   e.name = arch::read_string(root, "name");
   const ConfigNode& w = *root.find("workload");

@@ -9,6 +9,7 @@
 
 #include "arch/arch_spec.hpp"
 #include "arch/schema.hpp"
+#include "sim/experiment.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,7 +19,7 @@ using arch::ConfigError;
 using arch::ConfigNode;
 using arch::Diagnostic;
 
-std::vector<std::string> sweep_commands() { return {"area"}; }
+std::vector<std::string> sweep_commands() { return {"area", "run"}; }
 
 std::string stable_hash(const std::string& text) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -99,7 +100,8 @@ bool evaluate_constraint(const std::string& expr, const ConfigNode& root,
 
 // The merged config of a point: base + fixed + its settings, not yet validated.
 static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings) {
-  ConfigNode root = arch::load_with_extends(sweep.base);
+  ConfigNode root =
+      sweep.command == "run" ? merge_experiment(sweep.base) : arch::load_with_extends(sweep.base);
   for (const auto& [path, value] : sweep.fixed) arch::set_path(root, path, value);
   for (const auto& [path, value] : settings) arch::set_path(root, path, value);
   return root;
@@ -107,8 +109,9 @@ static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings
 
 // Validates a point's config; errors point into the sweep file where the values came from.
 static ConfigNode validate(const Sweep& sweep, const ConfigNode& merged) {
-  // area: the base is an arch config.
-  return arch::arch_from_tree(merged, sweep.base).resolved;
+  if (sweep.command == "run")
+    return experiment_from_tree(merged, sweep.base).resolved;  // an experiment
+  return arch::arch_from_tree(merged, sweep.base).resolved;    // area: an arch
 }
 
 Sweep load_sweep(const std::string& path) {

@@ -138,6 +138,11 @@ int run_points(const sim::Sweep& sweep, const std::vector<const sim::SweepPoint*
         dup2(o, STDOUT_FILENO);
         dup2(e, STDERR_FILENO);
         std::string config = (dir / "config.yaml").string();
+        if (sweep.command == "run") {  // each point's run outputs stay in its own directory
+          std::string run_out = (dir / "run").string();
+          execl(exe.c_str(), exe.c_str(), "run", config.c_str(), "--json", "--out", run_out.c_str(),
+                static_cast<char*>(nullptr));
+        }
         execl(exe.c_str(), exe.c_str(), sweep.command.c_str(), config.c_str(), "--json",
               static_cast<char*>(nullptr));
         _exit(127);

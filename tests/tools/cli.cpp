@@ -122,8 +122,29 @@ BOOST_AUTO_TEST_CASE(list_prints_every_implementation) {
   BOOST_TEST(j["components"]["adc"]["rules"].size() == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(train_then_snn_as_a_user_runs_them) {
+  TempDir dir;
+  const std::string model = (dir.path() / "m").string();
+  const std::string data = xbar::test::source_dir() + "/data/mnist/package/src/digits";
+  Result t = run("train --dataset mnist --data-dir " + data +
+                 " --layers 784-16-10 --epochs 1 --threads 1 --out " + model);
+  BOOST_TEST_REQUIRE(t.status == 0, t.out);
+  BOOST_TEST(contains(t.out, "final test accuracy"));
+  BOOST_TEST(contains(t.out, "model written to " + model));
+  Result s = run("snn " + model + " --data-dir " + data + " -T 8 -n 20 --threads 1");
+  BOOST_TEST(s.status == 0, s.out);
+  BOOST_TEST(contains(s.out, "SNN"));
+  Result missing = run("snn " + (dir.path() / "nothing").string());
+  BOOST_TEST(missing.status != 0);
+  BOOST_TEST(contains(missing.out, "nothing"));
+  Result bad = run("train --dataset mnist --data-dir " + data + " --layers 100-10 --epochs 1");
+  BOOST_TEST(bad.status != 0);
+  BOOST_TEST(contains(bad.out, "784 features"));
+}
+
 BOOST_AUTO_TEST_CASE(every_command_has_help_and_version) {
-  for (const char* cmd : {"", "validate", "area", "list"}) {
+  for (const char* cmd : {"", "validate", "area", "list", "train", "snn", "compile", "run", "sweep",
+                          "sweep-collect", "sweep-report"}) {
     Result r = run(std::string(cmd) + " --help");
     BOOST_TEST(r.status == 0, cmd);
     BOOST_TEST(contains(r.out, "Usage:"), cmd);

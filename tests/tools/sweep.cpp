@@ -208,4 +208,40 @@ BOOST_AUTO_TEST_CASE(report_draws_pareto_and_breakdown) {
   BOOST_TEST(fs::file_size(out / "plots" / "breakdown.png") > 1000u);
 }
 
+BOOST_AUTO_TEST_CASE(sweeps_simulation_runs_and_plots_accuracy_energy_area) {
+  TempDir dir;
+  const std::string src = xbar::test::source_dir();
+  // A small experiment (784-16-10 on MNIST, one epoch, 6 images), swept over timesteps and ADC
+  // bits.
+  std::string exp = dir.write(
+      "tiny.yaml",
+      "version: 1\nname: tiny\narch:\n  extends: " + src +
+          "/configs/arch/resparc-64.yaml\nworkload:\n  dataset: mnist\n  data_dir: " + src +
+          "/data/mnist/package/src/digits\n  layers: [784, 16, 10]\n  model: " +
+          (dir.path() / "model").string() +
+          "\ntrain: {optimizer: adam, loss: cross-entropy, epochs: 1, batch: 100, lr: 0.002, "
+          "momentum: 0.9, dropout: 0.0, seed: 1}\n"
+          "snn: {timesteps: 8, encoding: poisson, normalization: percentile, percentile: 99.9, "
+          "calibration_images: 20}\ncompile: {flow: dense, seed: 1}\n"
+          "simulate: {images: 6, seed: 1, check_golden: true, threads: 1}\n");
+  std::string path = dir.write("sweep.yaml",
+                               "version: 1\nname: runs\ncommand: run\nbase: tiny.yaml\n"
+                               "axes:\n  snn.timesteps: [4, 8]\n  arch.adc.bits: [4, 6]\n");
+  const fs::path out = dir.path() / "out";
+  std::string text;
+  // The first point trains and caches the model; run one at a time so they share it.
+  BOOST_TEST_REQUIRE(run("sweep " + path + " --out " + out.string(), &text) == 0, text);
+  auto r = rows(out);
+  BOOST_REQUIRE_EQUAL(r.size(), 4u);
+  for (const auto& row : r) {
+    BOOST_TEST(row["status"] == "done", row.dump());
+    BOOST_TEST(row["metrics"]["accuracy"].get<double>() > 0.3);
+    BOOST_TEST(row["metrics"]["energy.per_image_pj"].get<double>() > 0);
+    BOOST_TEST(row["metrics"]["area.chip_mm2"].get<double>() > 0);
+    BOOST_TEST(row["metrics"]["golden.images_with_spike_mismatch"] == 0);
+  }
+  BOOST_TEST(run("sweep-report " + path + " --out " + out.string(), &text) == 0, text);
+  BOOST_TEST(text.find("area.chip_mm2 vs energy.per_image_pj") != std::string::npos, text);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
