@@ -135,6 +135,19 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       if (!core_on_tile_[s][l].neurons.empty()) ++cores_total_;
 }
 
+void Chip::trace(VcdTrace* vcd, size_t image) {
+  vcd_ = vcd;
+  vcd_image_ = image;
+  sig_busy_.assign(layer_on_tile_.size(), -1);
+  sig_spikes_.assign(layer_on_tile_.size(), -1);
+  for (int slot : tiles_) {
+    const std::string scope = "tile" + std::to_string(slot);
+    sig_busy_[slot] = vcd->signal(scope, "crossbars_busy");
+    sig_spikes_[slot] = vcd->signal(scope, "spikes_fired");
+  }
+  sig_packets_ = vcd->signal("noc", "packets_in_flight");
+}
+
 void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
   for (auto& image : images) images_.push_back(std::move(image));
   trace_ = trace;
@@ -170,6 +183,13 @@ void Chip::send(int src, int dst, int layer, int flits, std::function<void()> on
     ++stats_.packets_local;
     at(now() + 1, std::move(on_arrival));
     return;
+  }
+  if (tracing()) {
+    vcd_->add(now(), sig_packets_, +1);
+    on_arrival = [this, inner = std::move(on_arrival)] {
+      vcd_->add(now(), sig_packets_, -1);
+      inner();
+    };
   }
   models::Packet p;
   p.id = next_packet_++;
@@ -255,6 +275,10 @@ void Chip::try_blocks(int tile, int layer) {
         done = start + read_cycles_ + b.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }
       b.busy_until = done;
+      if (tracing()) {
+        vcd_->add(start, sig_busy_[b.tile], +1);
+        vcd_->add(done, sig_busy_[b.tile], -1);
+      }
       at(done, [this, bi, layer, t, digital = std::move(digital), empty = driven.empty()] {
         Block& blk = blocks_[bi];
         const int value_bits =
@@ -305,6 +329,10 @@ void Chip::try_fire(int tile, int layer) {
     const std::uint64_t fired =
         std::max(now(), c.busy_until) + 1;  // one cycle to update the neurons
     c.busy_until = fired;
+    if (tracing()) {
+      vcd_->set(fired, sig_spikes_[tile], static_cast<long long>(spikes.size()));
+      vcd_->set(fired + 1, sig_spikes_[tile], 0);
+    }
     if (trace_)
       current_.trace[layer][t].insert(current_.trace[layer][t].end(), spikes.begin(), spikes.end());
     if (layer == L - 1) {
@@ -340,6 +368,7 @@ void Chip::finish_image() {
   for (auto& layer : current_.trace)
     for (auto& t : layer) std::sort(t.begin(), t.end());
   stats_.cycles += current_.cycles;
+  if (tracing()) vcd_->write(image_start_);
   results_.push_back(std::move(current_));
   ++image_;
   if (on_image_done_) on_image_done_(image_);

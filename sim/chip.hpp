@@ -30,6 +30,7 @@
 #include "models/crossbar.hpp"
 #include "models/neuron_core.hpp"
 #include "models/noc.hpp"
+#include "sim/vcd.hpp"
 
 namespace xbar::sim {
 
@@ -84,6 +85,9 @@ class Chip : public sc_core::sc_module {
 
   // Images to run when the simulation starts; results come back in order.
   void enqueue(std::vector<SpikeTrain> images, bool trace = false);
+  // Records a VCD trace of image `image` (crossbars busy and spikes fired per tile, packets in
+  // flight); the trace is written when that image finishes.
+  void trace(VcdTrace* vcd, size_t image);
   // Called after each image with the number done so far (for progress reports).
   void on_image_done(std::function<void(size_t)> callback) { on_image_done_ = std::move(callback); }
   const std::vector<ImageResult>& results() const { return results_; }
@@ -169,6 +173,11 @@ class Chip : public sc_core::sc_module {
   ImageResult current_;
   std::vector<ImageResult> results_;
   std::function<void(size_t)> on_image_done_;
+  bool tracing() const { return vcd_ && image_ == vcd_image_; }
+  VcdTrace* vcd_ = nullptr;
+  size_t vcd_image_ = 0;
+  std::vector<int> sig_busy_, sig_spikes_;
+  int sig_packets_ = -1;
   ChipStats stats_;
   std::vector<std::vector<Activity>> traffic_;  // [tile][layer]: network and buffer counts
 };

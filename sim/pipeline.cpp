@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <ostream>
 
 #include "arch/inventory.hpp"
@@ -254,6 +255,15 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   }
   Chip chip("chip", e.arch, c.placement, hw);
   chip.enqueue(trains, e.check_golden);
+  std::unique_ptr<VcdTrace> vcd;
+  if (!options.trace_file.empty()) {
+    if (options.trace_image < 0 || options.trace_image >= n)
+      throw std::invalid_argument("--trace-image " + std::to_string(options.trace_image) +
+                                  " is not one of the " + std::to_string(n) + " images simulated");
+    vcd = std::make_unique<VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
+                                     options.trace_from, options.trace_to);
+    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image));
+  }
   // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
   if (options.progress) {
     chip.on_image_done([&, start = std::chrono::steady_clock::now()](size_t done) {

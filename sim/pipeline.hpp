@@ -4,6 +4,7 @@
 // report. `xbarsim compile` stops after the Placement; `xbarsim run` goes to the end.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,8 +30,11 @@ struct Compiled {
 Compiled compile(const Experiment& e, std::ostream& log);
 
 struct RunOptions {
-  int images = -1;       // -1: the experiment's simulate.images
-  bool progress = true;  // a progress bar on a terminal
+  int images = -1;         // -1: the experiment's simulate.images
+  bool progress = true;    // a progress bar on a terminal
+  std::string trace_file;  // a VCD of one image ("" = none)
+  int trace_image = 0;
+  std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};  // cycles from the image's start
 };
 
 // Simulates the compiled network on the chip; returns report.json's content.

@@ -24,6 +24,9 @@ struct RunArgs {
   int images = -1;
   bool compare = false;
   bool json = false;
+  std::string trace;
+  int trace_image = 0;
+  std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};
 };
 
 std::string out_dir(const RunArgs& a, const sim::Experiment& e) {
@@ -146,6 +149,10 @@ int run_main(const RunArgs& a) {
   sim::RunOptions ro;
   ro.images = a.images;
   ro.progress = isatty(STDERR_FILENO);
+  ro.trace_file = a.trace;
+  ro.trace_image = a.trace_image;
+  ro.trace_from = a.trace_from;
+  ro.trace_to = a.trace_to;
   nlohmann::json report = sim::run(e, c, ro, std::cerr);
   write_text(dir / "config.yaml", arch::to_yaml(e.resolved));
   write_text(dir / "report.json", report.dump(2) + "\n");
@@ -206,6 +213,14 @@ static void add_run_commands(CLI::App& app, int& status) {
   add_common(run, *ra);
   run->add_option("--images", ra->images, "test images to simulate (default: the experiment's)")
       ->check(CLI::PositiveNumber);
+  run->add_option(
+      "--trace", ra->trace,
+      "write a VCD waveform (crossbars busy, spikes fired per tile, packets in flight)");
+  run->add_option("--trace-image", ra->trace_image,
+                  "which simulated image to trace (0-based, default 0)");
+  run->add_option("--trace-from", ra->trace_from,
+                  "first cycle of the window, from the image's start");
+  run->add_option("--trace-to", ra->trace_to, "last cycle of the window");
   run->callback([&status, ra] { status = guarded([&] { return run_main(*ra); }); });
 }
 

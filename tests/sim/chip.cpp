@@ -3,6 +3,7 @@
 #include "sim/chip.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <random>
 
 #include "compiler/map.hpp"
@@ -107,6 +108,28 @@ BOOST_AUTO_TEST_CASE(one_crossbar_cycle_count_by_hand) {
   BOOST_TEST(e.by_layer_pj[0] == sum, tt::tolerance(1e-12));
   // Leakage: the RESPARC buffer leaks 0.697 mW scaled to 2 KB, for 17 cycles of 5 ns.
   BOOST_TEST(e.leakage_pj == unit_leak(inv) * 17 * 5.0, tt::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(vcd_trace_shows_the_crossbar_busy_and_the_spike) {
+  // The case above, traced: crossbar busy from cycle 2 (10 ns) to 15 (75 ns), one spike at 17.
+  auto a = chip_arch({"chip.tiles=1"});
+  auto placement = one_block(a, 4, 2);
+  Eigen::MatrixXi w(2, 4);
+  w << 3, 4, 0, 1, -2, 1, 5, 5;
+  sim::HardwareNetwork net{{layer(w, 7)}, 1};
+  sim::Chip chip("chip", a, placement, net);
+  test::TempDir dir;
+  const std::string path = (dir.path() / "t.vcd").string();
+  sim::VcdTrace vcd(path, a.technology.clock_period_ns(), 0, 1000);
+  chip.trace(&vcd, 0);
+  chip.enqueue({{{0, 1}}});
+  sc_core::sc_start();
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  BOOST_TEST(text.find("$var integer 32 ! crossbars_busy $end") != std::string::npos, text);
+  BOOST_TEST(text.find("#10000\nb1 !\n") != std::string::npos, text);
+  BOOST_TEST(text.find("#75000\nb0 !\n") != std::string::npos, text);
+  BOOST_TEST(text.find("#85000\nb1 \"\n") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(adc_sharing_serialises_conversions) {
