@@ -11,7 +11,6 @@
 
 #include "sim/chip.hpp"
 #include "sim/pipeline.hpp"
-#include "workloads/snn.hpp"
 
 using namespace xbar;
 using Clock = std::chrono::steady_clock;
@@ -24,27 +23,10 @@ int sc_main(int argc, char* argv[]) {
   sim::Compiled c = sim::compile(e, quiet);
   workloads::GoldenModel golden = sim::program_golden(e, c);
 
-  sim::HardwareNetwork hw;
-  hw.timesteps = e.timesteps;
-  for (const auto& q : golden.quantised()) {
-    sim::HardwareLayer l;
-    l.levels = q.weights;
-    l.adc = {q.adc_step, q.adc_max_code, e.arch.adc.bits};
-    l.neuron.threshold = q.threshold;
-    l.neuron.potential_min = q.potential_min;
-    l.neuron.potential_max = q.potential_max;
-    l.neuron.reset_to_zero = e.arch.neuron.reset == arch::ResetMode::Zero;
-    l.neuron.leaky = e.arch.neuron.impl == "lif";
-    l.neuron.leak_q16 = q.leak_q16;
-    hw.layers.push_back(l);
-  }
+  const sim::HardwareNetwork hw = sim::hardware_network(e, golden);
   std::vector<sim::SpikeTrain> trains;
   const int n = std::min(images, c.data.test.size());
-  for (int k = 0; k < n; ++k) {
-    workloads::Rng rng = workloads::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
-    trains.push_back(workloads::encode(c.data.test.images.row(k).data(), c.data.test.features(),
-                                       e.timesteps, workloads::parse_encoding(e.encoding), rng));
-  }
+  for (int k = 0; k < n; ++k) trains.push_back(sim::input_spikes(e, c.data.test, k));
   // Golden model: one image after another on one thread.
   auto t0 = Clock::now();
   long spikes = 0;

@@ -219,11 +219,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
   return wl::GoldenModel(std::move(snn), sc, fc);
 }
 
-nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
-                   std::ostream& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  wl::GoldenModel golden = program_golden(e, c);
-  // The chip's programming: the golden model's integer layers.
+HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& golden) {
   HardwareNetwork hw;
   hw.timesteps = e.timesteps;
   for (const auto& q : golden.quantised()) {
@@ -240,6 +236,20 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
     l.neuron.leak_q16 = q.leak_q16;
     hw.layers.push_back(std::move(l));
   }
+  return hw;
+}
+
+SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
+  wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
+  return wl::encode(images.images.row(k).data(), images.features(), e.timesteps,
+                    wl::parse_encoding(e.encoding), rng);
+}
+
+nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
+                   std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  wl::GoldenModel golden = program_golden(e, c);
+  const HardwareNetwork hw = hardware_network(e, golden);
   // Test images, evenly spaced (the MNIST test part is ordered by digit).
   const int wanted = options.images >= 0 ? options.images : e.images;
   const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
@@ -248,11 +258,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
     pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
   const wl::Dataset test = c.data.test.subset(pick);
   std::vector<SpikeTrain> trains;
-  for (int k = 0; k < n; ++k) {
-    wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
-    trains.push_back(wl::encode(test.images.row(k).data(), test.features(), e.timesteps,
-                                wl::parse_encoding(e.encoding), rng));
-  }
+  for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
   Chip chip("chip", e.arch, c.placement, hw);
   chip.enqueue(trains, e.check_golden);
   std::unique_ptr<VcdTrace> vcd;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "compiler/placement.hpp"
+#include "sim/chip.hpp"
 #include "sim/experiment.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/golden.hpp"
@@ -44,5 +45,11 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
 // The golden model programmed like the chip: the placement's blocks as the partition, the arch's
 // weight, ADC and potential bits, the ADC range calibrated on training images.
 workloads::GoldenModel program_golden(const Experiment& e, const Compiled& c);
+
+// The chip's programming: the golden model's integer layers with the arch's neuron behaviour.
+HardwareNetwork hardware_network(const Experiment& e, const workloads::GoldenModel& golden);
+// Image k of `images` as input spikes, exactly as the golden model encodes it (Rng::stream(seed,
+// k)).
+SpikeTrain input_spikes(const Experiment& e, const workloads::Dataset& images, int k);
 
 }  // namespace xbar::sim

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using xbar::test::TempDir;
@@ -19,15 +20,9 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  std::string cmd = std::string(XBARSIM_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  Result r;
+  r.status = xbar::test::run_cli(args, &r.out);
+  return r;
 }
 
 bool contains(const std::string& text, const std::string& part) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -18,15 +19,7 @@ using xbar::test::TempDir;
 namespace {
 
 int run(const std::string& args, std::string* out = nullptr) {
-  std::string cmd = std::string(XBARSIM_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
-  int status = pclose(pipe);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return xbar::test::run_cli(args, out);
 }
 
 // A small experiment: 784-32-10 on MNIST, one epoch, T = 8, on 32x32 crossbars over several tiles.

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -30,15 +31,7 @@ std::string sweep_file(const TempDir& dir, const std::string& body) {
 }
 
 int run(const std::string& args, std::string* out = nullptr) {
-  std::string cmd = std::string(XBARSIM_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
-  int status = pclose(pipe);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return xbar::test::run_cli(args, out);
 }
 
 std::vector<nlohmann::json> rows(const fs::path& out) {
