@@ -33,18 +33,36 @@ def pareto(points):
     return sorted(front, key=lambda i: points[i][0])
 
 
-def breakdown(result):
-    """Area by component (mm^2) of one `xbarsim area` result, the core's parts times its count."""
+def area_parts(area):
+    """Tile area by component (mm^2) of an area report: the core's parts times the cores."""
     parts = {}
-    tile = result.get("tile") or {}
+    tile = area.get("tile") or {}
     cores = tile.get("cores", 1)
-    for c in (result.get("core") or {}).get("components", []):
+    for c in (area.get("core") or {}).get("components", []):
         parts[c["role"]] = parts.get(c["role"], 0) + c["area_mm2"] * cores
     for c in tile.get("components", []):
         parts[c["role"]] = parts.get(c["role"], 0) + c["area_mm2"]
+    return parts
+
+
+def breakdowns(result):
+    """(title, unit, {component: value}) of a point's result: energy for runs, area always."""
+    out = []
     if "energy" in result:
-        return {k: v for k, v in result["energy"].get("by_component_pj", {}).items()}, "energy per image (pJ)"
-    return parts, "tile area (mm$^2$)"
+        out.append(("energy", "energy per image (pJ)", dict(result["energy"].get("by_component_pj", {}))))
+    area = result.get("area", result)
+    out.append(("area", "tile area (mm$^2$)", area_parts(area)))
+    return out
+
+
+def save(fig, out, name):
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out, "plots", f"{name}.{ext}")
+        fig.savefig(path, dpi=120)
+        paths.append(path)
+    plt.close(fig)
+    return paths[0]
 
 
 def main():
@@ -84,34 +102,49 @@ def main():
     ax.legend()
     ax.set_title(f"{len(done)} design points, {len(front)} on the front")
     fig.tight_layout()
-    pareto_png = os.path.join(out, "plots", "pareto.png")
-    fig.savefig(pareto_png, dpi=120)
 
-    bars, names, unit = [], set(), ""
-    for r in done:
-        path = os.path.join(out, "points", r["id"], "result.json")
-        parts, unit = breakdown(json.load(open(path)))
-        bars.append(parts)
-        names.update(parts)
-    names = sorted(names)
-    fig, ax = plt.subplots(figsize=(max(8, 0.35 * len(done)), 6))
-    bottom = [0.0] * len(done)
-    for n in names:
-        vals = [b.get(n, 0) for b in bars]
-        ax.bar(range(len(done)), vals, bottom=bottom, label=n)
-        bottom = [a + v for a, v in zip(bottom, vals)]
-    ax.set_xticks(range(len(done)))
-    ax.set_xticklabels([label(r["axes"]) for r in done], rotation=90, fontsize=6)
-    ax.set_ylabel(unit)
-    ax.legend(fontsize=7, ncol=2)
-    ax.set_title("breakdown by component")
-    fig.tight_layout()
-    breakdown_png = os.path.join(out, "plots", "breakdown.png")
-    fig.savefig(breakdown_png, dpi=120)
+    written = [save(fig, out, "pareto")]
+
+    # Breakdown by component across the points (sorted along the first axis).
+    results = [json.load(open(os.path.join(out, "points", r["id"], "result.json"))) for r in done]
+    for k, (title, unit, _) in enumerate(breakdowns(results[0])):
+        bars = [breakdowns(res)[k][2] for res in results]
+        names = sorted({n for b in bars for n in b})
+        fig, ax = plt.subplots(figsize=(max(8, 0.35 * len(done)), 6))
+        bottom = [0.0] * len(done)
+        for n in names:
+            vals = [b.get(n, 0) for b in bars]
+            ax.bar(range(len(done)), vals, bottom=bottom, label=n)
+            bottom = [a + v for a, v in zip(bottom, vals)]
+        ax.set_xticks(range(len(done)))
+        ax.set_xticklabels([label(r["axes"]) for r in done], rotation=90, fontsize=6)
+        ax.set_ylabel(unit)
+        ax.legend(fontsize=7, ncol=2)
+        ax.set_title(f"{title} breakdown by component")
+        fig.tight_layout()
+        written.append(save(fig, out, f"breakdown_{title}"))
+
+    # Every headline metric against every numeric axis.
+    headline = [m for m in ("accuracy", "energy.per_image_pj", "latency.cycles_per_image", "area.chip_mm2",
+                            "chip.area_mm2", "tile.area_um2_per_cell", "tile.peak_power_uw_per_cell")
+                if all(m in r["metrics"] for r in done)]
+    for axis in done[0]["axes"]:
+        if not all(isinstance(r["axes"].get(axis), (int, float)) for r in done) or not headline:
+            continue
+        fig, axes = plt.subplots(1, len(headline), figsize=(4 * len(headline), 3.5), squeeze=False)
+        for ax, m in zip(axes[0], headline):
+            series = sorted((r["axes"][axis], r["metrics"][m]) for r in done)
+            ax.plot([p[0] for p in series], [p[1] for p in series], "o-")
+            ax.set_xlabel(axis)
+            ax.set_ylabel(m)
+            ax.set_xscale("log", base=2)
+        fig.tight_layout()
+        written.append(save(fig, out, "metrics_vs_" + axis.replace(".", "_")))
+
     print(f"{len(front)} of {len(done)} points on the Pareto front of {xk} vs {yk}")
     for i in front:
         print(f"  {label(done[i]['axes'])}: {xk}={pts[i][0]:.4g} {yk}={pts[i][1]:.4g}")
-    print(f"wrote {pareto_png} and {breakdown_png}")
+    print("wrote " + ", ".join(written) + " (and .svg of each)")
 
 
 if __name__ == "__main__":

@@ -198,7 +198,9 @@ BOOST_AUTO_TEST_CASE(report_draws_pareto_and_breakdown) {
   BOOST_TEST(run("sweep-report " + path + " --out " + out.string(), &text) == 0, text);
   BOOST_TEST(text.find("on the Pareto front") != std::string::npos);
   BOOST_TEST(fs::file_size(out / "plots" / "pareto.png") > 1000u);
-  BOOST_TEST(fs::file_size(out / "plots" / "breakdown.png") > 1000u);
+  BOOST_TEST(fs::file_size(out / "plots" / "breakdown_area.png") > 1000u);
+  BOOST_TEST(fs::file_size(out / "plots" / "pareto.svg") > 1000u);
+  BOOST_TEST(fs::exists(out / "plots" / "metrics_vs_adc_bits.png"));
 }
 
 BOOST_AUTO_TEST_CASE(sweeps_simulation_runs_and_plots_accuracy_energy_area) {
