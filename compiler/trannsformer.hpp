@@ -26,12 +26,14 @@ struct TrannsformerOptions {
   // First clustering at epoch ceil(first_cluster * E) (released: 0.2); the remainder is clustered
   // again every epoch until ceil(cluster_until * E) (released: when u stalls, until 0.8 E).
   double first_cluster = 0.2, cluster_until = 0.8;
-  // Grow every new cluster, at no crossbar cost, up to the crossbars it occupies (within the size
-  // constraint) with the neurons most strongly connected to it (our addition).
+  // Grow every new cluster of a hidden layer, at no crossbar cost, up to the crossbars it occupies
+  // (within the size constraint) with the neurons most strongly connected to it (our addition).
   bool fill = true;
-  // From cluster_until * E the synapses outside every cluster are pruned away, linearly, so the
-  // last `settle` epochs retrain the final mask and every surviving synapse sits in a cluster
-  // (our addition; the released code maps the remainder with a greedy cover).
+  // From cluster_until * E the synapses of a hidden layer outside every cluster are pruned away,
+  // linearly, so the last `settle` epochs retrain the final mask and every surviving synapse of a
+  // hidden layer sits in a cluster (our addition; the released code maps the remainder with a
+  // greedy cover). The output layer keeps its remainder, and a layer without clusters is pruned
+  // by magnitude only. Clustering uses min_synapses >= 1/8 of a crossbar's weight slots.
   bool prune_remainder = true;
   int settle = 2;
 };

@@ -157,6 +157,8 @@ Compiled compile(const Experiment& e, std::ostream& log) {
     compiler::ClusterOptions base;
     base.seed = e.compile_seed;
     to.cluster = compiler::cluster_options_for(e.arch, base);
+    to.crossbar_rows = g.rows;
+    to.crossbar_outputs = g.outputs_per_crossbar;
     log << "compile: TraNNsformer to " << 100 * e.sparsity << " % sparsity over "
         << e.compile_epochs << " epochs\n";
     compiler::TrannsformerResult r = compiler::trannsformer(

@@ -96,23 +96,21 @@ int compile_main(const RunArgs& a) {
                 : std::vector<std::string>{e.flow};
   nlohmann::json all = nlohmann::json::array();
   for (const auto& flow : flows) {
-    std::vector<std::string> sets = a.overrides;
-    if (a.compare) sets.push_back("compile.flow=" + flow);
-    sim::Experiment ef = sim::load_experiment(a.experiment, sets);
-    if (a.compare &&
-        flow == "dense") {  // dense takes no sparsity: keep the other flows' settings out
-      arch::ConfigNode root = sim::merge_experiment(a.experiment);
-      arch::apply_overrides(root, a.overrides);
+    arch::ConfigNode root = sim::merge_experiment(a.experiment);
+    arch::apply_overrides(root, a.overrides);
+    if (a.compare) {
       arch::ConfigNode* comp = root.find("compile");
-      arch::ConfigNode seed = *comp->find("seed");
-      comp->entries.clear();
-      arch::ConfigNode f;
-      f.kind = arch::ConfigNode::Kind::Scalar;
-      f.scalar = "dense";
-      comp->set("flow", f);
-      comp->set("seed", seed);
-      ef = sim::experiment_from_tree(root, a.experiment);
+      if (comp && comp->is_map()) {
+        arch::ConfigNode* f = comp->find("flow");
+        if (f) f->scalar = flow;
+        if (flow ==
+            "dense") {  // dense takes no sparsity or epochs: leave the other flows' settings out
+          comp->erase("sparsity");
+          comp->erase("epochs");
+        }
+      }
     }
+    sim::Experiment ef = sim::experiment_from_tree(root, a.experiment);
     std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
     sim::Compiled c = sim::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
