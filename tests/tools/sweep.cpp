@@ -170,8 +170,11 @@ BOOST_AUTO_TEST_CASE(mpi_ranks_give_the_same_table_as_a_local_run) {
   const fs::path local = dir.path() / "local", mpi = dir.path() / "mpi";
   BOOST_TEST(run("sweep " + path + " --out " + local.string()) == 0);
   std::string text;
-  std::string cmd = "mpirun --allow-run-as-root --oversubscribe -np 2 " + std::string(XBARSIM_EXE) +
-                    " sweep " + path + " --mpi --out " + mpi.string() + " 2>&1";
+  // OpenMPI's own allocations (some in plugins it unloads) outlive MPI_Finalize; under
+  // LeakSanitizer they are not ours to fix, so leak checking is off for the ranks only.
+  std::string cmd =
+      "mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS=detect_leaks=0 -np 2 " +
+      std::string(XBARSIM_EXE) + " sweep " + path + " --mpi --out " + mpi.string() + " 2>&1";
   BOOST_TEST(std::system((cmd + " > " + (dir.path() / "mpi.log").string()).c_str()) == 0,
              read(dir.path() / "mpi.log"));
   BOOST_TEST(read(mpi / "results.csv") == read(local / "results.csv"));
