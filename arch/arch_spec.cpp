@@ -207,12 +207,7 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
     if (!known) {
       std::vector<std::string> valid;
       for (const auto& k : top.keys) valid.push_back(k.name);
-      std::string list;
-      for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
-      std::string msg = "unknown key '" + key + "'";
-      std::string near = nearest(key, valid);
-      if (!near.empty()) msg += "; did you mean '" + near + "'?";
-      problems.push_back({value.key_where, key, msg + " (valid keys: " + list + ")"});
+      problems.push_back({value.key_where, key, unknown_key_message(key, valid)});
     }
   }
   for (const auto& k : arch_top_level_keys()) {

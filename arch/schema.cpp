@@ -31,6 +31,15 @@ static std::string number(double v) {
   return s.str();
 }
 
+std::string unknown_key_message(const std::string& key, const std::vector<std::string>& valid) {
+  std::string list;
+  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+  std::string msg = "unknown key '" + key + "'";
+  const std::string near = nearest(key, valid);
+  if (!near.empty()) msg += "; did you mean '" + near + "'?";
+  return msg + " (valid keys: " + list + ")";
+}
+
 std::string describe_constraints(const KeySpec& k) {
   std::string s;
   switch (k.type) {
@@ -202,12 +211,7 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
       continue;
     }
     if (!spec) {
-      std::string list;
-      for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
-      std::string msg = "unknown key '" + key + "'";
-      std::string near = nearest(key, valid);
-      if (!near.empty()) msg += "; did you mean '" + near + "'?";
-      out.push_back({value.key_where, key_path, msg + " (valid keys: " + list + ")"});
+      out.push_back({value.key_where, key_path, unknown_key_message(key, valid)});
       continue;
     }
     validate_value(value, *spec, key_path, out);

@@ -80,6 +80,10 @@ std::optional<long long> read_int_or_auto(const ConfigNode& section, const std::
 std::optional<long long> parse_int(const ConfigNode& n);
 std::optional<double> parse_float(const ConfigNode& n);
 
+// "unknown key 'rowz'; did you mean 'rows'? (valid keys: rows, columns, ...)": the message every
+// strict map in our YAML files gives for a key it does not know.
+std::string unknown_key_message(const std::string& key, const std::vector<std::string>& valid);
+
 // "64 (power of two, 2..4096)" style summary of a key's constraints, for `xbarsim list`.
 std::string describe_constraints(const KeySpec& key);
 

@@ -121,13 +121,7 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
     if (k == "version" || k == "name") {
       scalars.entries.emplace_back(k, v);
     } else if (std::find(valid.begin(), valid.end(), k) == valid.end()) {
-      std::string list;
-      for (const auto& x : valid) list += (list.empty() ? "" : ", ") + x;
-      std::string near = arch::nearest(k, valid);
-      problems.push_back({v.key_where, k,
-                          "unknown key '" + k + "'" +
-                              (near.empty() ? "" : "; did you mean '" + near + "'?") +
-                              " (valid keys: " + list + ")"});
+      problems.push_back({v.key_where, k, arch::unknown_key_message(k, valid)});
     }
   }
   arch::validate_section(scalars, top, "", problems);

@@ -144,11 +144,7 @@ Sweep load_sweep(const std::string& path) {
     if (!known) {
       std::vector<std::string> names;
       for (const auto& key : top.keys) names.push_back(key.name);
-      std::string near = arch::nearest(k, names);
-      problems.push_back(
-          {v.key_where, k,
-           "unknown key '" + k + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?") +
-               " (valid keys: version, name, command, base, fixed, axes, zip, constraints)"});
+      problems.push_back({v.key_where, k, arch::unknown_key_message(k, names)});
     }
   }
   if (root.is_map()) arch::validate_section(scalars, scalar_top, "", problems);
