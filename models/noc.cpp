@@ -21,7 +21,9 @@ std::uint64_t Noc::cycle_now() const {
   return static_cast<std::uint64_t>(std::ceil(sc_core::sc_time_stamp() / period_ - 1e-9));
 }
 
-void Noc::send(Packet packet) {
+void Noc::send(Packet packet) { send(packet, cycle_now()); }
+
+void Noc::send(Packet packet, std::uint64_t cycle) {
   if (packet.src_tile < 0 || packet.src_tile >= tiles_ || packet.dst_tile < 0 ||
       packet.dst_tile >= tiles_) {
     throw std::out_of_range("packet between tiles " + std::to_string(packet.src_tile) + " and " +
@@ -29,14 +31,14 @@ void Noc::send(Packet packet) {
                             std::to_string(tiles_) + " tiles");
   }
   if (packet.flits < 1) throw std::invalid_argument("a packet has at least one flit");
-  packet.sent_cycle = std::max(cycle_now(), next_step_cycle_);
+  packet.sent_cycle = std::max(cycle, next_step_cycle_);
   pending_.push_back(packet);
-  activity_.notify(sc_core::SC_ZERO_TIME);
+  if (!driven_) activity_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void Noc::deliver(Packet packet, std::uint64_t cycle) {
   packet.delivered_cycle = cycle;
-  std::uint64_t now = cycle_now();
+  std::uint64_t now = driven_ ? cycle : cycle_now();
   if (cycle > now) {  // tell the receiver when it really arrives
     due_.push_back(packet);
     due_event_.notify(period_ * static_cast<double>(cycle - now));
@@ -58,7 +60,18 @@ void Noc::fire_deliveries() {
   }
 }
 
+void Noc::tick(std::uint64_t cycle) {
+  while (!pending_.empty() && pending_.front().sent_cycle <= cycle) {
+    inject(pending_.front());
+    pending_.pop_front();
+  }
+  next_step_cycle_ = cycle + 1;
+  busy_ = step(cycle);
+  ++stats_.busy_cycles;
+}
+
 void Noc::run() {
+  if (driven_) return;  // the owner steps the network from its own process
   bool busy = false;
   for (;;) {
     if (!busy && pending_.empty()) {

@@ -51,6 +51,19 @@ class Noc : public sc_core::sc_module {
   void send(Packet packet);
   void on_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
 
+  // Driven mode, for an owner that simulates the rest of the chip in its own process: the network
+  // then has no process of its own (call before the simulation starts); the owner sends packets
+  // with the current cycle, calls tick(c) for every cycle c at which busy() holds, after all its
+  // own work of cycle c, and receives each delivery through `deliver` during the tick that ejects
+  // it, with delivered_cycle set (one cycle later than the tick). Cycle counts are the same as in
+  // the free-running mode.
+  void drive_externally() { driven_ = true; }
+  void send(Packet packet, std::uint64_t cycle);
+  bool busy() const { return busy_ || !pending_.empty(); }
+  // The first cycle at which tick() may be called (no earlier than the last tick + 1).
+  std::uint64_t next_tick() const { return next_step_cycle_; }
+  void tick(std::uint64_t cycle);
+
   const NocStats& stats() const { return stats_; }
   int tiles() const { return tiles_; }
   sc_core::sc_time period() const { return period_; }
@@ -77,6 +90,7 @@ class Noc : public sc_core::sc_module {
 
   sc_core::sc_time period_;
   int tiles_;
+  bool driven_ = false, busy_ = false;
   Deliver deliver_;
   sc_core::sc_event activity_;
   std::deque<Packet> pending_;  // sent, waiting for the next step

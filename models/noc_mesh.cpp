@@ -34,7 +34,12 @@ MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int g
     router.in.resize(Local + concentration_);
     router.out.resize(Local + concentration_);
     for (auto& o : router.out) o.credits = depth_;
+    for (auto& i : router.in) i.buffer.reserve(depth_);
   }
+  route_.resize(routers_.size() * static_cast<size_t>(tiles));
+  for (int r = 0; r < static_cast<int>(routers_.size()); ++r)
+    for (int t = 0; t < tiles; ++t) route_[static_cast<size_t>(r) * tiles + t] =
+        static_cast<std::uint8_t>(route(r, t));
   source_.resize(tiles);
 }
 
@@ -85,6 +90,7 @@ void MeshNoc::inject(Packet packet) {
     index = static_cast<int>(packets_.size());
     packets_.push_back(packet);
   }
+  if (source_[packet.src_tile].empty()) sources_waiting_.push_back(packet.src_tile);
   for (int f = 0; f < packet.flits; ++f) {
     source_[packet.src_tile].push_back({index, f == 0, f == packet.flits - 1, 0});
   }
@@ -97,43 +103,60 @@ bool MeshNoc::step(std::uint64_t cycle) {
   while (!links_.empty() && links_.front().arrival_cycle <= cycle) {
     InFlight& f = links_.front();
     f.flit.ready_cycle = cycle + router_latency_;
-    routers_[f.router].in[f.port].buffer.push_back(f.flit);
-    ++routers_[f.router].buffered;
+    Router& router = routers_[f.router];
+    router.in[f.port].buffer.push_back(f.flit);
+    router.occupied |= std::uint64_t{1} << f.port;
+    ++router.buffered;
     ++stats_.buffer_writes;
     links_.pop_front();
   }
-  // 2. Each tile's local port takes one flit per cycle from its source queue when there is room.
-  for (int t = 0; t < tiles(); ++t) {
-    if (source_[t].empty()) continue;
-    InputPort& in = routers_[tile_router_[t]].in[tile_port_[t]];
-    if (static_cast<int>(in.buffer.size()) >= depth_) continue;
-    Flit flit = source_[t].front();
-    source_[t].pop_front();
-    flit.ready_cycle = cycle + router_latency_;
-    in.buffer.push_back(flit);
-    ++routers_[tile_router_[t]].buffered;
-    ++stats_.buffer_writes;
+  // 2. Each tile's local port takes one flit per cycle from its source queue when there is room
+  //    (tiles never share a local port, so the order over tiles does not matter).
+  for (size_t k = 0; k < sources_waiting_.size();) {
+    const int t = sources_waiting_[k];
+    Router& router = routers_[tile_router_[t]];
+    InputPort& in = router.in[tile_port_[t]];
+    if (static_cast<int>(in.buffer.size()) < depth_) {
+      Flit flit = source_[t].front();
+      source_[t].pop_front();
+      flit.ready_cycle = cycle + router_latency_;
+      in.buffer.push_back(flit);
+      router.occupied |= std::uint64_t{1} << tile_port_[t];
+      ++router.buffered;
+      ++stats_.buffer_writes;
+      if (source_[t].empty()) {
+        sources_waiting_[k] = sources_waiting_.back();
+        sources_waiting_.pop_back();
+        continue;
+      }
+    }
+    ++k;
   }
-  // 3. Switch traversal: each output forwards at most one flit; wormhole keeps an output with a
-  //    packet until its tail; free outputs are granted round-robin among ready head flits.
+  // 3. Switch traversal, router by router in index order (a credit returned upstream is seen by a
+  //    later router in the same cycle): each output forwards at most one flit; wormhole keeps an
+  //    output with a packet until its tail; free outputs are granted round-robin among ready head
+  //    flits.
   for (int r = 0; r < static_cast<int>(routers_.size()); ++r) {
     Router& router = routers_[r];
     if (router.buffered == 0) continue;
     const int ports = static_cast<int>(router.in.size());
-    // Which inputs ask for which free output this cycle (a ready head flit routed there).
-    std::uint64_t requests[64 + Local] = {};
-    bool any = false;
-    for (int i = 0; i < ports; ++i) {
+    // Which inputs ask for which free output this cycle (a ready head flit routed there), and the
+    // outputs that may move a flit: requested ones and ones held by a packet.
+    std::uint64_t requests[64 + Local];
+    std::uint64_t outputs = 0;
+    for (std::uint64_t bits = router.occupied; bits; bits &= bits - 1) {
+      const int i = std::countr_zero(bits);
       InputPort& in = router.in[i];
-      if (in.buffer.empty()) continue;
       const Flit& head = in.buffer.front();
-      if (in.out < 0 && head.head) in.out = route(r, packets_[head.packet].dst_tile);
-      if (in.out >= 0 && head.head && head.ready_cycle <= cycle)
-        requests[in.out] |= std::uint64_t{1} << i;
-      any = true;
+      if (in.out < 0 && head.head) in.out = route_[static_cast<size_t>(r) * tiles() + packets_[head.packet].dst_tile];
+      if (in.out < 0) continue;
+      const std::uint64_t bit = std::uint64_t{1} << in.out;
+      if (!(outputs & bit)) requests[in.out] = 0;
+      outputs |= bit;
+      if (head.head && head.ready_cycle <= cycle) requests[in.out] |= std::uint64_t{1} << i;
     }
-    if (!any) continue;
-    for (int o = 0; o < ports; ++o) {
+    for (std::uint64_t bits = outputs; bits; bits &= bits - 1) {
+      const int o = std::countr_zero(bits);
       OutputPort& out = router.out[o];
       int chosen = out.held_by;
       if (chosen < 0) {
@@ -151,6 +174,7 @@ bool MeshNoc::step(std::uint64_t cycle) {
       if (!local && out.credits == 0) continue;  // back-pressure: no room downstream
       Flit flit = in.buffer.front();
       in.buffer.pop_front();
+      if (in.buffer.empty()) router.occupied &= ~(std::uint64_t{1} << chosen);
       --router.buffered;
       ++stats_.buffer_reads;
       ++stats_.router_traversals;

@@ -41,8 +41,31 @@ class MeshNoc : public Noc {
     bool head, tail;
     std::uint64_t ready_cycle;  // may leave the router from this cycle on
   };
+  // A router input buffer: a ring of `depth` flits (credits and the injection check keep it from
+  // overflowing).
+  class FlitRing {
+   public:
+    void reserve(int depth) { slots_.resize(static_cast<size_t>(depth)); }
+    bool empty() const { return count_ == 0; }
+    size_t size() const { return count_; }
+    const Flit& front() const { return slots_[head_]; }
+    void pop_front() {
+      head_ = head_ + 1 == slots_.size() ? 0 : head_ + 1;
+      --count_;
+    }
+    void push_back(const Flit& f) {
+      size_t i = head_ + count_;
+      if (i >= slots_.size()) i -= slots_.size();
+      slots_[i] = f;
+      ++count_;
+    }
+
+   private:
+    std::vector<Flit> slots_;
+    size_t head_ = 0, count_ = 0;
+  };
   struct InputPort {
-    std::deque<Flit> buffer;
+    FlitRing buffer;
     int out = -1;  // output port held by the packet at the head (wormhole), -1 when none
   };
   struct OutputPort {
@@ -54,6 +77,7 @@ class MeshNoc : public Noc {
     std::vector<InputPort> in;
     std::vector<OutputPort> out;
     int buffered = 0;  // flits in its input buffers: a router with none has nothing to do
+    std::uint64_t occupied = 0;  // bit i: input port i holds a flit
   };
   struct InFlight {
     std::uint64_t arrival_cycle;
@@ -68,10 +92,12 @@ class MeshNoc : public Noc {
   int rows_ = 0, cols_ = 0, concentration_ = 1;
   int depth_ = 0, router_latency_ = 0, link_latency_ = 0;
   std::vector<int> tile_router_, tile_port_;
+  std::vector<std::uint8_t> route_;  // [router * tiles + destination tile]: output port (XY)
   std::vector<Router> routers_;
   std::vector<Packet> packets_;
   std::vector<int> free_packets_;
   std::vector<std::deque<Flit>> source_;  // per tile: flits waiting to enter its local port
+  std::vector<int> sources_waiting_;      // tiles whose source_ is not empty (any order)
   std::deque<InFlight> links_;            // ordered by arrival cycle
   std::uint64_t flits_in_network_ = 0;
 };

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
+#include <tuple>
 #include <stdexcept>
 
 namespace xbar::sim {
@@ -23,12 +25,16 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
   std::vector<int> slot_of(placement.tiles.size());
   for (const auto& t : placement.tiles) slot_of[t.id] = t.row * grid_cols + t.column;
   noc_ = models::make_noc("noc", arch, std::max(1, placement.grid_rows), grid_cols);
+  noc_->drive_externally();
+  // A packet's id is its arrival event: kind | layer << 8 | t << 16 | destination tile << 40.
   noc_->on_deliver([this](const models::Packet& p) {
-    auto it = in_flight_.find(p.id);
-    auto action = std::move(it->second);
-    in_flight_.erase(it);
-    action();
+    if (tracing()) vcd_->add(p.delivered_cycle, sig_packets_, -1);
+    at(p.delivered_cycle, static_cast<Ev>(p.id & 0xff), static_cast<int>(p.id >> 40),
+       static_cast<int>((p.id >> 8) & 0xff), static_cast<int>((p.id >> 16) & 0xffffff));
   });
+  if (L > 256 || network_.timesteps >= (1 << 24) || slots >= (1 << 23))
+    throw std::invalid_argument("the chip model handles at most 256 layers, 2^24 timesteps and "
+                                "2^23 tiles");
   read_cycles_ = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(
              std::ceil(arch.device.read_pulse_ns / arch.technology.clock_period_ns() - 1e-9)));
@@ -107,8 +113,35 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       lt.arrived.assign(T, 0);
       lt.spiking.assign(T, std::vector<char>(placement.layers[l].inputs, 0));
     }
-  for (const auto& b : blocks_)
-    for (int dest : b.dest_tiles) ++core_on_tile_[dest][b.layer].expected;
+  // One Sender per (tile, layer, destination tile); the destination's core expects one packet from
+  // each per timestep.
+  std::map<std::tuple<int, int, int>, int> sender_of;
+  std::vector<std::set<int>> sender_outputs;
+  for (auto& b : blocks_) {
+    b.senders.clear();
+    for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
+      auto [it, fresh] = sender_of.try_emplace({b.tile, b.layer, b.dest_tiles[d]},
+                                                static_cast<int>(senders_.size()));
+      if (fresh) {
+        Sender snd;
+        snd.tile = b.tile;
+        snd.layer = b.layer;
+        snd.dest = b.dest_tiles[d];
+        senders_.push_back(std::move(snd));
+        sender_outputs.emplace_back();
+        ++core_on_tile_[b.dest_tiles[d]][b.layer].expected;
+      }
+      Sender& snd = senders_[it->second];
+      ++snd.blocks;
+      for (int k : b.dest_outputs[d]) sender_outputs[it->second].insert(b.outputs[k]);
+      b.senders.push_back(it->second);
+    }
+  }
+  for (size_t i = 0; i < senders_.size(); ++i) {
+    senders_[i].values = static_cast<int>(sender_outputs[i].size());
+    senders_[i].done.assign(T, 0);
+    senders_[i].nonempty.assign(T, 0);
+  }
   // Spike streams: a tile holding crossbars of layer l hears from every tile holding a neuron
   // (of layer l - 1) that drives one of its rows; layer 0 hears from the input port (slot 0).
   for (int s = 0; s < slots; ++s)
@@ -135,9 +168,14 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       if (!core_on_tile_[s][l].neurons.empty()) ++cores_total_;
 }
 
-void Chip::trace(VcdTrace* vcd, size_t image) {
+void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
   vcd_ = vcd;
   vcd_image_ = image;
+  const int L = static_cast<int>(network_.layers.size());
+  potential_layer_ = potential_layer < 0 ? L - 1 : potential_layer;
+  if (potential_layer_ >= L)
+    throw std::invalid_argument("no layer " + std::to_string(potential_layer) + " to trace (the "
+                                "network has " + std::to_string(L) + ")");
   sig_busy_.assign(layer_on_tile_.size(), -1);
   sig_spikes_.assign(layer_on_tile_.size(), -1);
   for (int slot : tiles_) {
@@ -146,6 +184,10 @@ void Chip::trace(VcdTrace* vcd, size_t image) {
     sig_spikes_[slot] = vcd->signal(scope, "spikes_fired");
   }
   sig_packets_ = vcd->signal("noc", "packets_in_flight");
+  const int n = static_cast<int>(network_.layers[potential_layer_].levels.rows());
+  sig_potential_.assign(n, -1);
+  for (int i = 0; i < n; ++i)
+    sig_potential_[i] = vcd->signal("layer" + std::to_string(potential_layer_), "v" + std::to_string(i));
 }
 
 void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
@@ -153,13 +195,8 @@ void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
   trace_ = trace;
 }
 
-std::uint64_t Chip::now() const {
-  return static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp() / noc_->period()));
-}
-
-void Chip::at(std::uint64_t cycle, std::function<void()> action) {
-  calendar_.push({cycle, seq_++, std::move(action)});
-  wake_.notify(sc_core::SC_ZERO_TIME);
+void Chip::at(std::uint64_t cycle, Ev kind, int a, int b, int c) {
+  calendar_.push({cycle, seq_++, kind, a, b, c});
 }
 
 int Chip::payload_flits(int items, int bits_each) const {
@@ -167,37 +204,29 @@ int Chip::payload_flits(int items, int bits_each) const {
   return static_cast<int>((bits + arch_.noc.flit_bits - 1) / arch_.noc.flit_bits);
 }
 
-void Chip::send(int src, int dst, int layer, int flits, std::function<void()> on_arrival,
-                bool spike) {
-  (spike ? stats_.spike_packets : stats_.partial_sum_packets)++;
+void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
+  (arrival == Ev::kSpikesArrive ? stats_.spike_packets : stats_.partial_sum_packets)++;
   Activity& a = traffic_[src][layer];
   a.buffer_accesses +=
       2 * static_cast<std::uint64_t>(flits);  // out of the sender's buffer, into the receiver's
-  if (src != dst) {
-    const models::Noc::Route route = noc_->route_cost(src, dst);
-    a.flits_sent += flits;
-    a.router_traversals += static_cast<std::uint64_t>(flits) * route.routers;
-    a.link_traversals += static_cast<std::uint64_t>(flits) * route.links;
-  }
   if (src == dst) {  // stays in the tile: one cycle through its buffer
     ++stats_.packets_local;
-    at(now() + 1, std::move(on_arrival));
+    at(now() + 1, arrival, dst, arrival == Ev::kSpikesArrive ? layer + 1 : layer, t);
     return;
   }
-  if (tracing()) {
-    vcd_->add(now(), sig_packets_, +1);
-    on_arrival = [this, inner = std::move(on_arrival)] {
-      vcd_->add(now(), sig_packets_, -1);
-      inner();
-    };
-  }
+  const models::Noc::Route route = noc_->route_cost(src, dst);
+  a.flits_sent += flits;
+  a.router_traversals += static_cast<std::uint64_t>(flits) * route.routers;
+  a.link_traversals += static_cast<std::uint64_t>(flits) * route.links;
+  if (tracing()) vcd_->add(now(), sig_packets_, +1);
+  const int arrival_layer = arrival == Ev::kSpikesArrive ? layer + 1 : layer;
   models::Packet p;
-  p.id = next_packet_++;
+  p.id = static_cast<std::uint64_t>(arrival) | static_cast<std::uint64_t>(arrival_layer) << 8 |
+         static_cast<std::uint64_t>(t) << 16 | static_cast<std::uint64_t>(dst) << 40;
   p.src_tile = src;
   p.dst_tile = dst;
   p.flits = flits;
-  in_flight_.emplace(p.id, std::move(on_arrival));
-  noc_->send(p);
+  noc_->send(p, now());
 }
 
 void Chip::start_image() {
@@ -210,68 +239,86 @@ void Chip::start_image() {
   cores_done_ = 0;
   for (auto& per_tile : core_on_tile_)
     for (auto& c : per_tile) {
+      if (c.neurons.empty()) continue;
       c.core.reset();
       std::fill(c.arrived.begin(), c.arrived.end(), 0);
       c.next_t = 0;
       c.busy_until = image_start_;
-      c.accumulators.clear();
+      c.accumulators.assign(T, {});
+      c.fired.assign(T, {});
     }
   for (auto& per_tile : layer_on_tile_)
     for (auto& lt : per_tile) {
+      if (lt.blocks.empty()) continue;
       std::fill(lt.arrived.begin(), lt.arrived.end(), 0);
       for (auto& v : lt.spiking) std::fill(v.begin(), v.end(), 0);
     }
   for (auto& b : blocks_) {
     b.next_t = 0;
     b.busy_until = image_start_;
+    b.read_empty.assign(T, 1);
+  }
+  for (auto& snd : senders_) {
+    std::fill(snd.done.begin(), snd.done.end(), 0);
+    std::fill(snd.nonempty.begin(), snd.nonempty.end(), 0);
   }
   // The input port broadcasts each timestep's input spikes to every tile holding layer-0 crossbars
   // over a dedicated input bus, one flit per cycle, timestep after timestep.
   const SpikeTrain& spikes = images_[image_];
   std::uint64_t port_free = image_start_;
   for (int t = 0; t < T; ++t) {
-    const std::vector<int> s = t < static_cast<int>(spikes.size()) ? spikes[t] : std::vector<int>{};
-    const int flits = 1 + payload_flits(static_cast<int>(s.size()), index_bits_);
+    const int count = t < static_cast<int>(spikes.size()) ? static_cast<int>(spikes[t].size()) : 0;
+    const int flits = 1 + payload_flits(count, index_bits_);
     port_free += flits;
     ++stats_.input_broadcasts;
     for (int slot = 0; slot < static_cast<int>(layer_on_tile_.size()); ++slot) {
-      if (layer_on_tile_[slot][0].blocks.empty()) continue;
+      LayerOnTile& lt = layer_on_tile_[slot][0];
+      if (lt.blocks.empty()) continue;
       traffic_[slot][0].buffer_accesses +=
           2 * static_cast<std::uint64_t>(flits);  // written, then read
-      at(port_free, [this, slot, t, s] { spikes_arrive(slot, 0, t, s); });
+      if (count > 0)
+        for (int n : spikes[t]) lt.spiking[t][n] = 1;
+      at(port_free, Ev::kInputSpikes, slot, t);
     }
   }
   // Cores fed by no crossbar never integrate anything: they fire (silently) on their own.
   for (int slot = 0; slot < static_cast<int>(core_on_tile_.size()); ++slot)
     for (int l = 0; l < L; ++l)
       if (!core_on_tile_[slot][l].neurons.empty() && core_on_tile_[slot][l].expected == 0)
-        at(now(), [this, slot, l] { try_fire(slot, l); });
+        at(now(), Ev::kTryFire, slot, l);
 }
 
-void Chip::spikes_arrive(int tile, int layer, int t, const std::vector<int>& spikes) {
+void Chip::spikes_arrive(int tile, int layer, int t) {
   LayerOnTile& lt = layer_on_tile_[tile][layer];
-  for (int n : spikes) lt.spiking[t][n] = 1;
   if (++lt.arrived[t] == lt.sources) try_blocks(tile, layer);
 }
 
 void Chip::try_blocks(int tile, int layer) {
   LayerOnTile& lt = layer_on_tile_[tile][layer];
   const int T = network_.timesteps;
+  const models::AdcQuantizer& adc = network_.layers[layer].adc;
   for (int bi : lt.blocks) {
     Block& b = blocks_[bi];
     while (b.next_t < T && lt.arrived[b.next_t] == lt.sources) {
       const int t = b.next_t++;
-      std::vector<int> driven;
+      const std::vector<char>& spiking = lt.spiking[t];
+      driven_.clear();
       for (size_t r = 0; r < b.inputs.size(); ++r)
-        if (lt.spiking[t][b.inputs[r]]) driven.push_back(static_cast<int>(r));
+        if (spiking[b.inputs[r]]) driven_.push_back(static_cast<int>(r));
       const std::uint64_t start = std::max(now(), b.busy_until);
-      std::vector<long long> digital(b.outputs.size(), 0);  // ADC codes
       std::uint64_t done = start + 1;  // nothing to read: the controller passes on an empty result
-      if (!driven.empty()) {
-        Eigen::VectorXi partial;
-        b.array->read(driven, partial);
-        for (size_t k = 0; k < b.outputs.size(); ++k)
-          digital[k] = b.adcs->convert(network_.layers[layer].adc, partial[k]);
+      if (!driven_.empty()) {
+        b.array->read(driven_, partial_);
+        b.read_empty[t] = 0;
+        // The codes go straight into the receiving cores' accumulators: a core reads them only
+        // once every partial-sum packet of timestep t has arrived (see partials_arrive).
+        for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
+          CoreOnTile& c = core_on_tile_[b.dest_tiles[d]][layer];
+          std::vector<long long>& acc = c.accumulators[t];
+          if (acc.empty()) acc.assign(c.neurons.size(), 0);
+          for (int k : b.dest_outputs[d])
+            acc[c.local_index[b.outputs[k]]] += b.adcs->convert(adc, partial_[k]);
+        }
         done = start + read_cycles_ + b.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }
       b.busy_until = done;
@@ -279,38 +326,26 @@ void Chip::try_blocks(int tile, int layer) {
         vcd_->add(start, sig_busy_[b.tile], +1);
         vcd_->add(done, sig_busy_[b.tile], -1);
       }
-      at(done, [this, bi, layer, t, digital = std::move(digital), empty = driven.empty()] {
-        Block& blk = blocks_[bi];
-        const int value_bits =
-            network_.layers[layer].adc.bits > 0 ? network_.layers[layer].adc.bits : 32;
-        for (size_t d = 0; d < blk.dest_tiles.size(); ++d) {
-          std::vector<std::pair<int, long long>> values;
-          if (!empty)
-            for (int k : blk.dest_outputs[d]) values.emplace_back(blk.outputs[k], digital[k]);
-          const int dest = blk.dest_tiles[d];
-          // Size the packet before `values` moves into its arrival action.
-          const int flits = 1 + payload_flits(static_cast<int>(values.size()), value_bits);
-          send(
-              blk.tile, dest, layer, flits,
-              [this, dest, layer, t, values = std::move(values)] {
-                partials_arrive(dest, layer, t, values);
-              },
-              false);
-        }
-      });
+      at(done, Ev::kBlockDone, bi, layer, t);
     }
   }
 }
 
-void Chip::partials_arrive(int tile, int layer, int t,
-                           const std::vector<std::pair<int, long long>>& values) {
+void Chip::block_done(int bi, int t) {
+  const Block& b = blocks_[bi];
+  const int layer = b.layer;
+  const int value_bits = network_.layers[layer].adc.bits > 0 ? network_.layers[layer].adc.bits : 32;
+  for (int si : b.senders) {
+    Sender& snd = senders_[si];
+    if (!b.read_empty[t]) snd.nonempty[t] = 1;
+    if (++snd.done[t] < snd.blocks) continue;
+    const int values = snd.nonempty[t] ? snd.values : 0;
+    send(b.tile, snd.dest, layer, t, 1 + payload_flits(values, value_bits), Ev::kPartialsArrive);
+  }
+}
+
+void Chip::partials_arrive(int tile, int layer, int t) {
   CoreOnTile& c = core_on_tile_[tile][layer];
-  // Partial sums of timestep t wait in the core's accumulator until t fires.
-  if (c.accumulators.size() < static_cast<size_t>(network_.timesteps))
-    c.accumulators.resize(network_.timesteps);
-  auto& acc = c.accumulators[t];
-  if (acc.empty()) acc.assign(c.neurons.size(), 0);
-  for (auto& [neuron, value] : values) acc[c.local_index[neuron]] += value;
   if (++c.arrived[t] == c.expected) try_fire(tile, layer);
 }
 
@@ -320,40 +355,43 @@ void Chip::try_fire(int tile, int layer) {
   const int L = static_cast<int>(network_.layers.size());
   while (c.next_t < T && c.arrived[c.next_t] == c.expected) {
     const int t = c.next_t++;
-    std::vector<long long> sums;
-    if (c.accumulators.size() > static_cast<size_t>(t)) sums.swap(c.accumulators[t]);
-    std::vector<int> local;
-    c.core.step(sums, local);
-    std::vector<int> spikes;
-    for (int i : local) spikes.push_back(c.neurons[i]);
-    const std::uint64_t fired =
-        std::max(now(), c.busy_until) + 1;  // one cycle to update the neurons
-    c.busy_until = fired;
+    std::vector<int>& spikes = c.fired[t];
+    c.core.step(c.accumulators[t], spikes);
+    std::vector<long long>().swap(c.accumulators[t]);
+    for (int& i : spikes) i = c.neurons[i];  // local -> global index
+    const std::uint64_t when = std::max(now(), c.busy_until) + 1;  // one cycle to update
+    c.busy_until = when;
     if (tracing()) {
-      vcd_->set(fired, sig_spikes_[tile], static_cast<long long>(spikes.size()));
-      vcd_->set(fired + 1, sig_spikes_[tile], 0);
+      vcd_->set(when, sig_spikes_[tile], static_cast<long long>(spikes.size()));
+      vcd_->set(when + 1, sig_spikes_[tile], 0);
+      if (layer == potential_layer_)
+        for (size_t i = 0; i < c.neurons.size(); ++i)
+          vcd_->set(when, sig_potential_[c.neurons[i]], c.core.potential(static_cast<int>(i)));
     }
     if (trace_)
       current_.trace[layer][t].insert(current_.trace[layer][t].end(), spikes.begin(), spikes.end());
     if (layer == L - 1) {
       for (int n : spikes) ++current_.output_spike_counts[n];
     } else {
+      // Mark the spikes as inputs of the next layer's tiles now; they use them only once every
+      // spike packet of timestep t has arrived.
       for (int dest : c.spike_dests) {
-        at(fired, [this, tile, dest, layer, t, spikes] {
-          send(
-              tile, dest, layer + 1,
-              1 + payload_flits(static_cast<int>(spikes.size()), index_bits_),
-              [this, dest, layer, t, spikes] { spikes_arrive(dest, layer + 1, t, spikes); }, true);
-        });
+        std::vector<char>& spiking = layer_on_tile_[dest][layer + 1].spiking[t];
+        for (int n : spikes) spiking[n] = 1;
       }
     }
-    if (t == T - 1) {
-      at(fired, [this] {
-        if (++cores_done_ < cores_total_) return;
-        finish_image();
-      });
-    }
+    at(when, Ev::kFired, tile, layer, t);
   }
+}
+
+void Chip::fired(int tile, int layer, int t) {
+  CoreOnTile& c = core_on_tile_[tile][layer];
+  const int L = static_cast<int>(network_.layers.size());
+  if (layer < L - 1) {
+    const int flits = 1 + payload_flits(static_cast<int>(c.fired[t].size()), index_bits_);
+    for (int dest : c.spike_dests) send(tile, dest, layer, t, flits, Ev::kSpikesArrive);
+  }
+  if (t == network_.timesteps - 1 && ++cores_done_ == cores_total_) finish_image();
 }
 
 void Chip::finish_image() {
@@ -372,31 +410,70 @@ void Chip::finish_image() {
   results_.push_back(std::move(current_));
   ++image_;
   if (on_image_done_) on_image_done_(image_);
-  image_running_ = false;
-  wake_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void Chip::dispatch(const Event& e) {
+  switch (e.kind) {
+    case Ev::kInputSpikes:
+      spikes_arrive(e.a, 0, e.b);
+      break;
+    case Ev::kSpikesArrive:
+      spikes_arrive(e.a, e.b, e.c);
+      break;
+    case Ev::kBlockDone:
+      block_done(e.a, e.c);
+      break;
+    case Ev::kPartialsArrive:
+      partials_arrive(e.a, e.b, e.c);
+      break;
+    case Ev::kFired:
+      fired(e.a, e.b, e.c);
+      break;
+    case Ev::kTryFire:
+      try_fire(e.a, e.b);
+      break;
+  }
+}
+
+// SystemC time follows the chip's clock in steps of at least this many cycles (temporal
+// decoupling, as a TLM-2 quantum keeper does): every model of the chip lives in this one process
+// and the network is stepped from it, so no other process can observe the difference, and the
+// simulation does not pay a context switch per simulated cycle.
+constexpr std::uint64_t kSyncQuantumCycles = 4096;
+
+void Chip::sync_time() {
+  if (cycle_ <= synced_cycle_) return;
+  sc_core::wait(noc_->period() * static_cast<double>(cycle_ - synced_cycle_));
+  synced_cycle_ = cycle_;
+}
+
+// Cycle by cycle, in order: every event of the cycle (including those the cycle's events schedule
+// for the same cycle), then one network step if flits are in flight. Cycles where nothing happens
+// are skipped.
 void Chip::run() {
-  for (;;) {
-    if (calendar_.empty()) {
-      if (!image_running_ && image_ < images_.size()) {
-        image_running_ = true;
-        start_image();
-        continue;
+  const auto period_cycles = [this](sc_core::sc_time t) {
+    return static_cast<std::uint64_t>(std::llround(t / noc_->period()));
+  };
+  cycle_ = synced_cycle_ = period_cycles(sc_core::sc_time_stamp());
+  while (image_ < images_.size()) {
+    start_image();
+    const size_t image = image_;
+    while (image_ == image) {
+      std::uint64_t next = calendar_.empty() ? UINT64_MAX : calendar_.top().cycle;
+      if (noc_->busy()) next = std::min(next, std::max(cycle_, noc_->next_tick()));
+      if (next == UINT64_MAX)
+        throw std::logic_error("the chip stalled: image " + std::to_string(image_) +
+                               " never finished (a placement that feeds a core from nowhere?)");
+      cycle_ = std::max(cycle_, next);
+      while (!calendar_.empty() && calendar_.top().cycle <= cycle_) {
+        const Event e = calendar_.top();
+        calendar_.pop();
+        dispatch(e);
       }
-      if (!image_running_) return;  // all images done: let the simulation end
-      sc_core::wait(wake_);
-      continue;
+      if (noc_->busy() && noc_->next_tick() <= cycle_) noc_->tick(cycle_);
+      if (cycle_ - synced_cycle_ >= kSyncQuantumCycles) sync_time();
     }
-    const std::uint64_t next = calendar_.top().cycle;
-    const std::uint64_t current = now();
-    if (next > current) {
-      sc_core::wait(noc_->period() * static_cast<double>(next - current), wake_);
-      continue;
-    }
-    Event e = calendar_.top();
-    calendar_.pop();
-    e.action();
+    sync_time();
   }
 }
 

@@ -21,7 +21,6 @@
 #include <memory>
 #include <queue>
 #include <systemc>
-#include <unordered_map>
 #include <vector>
 
 #include "arch/arch_spec.hpp"
@@ -85,9 +84,10 @@ class Chip : public sc_core::sc_module {
 
   // Images to run when the simulation starts; results come back in order.
   void enqueue(std::vector<SpikeTrain> images, bool trace = false);
-  // Records a VCD trace of image `image` (crossbars busy and spikes fired per tile, packets in
-  // flight); the trace is written when that image finishes.
-  void trace(VcdTrace* vcd, size_t image);
+  // Records a VCD trace of image `image`: per tile, the crossbars busy and the spikes fired; the
+  // packets in flight; per neuron of layer `potential_layer` (-1: the output layer) its membrane
+  // potential after every timestep. Written when that image finishes.
+  void trace(VcdTrace* vcd, size_t image, int potential_layer = -1);
   // Called after each image with the number done so far (for progress reports).
   void on_image_done(std::function<void(size_t)> callback) { on_image_done_ = std::move(callback); }
   const std::vector<ImageResult>& results() const { return results_; }
@@ -106,8 +106,21 @@ class Chip : public sc_core::sc_module {
     std::unique_ptr<models::AdcBank> adcs;
     std::vector<int> dest_tiles;                 // tiles owning its outputs
     std::vector<std::vector<int>> dest_outputs;  // per dest: indices into outputs
+    std::vector<int> senders;                    // per dest: its tile's Sender to that dest
     std::uint64_t busy_until = 0;
     int next_t = 0;
+    std::vector<char> read_empty;  // per t: no row was driven (the packets carry no values)
+  };
+  // The crossbars of one layer on one tile whose outputs go to one destination tile share one
+  // partial-sum packet per timestep: the tile's output register adds their codes as they are
+  // written (ISAAC and RESPARC reduce partial sums inside the tile), and the packet leaves when the
+  // last of them has converted.
+  struct Sender {
+    int tile = 0, layer = 0, dest = 0;
+    int blocks = 0;               // crossbars contributing
+    int values = 0;               // distinct outputs carried when any crossbar read something
+    std::vector<int> done;        // per t: contributing crossbars finished
+    std::vector<char> nonempty;   // per t: some contributing crossbar drove a row
   };
   struct LayerOnTile {  // crossbars of one layer held by one tile
     std::vector<int> blocks;
@@ -124,34 +137,52 @@ class Chip : public sc_core::sc_module {
     int next_t = 0;
     std::vector<int> spike_dests;  // tiles holding crossbars of the next layer fed by these neurons
     std::vector<std::vector<long long>> accumulators;  // per t: partial sums waiting for t to fire
+    std::vector<std::vector<int>> fired;               // per t: global indices of the spikes
     std::uint64_t busy_until = 0;
+  };
+  // The calendar holds plain records, not closures: what happens, where and for which timestep.
+  // Functional data (spikes, ADC codes) is applied when it is produced -- the receiver reads it only
+  // once every message of that timestep has arrived -- so a message carries no payload, only its
+  // size (for the network) and its arrival (for the timing).
+  enum class Ev : std::uint8_t {
+    kInputSpikes,    // a: tile, b: timestep (layer 0's spikes from the input bus)
+    kSpikesArrive,   // a: tile, b: layer, c: timestep
+    kBlockDone,      // a: block, c: timestep (its ADCs finished: send the partial sums)
+    kPartialsArrive, // a: tile, b: layer, c: timestep
+    kFired,          // a: tile, b: layer, c: timestep (send the spikes on; count the core done)
+    kTryFire,        // a: tile, b: layer
   };
   struct Event {
     std::uint64_t cycle;
     std::uint64_t seq;
-    std::function<void()> action;
+    Ev kind;
+    int a, b, c;
     bool operator>(const Event& o) const {
       return cycle != o.cycle ? cycle > o.cycle : seq > o.seq;
     }
   };
-
-  void at(std::uint64_t cycle, std::function<void()> action);
+  void at(std::uint64_t cycle, Ev kind, int a, int b = 0, int c = 0);
+  void dispatch(const Event& e);
   void run();
+  void sync_time();
   void start_image();
-  void spikes_arrive(int tile, int layer, int t, const std::vector<int>& spikes);
+  void spikes_arrive(int tile, int layer, int t);
   void try_blocks(int tile, int layer);
-  void partials_arrive(int tile, int layer, int t,
-                       const std::vector<std::pair<int, long long>>& values);
+  void block_done(int block, int t);
+  void partials_arrive(int tile, int layer, int t);
   void try_fire(int tile, int layer);
-  void send(int src, int dst, int layer, int flits, std::function<void()> on_arrival, bool spike);
+  void fired(int tile, int layer, int t);
+  // Sends a message of `flits` from tile src to dst whose arrival is event (kind, dst, layer, t).
+  void send(int src, int dst, int layer, int t, int flits, Ev arrival);
   void finish_image();
-  std::uint64_t now() const;
+  std::uint64_t now() const { return cycle_; }
   int payload_flits(int items, int bits_each) const;
 
   const arch::ArchSpec& arch_;
   HardwareNetwork network_;
   std::unique_ptr<models::Noc> noc_;
   std::vector<Block> blocks_;
+  std::vector<Sender> senders_;
   std::vector<std::vector<LayerOnTile>> layer_on_tile_;  // [tile][layer]
   std::vector<std::vector<CoreOnTile>> core_on_tile_;    // [tile][layer]
   std::vector<int> tiles_;                               // NoC slots in use
@@ -160,15 +191,15 @@ class Chip : public sc_core::sc_module {
 
   std::priority_queue<Event, std::vector<Event>, std::greater<>> calendar_;
   std::uint64_t seq_ = 0;
-  sc_core::sc_event wake_;
-  std::uint64_t next_packet_ = 0;
-  std::unordered_map<std::uint64_t, std::function<void()>> in_flight_;
+  std::uint64_t cycle_ = 0;         // the chip's own clock (temporal decoupling, see run())
+  std::uint64_t synced_cycle_ = 0;  // the cycle SystemC time has been advanced to
+  Eigen::VectorXi partial_;         // scratch: one crossbar read
+  std::vector<int> driven_;         // scratch: the rows driven by one read
 
   std::vector<SpikeTrain> images_;
   bool trace_ = false;
   size_t image_ = 0;
   std::uint64_t image_start_ = 0;
-  bool image_running_ = false;
   int cores_done_ = 0, cores_total_ = 0;
   ImageResult current_;
   std::vector<ImageResult> results_;
@@ -176,7 +207,8 @@ class Chip : public sc_core::sc_module {
   bool tracing() const { return vcd_ && image_ == vcd_image_; }
   VcdTrace* vcd_ = nullptr;
   size_t vcd_image_ = 0;
-  std::vector<int> sig_busy_, sig_spikes_;
+  int potential_layer_ = -1;
+  std::vector<int> sig_busy_, sig_spikes_, sig_potential_;
   int sig_packets_ = -1;
   ChipStats stats_;
   std::vector<std::vector<Activity>> traffic_;  // [tile][layer]: network and buffer counts
