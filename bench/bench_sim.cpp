@@ -53,6 +53,10 @@ int sc_main(int argc, char* argv[]) {
   std::printf("  ratio chip/golden %8.2f x\n", chip_s / golden_s);
   std::printf("  simulated         %8.0f cycles per image, %.3g cycles per second\n", cycles / n,
               cycles / chip_s);
+  const sim::ChipStats st = chip.stats();
+  std::printf("  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in their tile), %.0f flits per image\n",
+              double(st.spike_packets) / n, double(st.partial_sum_packets) / n,
+              double(st.packets_local) / n, double(chip.noc().stats().flits) / n);
   std::printf("  peak memory       %8.1f MB\n", ru.ru_maxrss / 1024.0);
   return 0;
 }

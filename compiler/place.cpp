@@ -323,6 +323,13 @@ Placement place(const arch::ArchSpec& arch, std::vector<LayerMapping> layers,
     idx_t nvtxs = g.vertices, nparts = parts, objval = 0;
     std::vector<real_t> ubvec(static_cast<std::size_t>(ncon),
                               static_cast<real_t>(options.imbalance));
+    // Neurons need no balance, only to fit: let a part take up to a tile's capacity, so that METIS
+    // may keep neurons with the crossbars that feed them instead of spreading them evenly over all
+    // tiles (which made every crossbar send its partial sums to several tiles).
+    if (limit_neurons)
+      ubvec.back() = std::max(static_cast<real_t>(options.imbalance),
+                              static_cast<real_t>(static_cast<double>(cap.neurons) * parts /
+                                                  static_cast<double>(neurons)));
     idx_t opts[METIS_NOPTIONS];
     METIS_SetDefaultOptions(opts);
     opts[METIS_OPTION_SEED] = static_cast<idx_t>(options.seed % 2147483647ULL);

@@ -2,6 +2,7 @@
 // agreement with a direct integer reference on a random network spread over several tiles.
 #include "sim/chip.hpp"
 
+#include <array>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <random>
@@ -153,6 +154,62 @@ BOOST_AUTO_TEST_CASE(dedicated_adcs_convert_in_parallel) {
   chip.enqueue({{{3}}});
   sc_core::sc_start();
   BOOST_TEST(chip.results()[0].cycles == 11u);
+}
+
+// Two crossbars (inputs 0-3 and 4-7) feeding the same two neurons; crossbar k on tile tiles[k],
+// the neurons on tile 1 of a 1 x 2 grid.
+compiler::Placement two_blocks(const arch::ArchSpec& a, std::array<int, 2> tiles) {
+  compiler::Placement p;
+  p.arch = a.name;
+  p.crossbar = compiler::geometry_for(a);
+  p.grid_rows = 1;
+  p.grid_columns = 2;
+  p.tiles = {compiler::TileInfo{0, 0, 0, 0, 0}, compiler::TileInfo{1, 0, 1, 0, 2}};
+  compiler::LayerMapping m;
+  m.inputs = 8;
+  m.outputs = 2;
+  for (int k = 0; k < 2; ++k) {
+    compiler::CrossbarBlock b;
+    for (int i = 0; i < 4; ++i) b.inputs.push_back(4 * k + i);
+    b.outputs = {0, 1};
+    b.tile = tiles[k];
+    ++p.tiles[tiles[k]].crossbars;
+    m.blocks.push_back(b);
+  }
+  m.output_tiles.assign(2, 1);
+  p.layers = {m};
+  return p;
+}
+
+BOOST_AUTO_TEST_CASE(crossbars_of_one_tile_share_their_partial_sum_packet) {
+  namespace tt = boost::test_tools;
+  // Both crossbars on tile 0: the tile adds their codes and sends one packet per timestep.
+  // Each timestep drives input 0 and input 4: each output gets 1 + 1 = 2 per step, 6 in all.
+  auto a = chip_arch({"chip.tiles=2"});
+  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(2, 8), 100)}, 3};
+  sim::Chip chip("chip", a, two_blocks(a, {0, 0}), net);
+  chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
+  sc_core::sc_start();
+  BOOST_TEST(chip.stats().partial_sum_packets == 3u);
+  BOOST_TEST(chip.noc().stats().packets == 3u);
+  BOOST_TEST(chip.stats().crossbar_reads == 6u);
+  BOOST_TEST(chip.results()[0].output_potentials == std::vector<long long>({6, 6}),
+             tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(crossbars_of_different_tiles_send_their_own_packets) {
+  namespace tt = boost::test_tools;
+  // Crossbar 1 sits with the neurons: its sums stay in tile 1, crossbar 0's cross the mesh.
+  auto a = chip_arch({"chip.tiles=2"});
+  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(2, 8), 100)}, 3};
+  sim::Chip chip("chip", a, two_blocks(a, {0, 1}), net);
+  chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
+  sc_core::sc_start();
+  BOOST_TEST(chip.stats().partial_sum_packets == 6u);
+  BOOST_TEST(chip.stats().packets_local == 3u);
+  BOOST_TEST(chip.noc().stats().packets == 3u);
+  BOOST_TEST(chip.results()[0].output_potentials == std::vector<long long>({6, 6}),
+             tt::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(timesteps_pipeline_through_the_crossbar) {
