@@ -212,9 +212,33 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   return e;
 }
 
+void set_flow(ConfigNode& root, const std::string& flow) {
+  ConfigNode* comp = root.find("compile");
+  if (!comp || !comp->is_map()) return;  // validation reports the missing section
+  if (ConfigNode* f = comp->find("flow")) {  // keeps where the value came from, for messages
+    f->kind = ConfigNode::Kind::Scalar;
+    f->scalar = flow;
+  } else {
+    ConfigNode v;
+    v.kind = ConfigNode::Kind::Scalar;
+    v.scalar = flow;
+    comp->set("flow", std::move(v));
+  }
+  if (flow == "dense") {
+    comp->erase("sparsity");
+    comp->erase("epochs");
+  }
+}
+
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
   ConfigNode root = merge_experiment(path);
   arch::apply_overrides(root, overrides);
+  // A flow chosen on the command line leaves out the settings of the file's own flow.
+  for (const auto& o : overrides)
+    if (o.rfind("compile.flow=", 0) == 0) {
+      const ConfigNode* f = root.find("compile") ? root.find("compile")->find("flow") : nullptr;
+      if (f && f->kind == ConfigNode::Kind::Scalar) set_flow(root, f->scalar);
+    }
   return experiment_from_tree(root, path);
 }
 

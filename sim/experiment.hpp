@@ -56,5 +56,9 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
 Experiment experiment_from_tree(const arch::ConfigNode& root, const std::string& origin);
 // The merged tree of an experiment file before validation (arch extends: resolved).
 arch::ConfigNode merge_experiment(const std::string& path);
+// Sets compile.flow to `flow` and drops the compile keys the new flow does not take (dense takes
+// no sparsity or epochs), as changing an arch section's impl starts it afresh: one experiment file
+// then serves every flow (`--set compile.flow=dense`, sweeps over the flow, `compile --compare`).
+void set_flow(arch::ConfigNode& root, const std::string& flow);
 
 }  // namespace xbar::sim

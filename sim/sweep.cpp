@@ -102,8 +102,14 @@ bool evaluate_constraint(const std::string& expr, const ConfigNode& root,
 static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings) {
   ConfigNode root =
       sweep.command == "run" ? merge_experiment(sweep.base) : arch::load_with_extends(sweep.base);
-  for (const auto& [path, value] : sweep.fixed) arch::set_path(root, path, value);
-  for (const auto& [path, value] : settings) arch::set_path(root, path, value);
+  auto set = [&](const std::string& path, const ConfigNode& value) {
+    arch::set_path(root, path, value);
+    if (sweep.command == "run" && path == "compile.flow" &&
+        value.kind == ConfigNode::Kind::Scalar)
+      set_flow(root, value.scalar);  // a flow axis: each point takes only its flow's keys
+  };
+  for (const auto& [path, value] : sweep.fixed) set(path, value);
+  for (const auto& [path, value] : settings) set(path, value);
   return root;
 }
 

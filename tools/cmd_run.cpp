@@ -26,6 +26,7 @@ struct RunArgs {
   bool json = false;
   std::string trace;
   int trace_image = 0;
+  int trace_layer = -1;
   std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};
 };
 
@@ -98,19 +99,8 @@ int compile_main(const RunArgs& a) {
   for (const auto& flow : flows) {
     arch::ConfigNode root = sim::merge_experiment(a.experiment);
     arch::apply_overrides(root, a.overrides);
-    if (a.compare) {
-      arch::ConfigNode* comp = root.find("compile");
-      if (comp && comp->is_map()) {
-        arch::ConfigNode* f = comp->find("flow");
-        if (f) f->scalar = flow;
-        if (flow ==
-            "dense") {  // dense takes no sparsity or epochs: leave the other flows' settings out
-          comp->erase("sparsity");
-          comp->erase("epochs");
-        }
-      }
-    }
-    sim::Experiment ef = sim::experiment_from_tree(root, a.experiment);
+    sim::Experiment ef = a.compare ? (sim::set_flow(root, flow), sim::experiment_from_tree(root, a.experiment))
+                                   : e;
     std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
     sim::Compiled c = sim::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
@@ -149,6 +139,7 @@ int run_main(const RunArgs& a) {
   ro.progress = isatty(STDERR_FILENO);
   ro.trace_file = a.trace;
   ro.trace_image = a.trace_image;
+  ro.trace_layer = a.trace_layer;
   ro.trace_from = a.trace_from;
   ro.trace_to = a.trace_to;
   nlohmann::json report = sim::run(e, c, ro, std::cerr);
@@ -213,9 +204,11 @@ static void add_run_commands(CLI::App& app, int& status) {
       ->check(CLI::PositiveNumber);
   run->add_option(
       "--trace", ra->trace,
-      "write a VCD waveform (crossbars busy, spikes fired per tile, packets in flight)");
+      "write a VCD waveform (crossbars busy and spikes fired per tile, packets in flight, membrane potentials)");
   run->add_option("--trace-image", ra->trace_image,
                   "which simulated image to trace (0-based, default 0)");
+  run->add_option("--trace-layer", ra->trace_layer,
+                  "layer whose membrane potentials are traced (0-based, default the output layer)");
   run->add_option("--trace-from", ra->trace_from,
                   "first cycle of the window, from the image's start");
   run->add_option("--trace-to", ra->trace_to, "last cycle of the window");

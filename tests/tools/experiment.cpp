@@ -127,4 +127,19 @@ BOOST_AUTO_TEST_CASE(set_overrides_experiment_and_arch_keys) {
   BOOST_TEST(e.arch.crossbar.columns == 32);
 }
 
+BOOST_AUTO_TEST_CASE(flow_set_on_the_command_line_drops_the_other_flows_keys) {
+  // The file's flow is prune (with sparsity and epochs); --set compile.flow=dense leaves them out
+  // instead of rejecting them, and a dense file that names a sparsity is still an error.
+  TempDir dir;
+  const std::string prune = tiny(dir, "flow: prune\n  sparsity: 0.5\n  epochs: 1");
+  auto e = xbar::sim::load_experiment(prune, {"compile.flow=dense"});
+  BOOST_TEST(e.flow == "dense");
+  auto p = xbar::sim::load_experiment(prune, {"compile.flow=trannsformer"});
+  BOOST_TEST(p.flow == "trannsformer");
+  BOOST_TEST(p.sparsity == 0.5);
+  TempDir other;
+  const std::string bad = tiny(other, "flow: dense\n  sparsity: 0.5");
+  BOOST_CHECK_THROW(xbar::sim::load_experiment(bad), xbar::arch::ConfigError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
