@@ -270,7 +270,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
                                   " is not one of the " + std::to_string(n) + " images simulated");
     vcd = std::make_unique<VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
                                      options.trace_from, options.trace_to);
-    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image));
+    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image), options.trace_layer);
   }
   // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
   if (options.progress) {

@@ -35,6 +35,7 @@ struct RunOptions {
   bool progress = true;    // a progress bar on a terminal
   std::string trace_file;  // a VCD of one image ("" = none)
   int trace_image = 0;
+  int trace_layer = -1;  // whose membrane potentials the VCD shows (-1: the output layer)
   std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};  // cycles from the image's start
 };
 

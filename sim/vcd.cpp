@@ -32,10 +32,12 @@ static std::string code(int id) {  // VCD identifiers: printable characters ! ..
   return s;
 }
 
+// The value as the declared 32-bit integer variable: two's complement, leading zeros dropped
+// (VCD extends a shorter vector with zeros, so a negative value needs all 32 bits).
 static std::string binary(long long v) {
   if (v == 0) return "0";
   std::string s;
-  unsigned long long u = static_cast<unsigned long long>(v);
+  unsigned long long u = static_cast<unsigned long long>(v) & 0xffffffffULL;
   while (u) {
     s += static_cast<char>('0' + (u & 1));
     u >>= 1;

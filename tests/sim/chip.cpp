@@ -131,6 +131,10 @@ BOOST_AUTO_TEST_CASE(vcd_trace_shows_the_crossbar_busy_and_the_spike) {
   BOOST_TEST(text.find("#10000\nb1 !\n") != std::string::npos, text);
   BOOST_TEST(text.find("#75000\nb0 !\n") != std::string::npos, text);
   BOOST_TEST(text.find("#85000\nb1 \"\n") != std::string::npos, text);
+  // The output layer's membrane potentials after the timestep: 7 - 7 = 0 and -2 + 1 = -1.
+  BOOST_TEST(text.find("$scope module layer0 $end") != std::string::npos, text);
+  BOOST_TEST(text.find("$var integer 32 % v1 $end") != std::string::npos, text);
+  BOOST_TEST(text.find("b11111111111111111111111111111111 %") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(adc_sharing_serialises_conversions) {
