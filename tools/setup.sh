@@ -12,8 +12,9 @@ packages=(
   zlib1g-dev libopenblas-dev
   libspectra-dev libmetis-dev libsuitesparse-dev
   libopenmpi-dev openmpi-bin
-  verilator ngspice python3 python3-matplotlib python3-numpy
+  verilator iverilog ngspice python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 
 missing=()

@@ -1,0 +1,102 @@
+// Reference RTL of xbarsim's neuron core (models/neuron_core.{hpp,cpp}, NeuronCore::step): the
+// neurons of one layer on one tile. Partial-sum codes arrive as (neuron index, code) items, any
+// number per timestep, and are summed per neuron in a wide accumulator; a `fire` strobe ends the
+// timestep and updates every neuron at once with the golden fixed-point arithmetic
+// (docs/architecture.md, "Workloads", fixed-point step 5):
+//   (a) LIF only: V <- trunc(V * L / 2^16)            (C++ integer division: toward zero)
+//   (b) V <- clamp(V + S, -2^(P-1), 2^(P-1) - 1)       (one saturation per timestep)
+//   (c) spike if V >= threshold, then V <- V - threshold (subtract) or 0 (zero)
+// Timing as in sim/chip.cpp (a neuron core fires in one cycle): `fire` sampled at the clock edge
+// ending cycle c gives `spikes_valid` and the spike vector during cycle c + 1. An item presented in
+// the same cycle as `fire` belongs to the next timestep, so codes can stream without a gap.
+module neuron_core #(
+    parameter integer NEURONS        = 16,  // neurons held by this core
+    parameter integer INDEX_BITS     = 4,   // >= ceil(log2(NEURONS))
+    parameter integer CODE_BITS      = 8,   // one ADC code, two's complement
+    parameter integer SUM_BITS       = 20,  // per-neuron accumulator: codes of one timestep
+    parameter integer POTENTIAL_BITS = 16   // membrane-potential register (neuron.potential_bits)
+) (
+    input wire clk,
+    input wire rst,  // synchronous: potentials and accumulators to 0 (NeuronCore::reset)
+
+    // Configuration, constant during a run (the programming of the chip, per layer).
+    input wire                             leaky,          // 1: LIF, 0: IF
+    input wire                             reset_to_zero,  // 1: reset to 0, 0: subtract
+    input wire [                     16:0] leak_q16,       // L = lround(leak * 2^16), 0..65536
+    input wire signed [POTENTIAL_BITS-1:0] threshold,      // theta_q >= 1
+
+    // Partial-sum codes of the current timestep.
+    input wire                        in_valid,
+    input wire [      INDEX_BITS-1:0] in_index,
+    input wire signed [CODE_BITS-1:0] in_code,
+
+    // End of the timestep.
+    input  wire                                     fire,
+    output reg                                      spikes_valid,
+    output reg  [                      NEURONS-1:0] spikes,
+    output wire [NEURONS*POTENTIAL_BITS-1:0]        potentials     // neuron n at [n*P +: P]
+);
+  localparam integer P = POTENTIAL_BITS;
+  localparam integer PRODUCT_BITS = P + 18;  // V (P bits) times L (17 bits, unsigned)
+  localparam integer WIDE = (SUM_BITS > P ? SUM_BITS : P) + 1;  // V + S without overflow
+  localparam signed [WIDE-1:0] V_MAX = {{(WIDE - P + 1) {1'b0}}, {(P - 1) {1'b1}}};
+  localparam signed [WIDE-1:0] V_MIN = {{(WIDE - P + 1) {1'b1}}, {(P - 1) {1'b0}}};
+  localparam signed [PRODUCT_BITS-1:0] ROUND_TOWARD_ZERO = 65535;
+
+  wire [NEURONS-1:0] spike_now;
+
+  genvar n;
+  generate
+    for (n = 0; n < NEURONS; n = n + 1) begin : g_neuron
+      reg signed [P-1:0] v;
+      reg signed [SUM_BITS-1:0] sum;
+      wire mine = in_valid && ({{(32 - INDEX_BITS) {1'b0}}, in_index} == n);
+      wire signed [SUM_BITS-1:0] code = {{(SUM_BITS - CODE_BITS) {in_code[CODE_BITS-1]}}, in_code};
+
+      // (a) leak: the product's low 16 bits are dropped toward zero, as C++ '/' does.
+      wire signed [PRODUCT_BITS-1:0] product = v * $signed({1'b0, leak_q16});
+      wire signed [PRODUCT_BITS-1:0] shifted =
+          (product < 0 ? product + ROUND_TOWARD_ZERO : product) >>> 16;
+      // |V * L / 2^16| <= |V| because L <= 2^16, so the low P bits hold the result.
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire signed [PRODUCT_BITS-1:0] leaked_wide = leaky ? shifted : {{(PRODUCT_BITS - P) {v[P-1]}}, v};
+      /* verilator lint_on UNUSEDSIGNAL */
+      wire signed [P-1:0] leaked = leaked_wide[P-1:0];
+
+      // (b) one saturation after the whole timestep's sum.
+      wire signed [WIDE-1:0] raw = {{(WIDE - P) {leaked[P-1]}}, leaked} +
+                                   {{(WIDE - SUM_BITS) {sum[SUM_BITS-1]}}, sum};
+      wire signed [WIDE-1:0] clamped = raw > V_MAX ? V_MAX : (raw < V_MIN ? V_MIN : raw);
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire signed [WIDE-1:0] thr_wide = {{(WIDE - P) {threshold[P-1]}}, threshold};
+      /* verilator lint_on UNUSEDSIGNAL */
+
+      // (c) fire and reset; V >= threshold >= 1 keeps V - threshold inside the register.
+      assign spike_now[n] = clamped >= thr_wide;
+      wire signed [P-1:0] after = spike_now[n] ? (reset_to_zero ? {P{1'b0}} :
+                                                  clamped[P-1:0] - threshold) : clamped[P-1:0];
+
+      always @(posedge clk) begin
+        if (rst) begin
+          v   <= {P{1'b0}};
+          sum <= {SUM_BITS{1'b0}};
+        end else begin
+          if (fire) v <= after;
+          if (fire) sum <= mine ? code : {SUM_BITS{1'b0}};
+          else if (mine) sum <= sum + code;
+        end
+      end
+      assign potentials[n*P+:P] = v;
+    end
+  endgenerate
+
+  always @(posedge clk) begin
+    if (rst) begin
+      spikes_valid <= 1'b0;
+      spikes       <= {NEURONS{1'b0}};
+    end else begin
+      spikes_valid <= fire;
+      spikes       <= fire ? spike_now : {NEURONS{1'b0}};
+    end
+  end
+endmodule
