@@ -27,18 +27,22 @@ struct NeuronStats {
   std::uint64_t saturations = 0;
 };
 
+// Virtual so that another implementation of the same arithmetic -- the verilated reference RTL
+// (rtl/neuron_core.v) in the co-simulation -- can stand in for it inside the chip.
 class NeuronCore {
  public:
   NeuronCore(NeuronParams params, int neurons);
+  virtual ~NeuronCore() = default;
   int size() const { return static_cast<int>(v_.size()); }
   // One timestep: `sums[i]` is neuron i's summed codes (empty: all zero); appends the indices that
   // spiked to `spikes`.
-  void step(const std::vector<long long>& sums, std::vector<int>& spikes);
-  void reset();
-  long long potential(int neuron) const { return v_[neuron]; }
+  virtual void step(const std::vector<long long>& sums, std::vector<int>& spikes);
+  virtual void reset();
+  virtual long long potential(int neuron) const { return v_[neuron]; }
   const NeuronStats& stats() const { return stats_; }
+  const NeuronParams& params() const { return p_; }
 
- private:
+ protected:
   NeuronParams p_;
   std::vector<long long> v_;
   NeuronStats stats_;

@@ -10,7 +10,8 @@
 namespace xbar::sim {
 
 Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
-           const compiler::Placement& placement, const HardwareNetwork& network)
+           const compiler::Placement& placement, const HardwareNetwork& network,
+           const ChipParts& parts)
     : sc_core::sc_module(name), arch_(arch), network_(network) {
   SC_HAS_PROCESS(Chip);
   SC_THREAD(run);
@@ -24,7 +25,8 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
   const int slots = std::max(1, placement.grid_rows) * grid_cols;
   std::vector<int> slot_of(placement.tiles.size());
   for (const auto& t : placement.tiles) slot_of[t.id] = t.row * grid_cols + t.column;
-  noc_ = models::make_noc("noc", arch, std::max(1, placement.grid_rows), grid_cols);
+  noc_ = parts.noc ? parts.noc(arch, std::max(1, placement.grid_rows), grid_cols)
+                   : models::make_noc("noc", arch, std::max(1, placement.grid_rows), grid_cols);
   noc_->drive_externally();
   // A packet's id is its arrival event: kind | layer << 8 | t << 16 | destination tile << 40.
   noc_->on_deliver([this](const models::Packet& p) {
@@ -40,7 +42,8 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
              std::ceil(arch.device.read_pulse_ns / arch.technology.clock_period_ns() - 1e-9)));
   layer_on_tile_.assign(slots, std::vector<LayerOnTile>(L));
   traffic_.assign(slots, std::vector<Activity>(L));
-  core_on_tile_.assign(slots, std::vector<CoreOnTile>(L));
+  core_on_tile_.resize(slots);
+  for (auto& per_tile : core_on_tile_) per_tile.resize(L);
   std::set<int> used;
   const int columns_per_output = placement.crossbar.columns_per_output;
 
@@ -107,7 +110,10 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       c.local_index.assign(placement.layers[l].outputs, -1);
       for (size_t i = 0; i < c.neurons.size(); ++i)
         c.local_index[c.neurons[i]] = static_cast<int>(i);
-      c.core = models::NeuronCore(network_.layers[l].neuron, static_cast<int>(c.neurons.size()));
+      const int n = static_cast<int>(c.neurons.size());
+      c.core = parts.neuron_core && n > 0
+                   ? parts.neuron_core(network_.layers[l].neuron, n)
+                   : std::make_unique<models::NeuronCore>(network_.layers[l].neuron, n);
       c.arrived.assign(T, 0);
       LayerOnTile& lt = layer_on_tile_[s][l];
       lt.arrived.assign(T, 0);
@@ -240,7 +246,7 @@ void Chip::start_image() {
   for (auto& per_tile : core_on_tile_)
     for (auto& c : per_tile) {
       if (c.neurons.empty()) continue;
-      c.core.reset();
+      c.core->reset();
       std::fill(c.arrived.begin(), c.arrived.end(), 0);
       c.next_t = 0;
       c.busy_until = image_start_;
@@ -356,7 +362,7 @@ void Chip::try_fire(int tile, int layer) {
   while (c.next_t < T && c.arrived[c.next_t] == c.expected) {
     const int t = c.next_t++;
     std::vector<int>& spikes = c.fired[t];
-    c.core.step(c.accumulators[t], spikes);
+    c.core->step(c.accumulators[t], spikes);
     std::vector<long long>().swap(c.accumulators[t]);
     for (int& i : spikes) i = c.neurons[i];  // local -> global index
     const std::uint64_t when = std::max(now(), c.busy_until) + 1;  // one cycle to update
@@ -366,7 +372,7 @@ void Chip::try_fire(int tile, int layer) {
       vcd_->set(when + 1, sig_spikes_[tile], 0);
       if (layer == potential_layer_)
         for (size_t i = 0; i < c.neurons.size(); ++i)
-          vcd_->set(when, sig_potential_[c.neurons[i]], c.core.potential(static_cast<int>(i)));
+          vcd_->set(when, sig_potential_[c.neurons[i]], c.core->potential(static_cast<int>(i)));
     }
     if (trace_)
       current_.trace[layer][t].insert(current_.trace[layer][t].end(), spikes.begin(), spikes.end());
@@ -401,7 +407,7 @@ void Chip::finish_image() {
   for (auto& per_tile : core_on_tile_) {
     const CoreOnTile& c = per_tile[L - 1];
     for (size_t i = 0; i < c.neurons.size(); ++i)
-      current_.output_potentials[c.neurons[i]] = c.core.potential(static_cast<int>(i));
+      current_.output_potentials[c.neurons[i]] = c.core->potential(static_cast<int>(i));
   }
   for (auto& layer : current_.trace)
     for (auto& t : layer) std::sort(t.begin(), t.end());
@@ -493,8 +499,8 @@ std::vector<Activity> Chip::activity() const {
   }
   for (int s = 0; s < static_cast<int>(a.size()); ++s)
     for (int l = 0; l < static_cast<int>(a[s].size()); ++l) {
-      a[s][l].neuron_updates += core_on_tile_[s][l].core.stats().updates;
-      a[s][l].spikes += core_on_tile_[s][l].core.stats().spikes;
+      a[s][l].neuron_updates += core_on_tile_[s][l].core->stats().updates;
+      a[s][l].spikes += core_on_tile_[s][l].core->stats().spikes;
     }
   std::vector<Activity> out;
   for (auto& per_tile : a)
@@ -514,9 +520,9 @@ ChipStats Chip::stats() const {
   }
   for (const auto& per_tile : core_on_tile_)
     for (const auto& c : per_tile) {
-      s.neuron_updates += c.core.stats().updates;
-      s.spikes += c.core.stats().spikes;
-      s.potential_saturations += c.core.stats().saturations;
+      s.neuron_updates += c.core->stats().updates;
+      s.spikes += c.core->stats().spikes;
+      s.potential_saturations += c.core->stats().saturations;
     }
   return s;
 }

@@ -77,10 +77,23 @@ struct Activity {
   std::uint64_t buffer_accesses = 0;  // flits written to or read from a tile buffer
 };
 
+// Other implementations of the chip's parts, for co-simulation (tests/rtl substitutes the verilated
+// reference RTL); empty members mean xbarsim's own models.
+struct ChipParts {
+  // The network between `grid_rows` x `grid_columns` tiles (default models::make_noc). The chip
+  // drives it (Noc::drive_externally), one tick per busy cycle.
+  std::function<std::unique_ptr<models::Noc>(const arch::ArchSpec&, int grid_rows, int grid_columns)>
+      noc;
+  // The neuron core of `neurons` neurons of one layer on one tile (default models::NeuronCore).
+  std::function<std::unique_ptr<models::NeuronCore>(const models::NeuronParams&, int neurons)>
+      neuron_core;
+};
+
 class Chip : public sc_core::sc_module {
  public:
   Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
-       const compiler::Placement& placement, const HardwareNetwork& network);
+       const compiler::Placement& placement, const HardwareNetwork& network,
+       const ChipParts& parts = {});
 
   // Images to run when the simulation starts; results come back in order.
   void enqueue(std::vector<SpikeTrain> images, bool trace = false);
@@ -131,7 +144,7 @@ class Chip : public sc_core::sc_module {
   struct CoreOnTile {              // neurons of one layer held by one tile
     std::vector<int> neurons;      // global indices
     std::vector<int> local_index;  // global index -> position in `neurons`, -1 when elsewhere
-    models::NeuronCore core{models::NeuronParams{}, 0};
+    std::unique_ptr<models::NeuronCore> core;
     int expected = 0;  // partial-sum messages per timestep
     std::vector<int> arrived;
     int next_t = 0;
