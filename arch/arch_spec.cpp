@@ -40,6 +40,74 @@ KeySpec only(KeySpec k, std::vector<std::string> impls) {
   return k;
 }
 
+KeySpec optional(KeySpec k) {
+  k.required = false;
+  return k;
+}
+
+KeySpec real(std::string name, double min, double max, std::string doc, std::string unit = "") {
+  KeySpec k{std::move(name), ValueType::Float, std::move(doc), std::move(unit)};
+  k.min = min;
+  k.max = max;
+  return k;
+}
+
+// Non-ideal device keys (device.impl: nonideal), all optional except the seed; each effect is off
+// until its key is set. Values and sources: REFERENCES.md §5.
+std::vector<KeySpec> nonideal_device_keys() {
+  const std::vector<std::string> ni{"nonideal"};
+  std::vector<KeySpec> k;
+  k.push_back(only(integer("seed", 0, 9.0e15, "seed of every random device effect"), ni));
+  k.push_back(only(optional(choice("programming_noise", {"none", "gaussian", "lognormal"},
+                                   "programming variation (default none): G + N(0, sigma) or "
+                                   "G exp(N(0, sigma))")),
+                   ni));
+  const char* sigma_doc =
+      "programming sigma = c0 + c1 g + c2 g^2, g = G/G_on; gaussian: in units of G_on, "
+      "lognormal: of ln G (default 0)";
+  for (const char* c : {"programming_sigma_c0", "programming_sigma_c1", "programming_sigma_c2"})
+    k.push_back(only(optional(real(c, -10, 10, sigma_doc)), ni));
+  k.push_back(only(optional(real("read_noise_sigma", 0, 10,
+                                 "cycle-to-cycle read noise, sigma of G per read relative to G "
+                                 "(default 0)")),
+                   ni));
+  k.push_back(only(optional(real("drift_time_s", 0, 1e12,
+                                 "read time after programming for drift G0 (t/t0)^-nu (default "
+                                 "0: no drift)",
+                                 "s")),
+                   ni));
+  k.push_back(only(optional(positive("drift_t0_s", 1e12, "drift reference time (default 20)",
+                                     "s")),
+                   ni));
+  k.push_back(only(optional(real("drift_nu_mean", -1, 1, "drift exponent nu, mean over devices")),
+                   ni));
+  k.push_back(only(optional(real("drift_nu_std", 0, 1,
+                                 "drift exponent nu, spread (sigma) between devices (default 0)")),
+                   ni));
+  k.push_back(only(optional(choice("drift_compensation", {"none", "global"},
+                                   "global: outputs scaled by the reference / measured total "
+                                   "current of the array (default none)")),
+                   ni));
+  k.push_back(only(optional(real("aging_cycles", 0, 1e15,
+                                 "programming cycles the array has seen (default 0)", "cycles")),
+                   ni));
+  k.push_back(only(optional(real("aging_narrowing_per_decade", 0, 1,
+                                 "conductance window lost per decade of cycles, as a fraction of "
+                                 "G_on - G_off (default 0)")),
+                   ni));
+  k.push_back(only(optional(real("sa0_rate", 0, 1,
+                                 "probability of a cell stuck at G_off (HRS) (default 0)")),
+                   ni));
+  k.push_back(only(optional(real("sa1_rate", 0, 1,
+                                 "probability of a cell stuck at G_on (LRS) (default 0)")),
+                   ni));
+  k.push_back(only(optional(KeySpec{"fault_map", ValueType::Path,
+                                    "stuck cells from a file (lines: layer block row column "
+                                    "sa0|sa1), relative to this file"}),
+                   ni));
+  return k;
+}
+
 std::vector<SectionSpec> build_schema() {
   std::vector<SectionSpec> s;
   s.push_back({"technology",
@@ -55,12 +123,20 @@ std::vector<SectionSpec> build_schema() {
   s.push_back({"device",
                "the memristive cell",
                "impl",
-               {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"}},
-               {positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
-                positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
-                integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
-                positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
-                positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")}});
+               {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"},
+                {"nonideal",
+                 "the same levels with device effects: programming variation, read noise, drift, "
+                 "aging, stuck-at faults (each off until set)"}},
+               [] {
+                 std::vector<KeySpec> k{
+                     positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
+                     positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
+                     integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
+                     positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
+                     positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")};
+                 for (auto& e : nonideal_device_keys()) k.push_back(std::move(e));
+                 return k;
+               }()});
   s.push_back(
       {"crossbar",
        "one crossbar array",
@@ -74,7 +150,16 @@ std::vector<SectionSpec> build_schema() {
             "signed_encoding", {"differential", "offset_column"},
             "signed weights as a pair of columns (G+ - G-) or against one offset column per array"),
         integer("weight_bits", 1, 32,
-                "bits of a stored weight magnitude; sliced over ceil(w/b) cells")}});
+                "bits of a stored weight magnitude; sliced over ceil(w/b) cells"),
+        optional(choice("ir_drop", {"none", "exact", "first_order"},
+                        "IR drop on the wires: none (default), exact nodal analysis, or the "
+                        "first-order approximation")),
+        optional(real("wordline_segment_ohm", 0, 1e6,
+                      "word-line wire between neighbouring cells (default 0)", "ohm")),
+        optional(real("bitline_segment_ohm", 0, 1e6,
+                      "bit-line wire between neighbouring cells (default 0)", "ohm")),
+        optional(real("source_ohm", 0, 1e6, "row driver output resistance (default 0)", "ohm")),
+        optional(real("sink_ohm", 0, 1e6, "bit line to virtual ground (default 0)", "ohm"))}});
   s.push_back({"dac",
                "row drivers / input DACs",
                "impl",
@@ -91,7 +176,13 @@ std::vector<SectionSpec> build_schema() {
         pow2(integer("columns_per_adc", 1, 4096, "columns sharing one ADC through a multiplexer")),
         only(integer("cycles_per_bit", 1, 64, "SAR cycles per resolved bit"), {"sar"}),
         only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"),
-             {"flash"})}});
+             {"flash"}),
+        optional(real("offset_lsb", -1e6, 1e6, "input-referred offset (default 0)", "LSB")),
+        optional(real("gain_error", -1, 1,
+                      "gain error, fraction of the ideal transfer slope (default 0)")),
+        optional(real("inl_lsb", -1e6, 1e6,
+                      "integral non-linearity: peak of a sine bow over the range (default 0)",
+                      "LSB"))}});
   s.push_back(
       {"neuron",
        "spiking neuron units",
@@ -164,6 +255,72 @@ std::vector<KeySpec> build_top_level() {
   KeySpec description{"description", ValueType::String, "one line about this chip and its sources"};
   description.required = false;
   return {version, name, description};
+}
+
+double float_or(const ConfigNode& section, const char* key, double fallback) {
+  return section.find(key) ? read_float(section, key) : fallback;
+}
+
+// The optional non-ideality keys of device, crossbar and adc (validated already), with the
+// relations between them.
+void read_nonideal(const ConfigNode& root, ArchSpec& a, std::vector<Diagnostic>& problems) {
+  const ConfigNode& d = *root.find("device");
+  DeviceEffects& e = a.device.effects;
+  e.enabled = a.device.impl == "nonideal";
+  if (e.enabled) {
+    e.seed = static_cast<std::uint64_t>(read_int(d, "seed"));
+    if (const ConfigNode* p = d.find("programming_noise"))
+      e.programming = p->scalar == "gaussian"    ? Variation::Gaussian
+                      : p->scalar == "lognormal" ? Variation::Lognormal
+                                                 : Variation::None;
+    e.sigma_c0 = float_or(d, "programming_sigma_c0", 0);
+    e.sigma_c1 = float_or(d, "programming_sigma_c1", 0);
+    e.sigma_c2 = float_or(d, "programming_sigma_c2", 0);
+    e.read_noise_sigma = float_or(d, "read_noise_sigma", 0);
+    e.drift_time_s = float_or(d, "drift_time_s", 0);
+    e.drift_t0_s = float_or(d, "drift_t0_s", 20);
+    e.drift_nu_mean = float_or(d, "drift_nu_mean", 0);
+    e.drift_nu_std = float_or(d, "drift_nu_std", 0);
+    if (const ConfigNode* c = d.find("drift_compensation")) e.drift_compensation = c->scalar == "global";
+    e.aging_cycles = float_or(d, "aging_cycles", 0);
+    e.aging_narrowing_per_decade = float_or(d, "aging_narrowing_per_decade", 0);
+    e.sa0_rate = float_or(d, "sa0_rate", 0);
+    e.sa1_rate = float_or(d, "sa1_rate", 0);
+    if (const ConfigNode* f = d.find("fault_map")) {
+      fs::path p = f->scalar;
+      if (p.is_relative() && f->where.file != "--set") p = fs::path(f->where.file).parent_path() / p;
+      e.fault_map = fs::absolute(p).lexically_normal().string();
+      if (!fs::exists(p))
+        problems.push_back({f->where, "device.fault_map",
+                            "fault map '" + f->scalar + "' not found (looked for " +
+                                e.fault_map + ")"});
+    }
+    if (e.sa0_rate + e.sa1_rate > 1)
+      problems.push_back({d.find(d.find("sa1_rate") ? "sa1_rate" : "sa0_rate")->where,
+                          "device.sa1_rate", "sa0_rate + sa1_rate exceeds 1"});
+    if (e.programming != Variation::None && e.sigma_c0 == 0 && e.sigma_c1 == 0 &&
+        e.sigma_c2 == 0)
+      problems.push_back({d.find("programming_noise")->where, "device.programming_noise",
+                          "programming noise '" + d.find("programming_noise")->scalar +
+                              "' needs programming_sigma_c0/c1/c2 (all are 0)"});
+    if (e.drift_time_s > 0 && !d.find("drift_nu_mean"))
+      problems.push_back({d.find("drift_time_s")->where, "device.drift_time_s",
+                          "drift at drift_time_s needs drift_nu_mean (the drift exponent)"});
+  }
+  const ConfigNode& x = *root.find("crossbar");
+  Crossbar& c = a.crossbar;
+  if (const ConfigNode* m = x.find("ir_drop"))
+    c.ir_drop = m->scalar == "exact"         ? IrDrop::Exact
+                : m->scalar == "first_order" ? IrDrop::FirstOrder
+                                             : IrDrop::None;
+  c.wordline_segment_ohm = float_or(x, "wordline_segment_ohm", 0);
+  c.bitline_segment_ohm = float_or(x, "bitline_segment_ohm", 0);
+  c.source_ohm = float_or(x, "source_ohm", 0);
+  c.sink_ohm = float_or(x, "sink_ohm", 0);
+  const ConfigNode& adc = *root.find("adc");
+  a.adc.offset_lsb = float_or(adc, "offset_lsb", 0);
+  a.adc.gain_error = float_or(adc, "gain_error", 0);
+  a.adc.inl_lsb = float_or(adc, "inl_lsb", 0);
 }
 
 CellType cell_of(const std::string& s) {
@@ -263,9 +420,13 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
   a.technology = {static_cast<int>(read_int(t, "node_nm")), read_float(t, "vdd_v"),
                   read_float(t, "clock_mhz"), library};
   const ConfigNode& d = *root.find("device");
-  a.device = {read_string(d, "impl"),          read_float(d, "r_on_ohm"),
-              read_float(d, "r_off_ohm"),      static_cast<int>(read_int(d, "bits_per_cell")),
-              read_float(d, "read_voltage_v"), read_float(d, "read_pulse_ns")};
+  a.device.impl = read_string(d, "impl");
+  a.device.r_on_ohm = read_float(d, "r_on_ohm");
+  a.device.r_off_ohm = read_float(d, "r_off_ohm");
+  a.device.bits_per_cell = static_cast<int>(read_int(d, "bits_per_cell"));
+  a.device.read_voltage_v = read_float(d, "read_voltage_v");
+  a.device.read_pulse_ns = read_float(d, "read_pulse_ns");
+  read_nonideal(root, a, problems);
   const ConfigNode& x = *root.find("crossbar");
   a.crossbar.rows = static_cast<int>(read_int(x, "rows"));
   a.crossbar.columns = static_cast<int>(read_int(x, "columns"));

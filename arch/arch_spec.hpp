@@ -2,6 +2,7 @@
 // extends: chain and --set overrides); every model and pass gets its parameters from here.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,19 +24,42 @@ struct Technology {
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 };
 
+// Device non-idealities (device.impl: nonideal; models/device.hpp implements each). All off by
+// default; units and sources in REFERENCES.md §5 and docs/architecture.md "Non-ideal crossbars".
+enum class Variation { None, Gaussian, Lognormal };
+struct DeviceEffects {
+  bool enabled = false;    // device.impl == nonideal
+  std::uint64_t seed = 0;  // every random effect is a stateless function of this seed
+  Variation programming = Variation::None;
+  double sigma_c0 = 0, sigma_c1 = 0, sigma_c2 = 0;  // sigma = c0 + c1 g + c2 g^2, g = G/G_on
+  double read_noise_sigma = 0;                      // per read, relative to G
+  double drift_time_s = 0;                          // 0: no drift
+  double drift_t0_s = 20, drift_nu_mean = 0, drift_nu_std = 0;
+  bool drift_compensation = false;  // global: outputs scaled by reference / measured
+  double aging_cycles = 0, aging_narrowing_per_decade = 0;
+  double sa0_rate = 0, sa1_rate = 0;  // stuck at G_off / G_on, per cell
+  std::string fault_map;              // resolved path of a fault-map file ("" = none)
+};
+
 struct Device {
   std::string impl;
   double r_on_ohm = 0, r_off_ohm = 0;
   int bits_per_cell = 0;
   double read_voltage_v = 0;
   double read_pulse_ns = 0;
+  DeviceEffects effects;
 };
+
+enum class IrDrop { None, Exact, FirstOrder };
 
 struct Crossbar {
   int rows = 0, columns = 0;
   CellType cell = CellType::OneT1R;
   SignedEncoding signed_encoding = SignedEncoding::Differential;
   int weight_bits = 0;
+  // IR drop (models/irdrop.hpp): parasitic resistances in ohm, used when ir_drop != None.
+  IrDrop ir_drop = IrDrop::None;
+  double wordline_segment_ohm = 0, bitline_segment_ohm = 0, source_ohm = 0, sink_ohm = 0;
   // Cells that store one weight's magnitude (bit slicing across columns).
   int cells_per_weight(int bits_per_cell) const {
     return (weight_bits + bits_per_cell - 1) / bits_per_cell;
@@ -53,6 +77,9 @@ struct Adc {
   int columns_per_adc = 0;
   int cycles_per_bit = 0;  // sar
   int latency_cycles = 0;  // resolved conversion latency for every impl
+  // Converter non-idealities besides quantisation (0: ideal): offset and INL in LSB, gain as a
+  // fraction (models/analog.hpp).
+  double offset_lsb = 0, gain_error = 0, inl_lsb = 0;
 };
 
 struct Neuron {

@@ -1,6 +1,7 @@
 #include "models/adc.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace xbar::models {
 
@@ -8,6 +9,16 @@ long long AdcQuantizer::convert(long long p) const {
   if (max_code <= 0) return p;
   const long long magnitude = (2 * (p < 0 ? -p : p) + step) / (2 * step);
   return std::clamp(p < 0 ? -magnitude : magnitude, -max_code, max_code);
+}
+
+long long AdcQuantizer::convert_analog(double p) const {
+  // Exact in double for |p| < 2^51: for an integer p this is convert()'s integer division.
+  // q >= 1/2: truncation is the floor; saturate before converting (a NaN saturates too).
+  const double s = static_cast<double>(step);
+  const double q = (2.0 * std::fabs(p) + s) / (2.0 * s);
+  const double limit = max_code > 0 ? static_cast<double>(max_code) : 0x1.0p62;
+  const long long magnitude = q < limit ? static_cast<long long>(q) : static_cast<long long>(limit);
+  return p < 0 ? -magnitude : magnitude;
 }
 
 bool AdcQuantizer::saturates(long long p) const {
@@ -31,6 +42,19 @@ long long AdcBank::convert(const AdcQuantizer& q, long long partial_sum) {
   ++stats_.conversions;
   if (q.saturates(partial_sum)) ++stats_.saturations;
   return q.convert(partial_sum);
+}
+
+}  // namespace xbar::models
+
+namespace xbar::models {
+
+long long AdcBank::convert_analog(const AdcQuantizer& q, double partial_sum) {
+  ++stats_.conversions;
+  const long long code = q.convert_analog(partial_sum);
+  if (q.max_code > 0 && (code == q.max_code || code == -q.max_code) &&
+      std::fabs(partial_sum) > static_cast<double>(q.max_code * q.step))
+    ++stats_.saturations;
+  return code;
 }
 
 }  // namespace xbar::models

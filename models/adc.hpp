@@ -16,6 +16,10 @@ struct AdcQuantizer {
   long long max_code = 0;  // 2^(bits-1) - 1; 0: ideal
   int bits = 0;            // resolution, for the packet size (0: ideal, sent as 32 bits)
   long long convert(long long partial_sum) const;
+  // An analog partial sum (weight LSBs, non-ideal crossbars): rounded half away from zero by step,
+  // then saturated (max_code 0: not clipped); equals convert() for an integer input, and
+  // workloads::adc_code_analog (the golden model's rule) for every input.
+  long long convert_analog(double partial_sum) const;
   bool saturates(long long partial_sum) const;
 };
 
@@ -34,6 +38,8 @@ class AdcBank {
   std::uint64_t conversion_cycles(int outputs) const;
   int outputs_per_converter() const { return outputs_per_converter_; }
   long long convert(const AdcQuantizer& q, long long partial_sum);
+  // The same for an analog partial sum (a non-ideal crossbar's read, in weight LSBs).
+  long long convert_analog(const AdcQuantizer& q, double partial_sum);
   const AdcStats& stats() const { return stats_; }
 
  private:

@@ -62,6 +62,7 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       const int index = static_cast<int>(blocks_.size());
       Block block;
       block.layer = l;
+      block.index = static_cast<int>(&b - m.blocks.data());
       block.tile = slot_of.at(b.tile);
       block.inputs = b.inputs;
       block.outputs = b.outputs;
@@ -314,8 +315,10 @@ void Chip::try_blocks(int tile, int layer) {
       const std::uint64_t start = std::max(now(), b.busy_until);
       std::uint64_t done = start + 1;  // nothing to read: the controller passes on an empty result
       if (!driven_.empty()) {
-        b.array->read(driven_, partial_);
+        b.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
         b.read_empty[t] = 0;
+        if (network_.analog)
+          network_.analog->read(layer, b.index, driven_, image_, t, analog_);
         // The codes go straight into the receiving cores' accumulators: a core reads them only
         // once every partial-sum packet of timestep t has arrived (see partials_arrive).
         for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
@@ -323,7 +326,9 @@ void Chip::try_blocks(int tile, int layer) {
           std::vector<long long>& acc = c.accumulators[t];
           if (acc.empty()) acc.assign(c.neurons.size(), 0);
           for (int k : b.dest_outputs[d])
-            acc[c.local_index[b.outputs[k]]] += b.adcs->convert(adc, partial_[k]);
+            acc[c.local_index[b.outputs[k]]] += network_.analog
+                                                    ? b.adcs->convert_analog(adc, analog_[k])
+                                                    : b.adcs->convert(adc, partial_[k]);
         }
         done = start + read_cycles_ + b.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }

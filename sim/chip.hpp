@@ -29,6 +29,7 @@
 #include "models/crossbar.hpp"
 #include "models/neuron_core.hpp"
 #include "models/noc.hpp"
+#include "workloads/golden.hpp"
 #include "sim/vcd.hpp"
 
 namespace xbar::sim {
@@ -43,6 +44,10 @@ struct HardwareLayer {
 struct HardwareNetwork {
   std::vector<HardwareLayer> layers;
   int timesteps = 0;
+  // Non-ideal crossbars (models/analog.hpp): when set, a read's partial sums are the reader's
+  // analog values -- the very code the golden model calls -- converted by the ADC; null: exact
+  // integer sums. Read noise is keyed by the image's index in the enqueued list.
+  std::shared_ptr<const workloads::AnalogReader> analog;
 };
 
 // Input spikes of one image: spikes[t] = indices of the input neurons that fire at timestep t.
@@ -113,7 +118,8 @@ class Chip : public sc_core::sc_module {
  private:
   struct Block {
     int layer = 0;
-    int tile = 0;  // NoC slot
+    int index = 0;  // among its layer's blocks, in Placement order (the golden model's block index)
+    int tile = 0;   // NoC slot
     std::vector<int> inputs, outputs;
     std::unique_ptr<models::CrossbarArray> array;
     std::unique_ptr<models::AdcBank> adcs;
@@ -207,6 +213,7 @@ class Chip : public sc_core::sc_module {
   std::uint64_t cycle_ = 0;         // the chip's own clock (temporal decoupling, see run())
   std::uint64_t synced_cycle_ = 0;  // the cycle SystemC time has been advanced to
   Eigen::VectorXi partial_;         // scratch: one crossbar read
+  std::vector<double> analog_;      // scratch: one non-ideal crossbar read
   std::vector<int> driven_;         // scratch: the rows driven by one read
 
   std::vector<SpikeTrain> images_;

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "arch/inventory.hpp"
+#include "models/analog.hpp"
 #include "compiler/map.hpp"
 #include "compiler/place.hpp"
 #include "compiler/prune.hpp"
@@ -218,12 +219,18 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
   ideal.adc_bits = 0;
   wl::GoldenModel calibration(snn, sc, ideal);
   fc.adc_range = wl::calibrate_adc_range(calibration, c.data.train, e.calibration_images);
+  if (!models::analog_read_enabled(e.arch)) return wl::GoldenModel(std::move(snn), sc, fc);
+  // Non-ideal crossbars: the reader is programmed from the quantised layers (the ADC range stays
+  // the one calibrated on ideal sums: the chip is calibrated before its devices age or drift).
+  const wl::GoldenModel exact(snn, sc, fc);
+  fc.analog = models::make_analog_reader(e.arch, exact.quantised(), e.threads);
   return wl::GoldenModel(std::move(snn), sc, fc);
 }
 
 HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& golden) {
   HardwareNetwork hw;
   hw.timesteps = e.timesteps;
+  hw.analog = golden.fixed_config().analog;
   for (const auto& q : golden.quantised()) {
     HardwareLayer l;
     l.levels = q.weights;
@@ -310,7 +317,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
     worst = std::max(worst, r.cycles);
     if (e.check_golden) {
       wl::SpikeTrace trace;
-      wl::GoldenResult g = golden.run(trains[k], &trace);
+      wl::GoldenResult g = golden.run(trains[k], &trace, static_cast<std::uint64_t>(k));
       golden_correct += g.predicted == test.labels[k];
       bool same = g.predicted == best;
       for (size_t l = 0; l < r.trace.size() && same; ++l)

@@ -41,6 +41,17 @@ std::string layer_name(std::size_t l) { return "SNN layer " + std::to_string(l);
 
 }  // namespace
 
+long adc_code_analog(double p, long step, long max_code) {
+  // (2|p| + s) / (2s) is correctly rounded in double and exact enough for the integers a block sum
+  // can reach (< 2^51) that its floor equals round_div's integer division. q >= 1/2, so truncation
+  // is the floor (cheaper than std::floor on the baseline ISA); saturate before converting.
+  const double s = double(step);
+  const double q = (2.0 * std::fabs(p) + s) / (2.0 * s);
+  const double limit = max_code > 0 ? double(max_code) : 0x1.0p62;
+  const long a = q < limit ? long(q) : long(limit);
+  return p < 0 ? -a : a;
+}
+
 GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fixed)
     : net_(std::move(net)), snn_(snn), fixed_(std::move(fixed)) {
   if (snn_.timesteps <= 0) throw std::invalid_argument("timesteps must be > 0");
@@ -55,6 +66,8 @@ GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fix
     in = static_cast<int>(net_.layers[l].weights.rows());
   }
   data_.resize(net_.layers.size());
+  if (!fixed_.enabled && fixed_.analog)
+    throw std::invalid_argument("an analog crossbar reader needs fixed-point mode");
   if (!fixed_.enabled) {
     for (std::size_t l = 0; l < net_.layers.size(); ++l)
       data_[l].wt = net_.layers[l].weights.transpose();
@@ -148,14 +161,15 @@ GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fix
   }
 }
 
-GoldenResult GoldenModel::run(const SpikeTrain& input, SpikeTrace* trace) const {
-  return fixed_.enabled ? run_fixed(input, trace, nullptr) : run_float(input, trace);
+GoldenResult GoldenModel::run(const SpikeTrain& input, SpikeTrace* trace,
+                              std::uint64_t image) const {
+  return fixed_.enabled ? run_fixed(input, trace, nullptr, image) : run_float(input, trace);
 }
 
 GoldenResult GoldenModel::classify(const float* image, std::uint64_t index,
                                    SpikeTrace* trace) const {
   Rng rng = Rng::stream(snn_.seed, index);
-  return run(encode(image, net_.inputs, snn_.timesteps, snn_.encoding, rng), trace);
+  return run(encode(image, net_.inputs, snn_.timesteps, snn_.encoding, rng), trace, index);
 }
 
 GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) const {
@@ -202,7 +216,11 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
 }
 
 GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
-                                    std::vector<std::vector<long>>* partial_sums) const {
+                                    std::vector<std::vector<long>>* partial_sums,
+                                    std::uint64_t image) const {
+  const AnalogReader* analog = fixed_.analog.get();
+  std::vector<std::vector<int>> driven;  // analog: per block, the local rows driven this timestep
+  std::vector<double> analog_sum;
   const std::size_t L = net_.layers.size();
   std::vector<std::vector<long>> v(L);
   for (std::size_t l = 0; l < L; ++l) v[l].assign(std::size_t(q_[l].weights.rows()), 0);
@@ -222,29 +240,51 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
       const LayerData& ld = data_[l];
       psum.resize(ld.blocks.size());
       touched.assign(ld.blocks.size(), 0);
-      // 1. Crossbars: each block sums the weight rows of its inputs that spiked (exact integers).
-      for (int i : in_spikes)
-        for (auto [k, r] : ld.rows_of_input[std::size_t(i)]) {
-          const auto& bd = ld.blocks[std::size_t(k)];
-          auto& ps = psum[std::size_t(k)];
-          if (!touched[std::size_t(k)]) {
-            ps.assign(bd.outputs.size(), 0);
-            touched[std::size_t(k)] = 1;
+      // 1. Crossbars: each block sums the weight rows of its inputs that spiked (exact integers),
+      // or, non-ideal, the analog reader reads the block with those rows driven.
+      if (analog) {
+        driven.resize(ld.blocks.size());
+        for (int i : in_spikes)
+          for (auto [k, r] : ld.rows_of_input[std::size_t(i)]) {
+            if (!touched[std::size_t(k)]) {
+              driven[std::size_t(k)].clear();
+              touched[std::size_t(k)] = 1;
+            }
+            driven[std::size_t(k)].push_back(r);
           }
-          const std::int32_t* row = bd.q.data() + std::size_t(r) * bd.outputs.size();
-          for (std::size_t c = 0; c < bd.outputs.size(); ++c) ps[c] += row[c];
+        sum.assign(std::size_t(ql.weights.rows()), 0);
+        for (std::size_t k = 0; k < ld.blocks.size(); ++k) {
+          if (!touched[k]) continue;  // no row driven: no current, every code 0
+          const auto& bd = ld.blocks[k];
+          analog->read(int(l), int(k), driven[k], image, int(t), analog_sum);
+          for (std::size_t c = 0; c < bd.outputs.size(); ++c)
+            sum[std::size_t(bd.outputs[c])] +=
+                adc_code_analog(analog_sum[c], ql.adc_step, ql.adc_max_code);
         }
-      // 2. ADC per block column; 3. codes summed per neuron in a wide adder.
-      sum.assign(std::size_t(ql.weights.rows()), 0);
-      for (std::size_t k = 0; k < ld.blocks.size(); ++k) {
-        if (!touched[k]) continue;  // no input spiked: every partial sum is 0, every code 0
-        const auto& bd = ld.blocks[k];
-        for (std::size_t c = 0; c < bd.outputs.size(); ++c) {
-          const long p = psum[k][c];
-          if (partial_sums && p != 0) (*partial_sums)[l].push_back(std::labs(p));
-          long code = ql.adc_step == 1 ? p : round_div(p, ql.adc_step);
-          if (ql.adc_max_code > 0) code = std::clamp(code, -ql.adc_max_code, ql.adc_max_code);
-          sum[std::size_t(bd.outputs[c])] += code;
+      } else {
+        for (int i : in_spikes)
+          for (auto [k, r] : ld.rows_of_input[std::size_t(i)]) {
+            const auto& bd = ld.blocks[std::size_t(k)];
+            auto& ps = psum[std::size_t(k)];
+            if (!touched[std::size_t(k)]) {
+              ps.assign(bd.outputs.size(), 0);
+              touched[std::size_t(k)] = 1;
+            }
+            const std::int32_t* row = bd.q.data() + std::size_t(r) * bd.outputs.size();
+            for (std::size_t c = 0; c < bd.outputs.size(); ++c) ps[c] += row[c];
+          }
+        // 2. ADC per block column; 3. codes summed per neuron in a wide adder.
+        sum.assign(std::size_t(ql.weights.rows()), 0);
+        for (std::size_t k = 0; k < ld.blocks.size(); ++k) {
+          if (!touched[k]) continue;  // no input spiked: every partial sum is 0, every code 0
+          const auto& bd = ld.blocks[k];
+          for (std::size_t c = 0; c < bd.outputs.size(); ++c) {
+            const long p = psum[k][c];
+            if (partial_sums && p != 0) (*partial_sums)[l].push_back(std::labs(p));
+            long code = ql.adc_step == 1 ? p : round_div(p, ql.adc_step);
+            if (ql.adc_max_code > 0) code = std::clamp(code, -ql.adc_max_code, ql.adc_max_code);
+            sum[std::size_t(bd.outputs[c])] += code;
+          }
         }
       }
       // 4. Neurons: leak, integrate with saturation, fire, reset.
@@ -279,6 +319,7 @@ std::vector<long> calibrate_adc_range(const GoldenModel& ideal, const Dataset& d
     throw std::invalid_argument("ADC calibration needs a fixed-point model (with any ADC)");
   FixedPointConfig f = ideal.fixed_;
   f.adc_bits = 0;
+  f.analog = nullptr;  // the range is calibrated on the exact sums
   GoldenModel exact(ideal.net_, ideal.snn_, f);
   std::vector<std::vector<long>> ps(exact.q_.size());
   const int n = images <= 0 ? data.size() : std::min(images, data.size());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "workloads/snn.hpp"
@@ -30,6 +31,24 @@ struct SnnConfig {
   std::uint64_t seed = 1;  // image k's input spikes use Rng::stream(seed, k)
 };
 
+// The non-ideal (analog) read of a programmed crossbar block: the hook through which device and
+// circuit effects reach the golden model without it depending on them (models/analog.hpp
+// implements it from the arch). Given the block's driven local rows (indices into
+// Block::inputs), it returns one analog partial sum per block output in weight LSBs, after the ADC's
+// own non-idealities and before its quantisation. It must be a pure function of its arguments:
+// noise is keyed by (layer, block, image, timestep), never by call order.
+class AnalogReader {
+ public:
+  virtual ~AnalogReader() = default;
+  virtual void read(int layer, int block, const std::vector<int>& rows, std::uint64_t image,
+                    int timestep, std::vector<double>& analog) const = 0;
+};
+
+// The ADC's rounding of an analog partial sum p (weight LSBs): half away from zero by `step`, then
+// saturated at +-max_code (0: no clipping). For an integer p it equals the integer rule of step 4
+// (docs/architecture.md), and models::AdcQuantizer::convert_analog computes the same.
+long adc_code_analog(double p, long step, long max_code);
+
 struct FixedPointConfig {
   bool enabled = false;  // false: float mode, no quantisation anywhere
   int weight_bits = 4;   // |q| <= 2^b - 1: 2^b levels per sign (one b-bit cell per sign)
@@ -40,6 +59,9 @@ struct FixedPointConfig {
   int potential_bits = 16;                     // two's complement, saturating
   int crossbar_rows = 64, crossbar_cols = 64;  // default partition: tile_partition
   std::vector<LayerPartition> partitions;      // per layer; empty = tile by crossbar rows x cols
+  // Non-ideal crossbars: when set, every block's partial sums come from this reader (analog) and
+  // are rounded by adc_code_analog; null (the default) keeps the exact integer path.
+  std::shared_ptr<const AnalogReader> analog;
 };
 
 // A layer's integer parameters (what the chip is programmed with).
@@ -76,7 +98,9 @@ class GoldenModel {
   GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fixed = {});
 
   // Runs the given input spike train (its length sets the timesteps).
-  GoldenResult run(const SpikeTrain& input, SpikeTrace* trace = nullptr) const;
+  // `image` keys the analog reader's read noise (classify passes its index).
+  GoldenResult run(const SpikeTrain& input, SpikeTrace* trace = nullptr,
+                   std::uint64_t image = 0) const;
   // Encodes image `index` (config encoding, Rng::stream(seed, index)) and runs it.
   GoldenResult classify(const float* image, std::uint64_t index, SpikeTrace* trace = nullptr) const;
 
@@ -97,7 +121,8 @@ class GoldenModel {
   };
   GoldenResult run_float(const SpikeTrain& input, SpikeTrace* trace) const;
   GoldenResult run_fixed(const SpikeTrain& input, SpikeTrace* trace,
-                         std::vector<std::vector<long>>* partial_sums) const;
+                         std::vector<std::vector<long>>* partial_sums,
+                         std::uint64_t image = 0) const;
   friend std::vector<long> calibrate_adc_range(const GoldenModel&, const Dataset&, int, double);
 
   SpikingNetwork net_;
