@@ -40,13 +40,19 @@ std::vector<SectionSpec> sections() {
   KeySpec data_dir("data_dir", ValueType::String,
                    "where the data set lives (default: its usual place)");
   data_dir.required = false;
+  // A CNN (workloads/conv.hpp make_cnn): `layers` then lists the input size and the dense layers'
+  // outputs, as a cached model is checked against them.
+  KeySpec net("net", ValueType::String,
+              "a CNN instead of an MLP, e.g. 12c5-2s-64c5-2s-1200-1200-10 (layers: input size and "
+              "the dense layers' outputs, [784, 1200, 1200, 10])");
+  net.required = false;
   KeySpec images("images", ValueType::IntOrAuto,
                  "test images to simulate (auto: the whole test set)");
   images.min = 1;
   return {
       SectionSpec(
           "workload", "the data set and the network", "", {},
-          {choice("dataset", workloads::dataset_names(), "data set"), data_dir, layers,
+          {choice("dataset", workloads::dataset_names(), "data set"), data_dir, layers, net,
            KeySpec(
                "model", ValueType::String,
                "directory of the trained model: loaded if present, else trained and saved there")}),
@@ -179,6 +185,7 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   const ConfigNode& w = *root.find("workload");
   e.dataset = arch::read_string(w, "dataset");
   if (w.find("data_dir")) e.data_dir = arch::read_string(w, "data_dir");
+  if (w.find("net")) e.net = arch::read_string(w, "net");
   e.layers = layers;
   e.model_dir = arch::read_string(w, "model");
   const ConfigNode& t = *root.find("train");

@@ -23,6 +23,7 @@ struct Experiment {
   std::string dataset;
   std::string data_dir;     // "" = the data set's default
   std::vector<int> layers;  // 784, 500, 500, 10
+  std::string net;          // "" = an MLP of `layers`; else a CNN spec (workloads/conv.hpp)
   std::string model_dir;    // cache of the trained model (relative to the working directory)
 
   // train (used when model_dir holds no model yet)

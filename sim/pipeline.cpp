@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "arch/inventory.hpp"
+#include "compiler/conv_map.hpp"
 #include "models/analog.hpp"
 #include "compiler/map.hpp"
 #include "compiler/place.hpp"
@@ -17,6 +18,7 @@
 #include "sim/area_report.hpp"
 #include "sim/chip.hpp"
 #include "sim/energy.hpp"
+#include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/snn.hpp"
 #include "workloads/trainer.hpp"
@@ -51,6 +53,12 @@ wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::os
                                   " has other layer sizes than workload.layers in " + e.file +
                                   "; delete it or point workload.model elsewhere");
     }
+    // A cached CNN needs no workload.net (e.g. one imported from ONNX), but a net asked for
+    // must not silently become a cached MLP.
+    if (!e.net.empty() && wl::conv_layers(m.network).empty())
+      throw std::invalid_argument("the model in " + e.model_dir + " has no conv layer but " +
+                                  "workload.net is set in " + e.file +
+                                  "; delete it or point workload.model elsewhere");
     log << "model: loaded " << e.model_dir << " (test accuracy " << 100 * m.info.test_accuracy
         << " %)\n";
     return m.network;
@@ -61,9 +69,25 @@ wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::os
                                 e.dataset + "' has " + std::to_string(data.train.features()) +
                                 " features");
   }
-  wl::MlpOptions mo;
-  mo.dropout = static_cast<float>(e.dropout);
-  wl::Network net = wl::make_mlp(e.layers, mo);
+  wl::Network net;
+  if (!e.net.empty()) {
+    // workload.net: a CNN on the data set's image shape; its dense sizes must be workload.layers.
+    try {
+      net = wl::make_cnn({data.train.channels, data.train.height, data.train.width}, e.net,
+                         {.dropout = static_cast<float>(e.dropout)});
+    } catch (const std::invalid_argument& err) {
+      throw std::invalid_argument(e.file + ": workload.net: " + err.what());
+    }
+    std::vector<int> sizes = {net.input_shape().size()};
+    for (const wl::Dense* d : net.dense_layers()) sizes.push_back(d->outputs());
+    if (sizes != e.layers)
+      throw std::invalid_argument(e.file + ": workload.layers must list the input size and the "
+                                  "dense layers' outputs of workload.net " + e.net);
+  } else {
+    wl::MlpOptions mo;
+    mo.dropout = static_cast<float>(e.dropout);
+    net = wl::make_mlp(e.layers, mo);
+  }
   wl::Rng init(e.train_seed);
   wl::init_weights(net, wl::Init::kHeUniform, 0, init);
   wl::Trainer trainer(train_config(e));
@@ -124,7 +148,19 @@ Compiled compile(const Experiment& e, std::ostream& log) {
   c.stages.push_back({{"stage", "trained"}, {"test_accuracy", c.ann_accuracy_before}});
   const compiler::CrossbarGeometry g = compiler::geometry_for(e.arch);
   std::vector<compiler::LayerMapping> layers;
-  if (e.flow == "dense") {
+  const bool cnn = !wl::conv_layers(c.ann).empty();
+  if (cnn) {
+    // A CNN (model trained by `xbarsim train --net ...` or imported from ONNX, cached in
+    // workload.model): the layers of its SNN, conv and pooling kernels replicated over their
+    // output positions (compiler/conv_map.hpp). Pruning CNNs is `xbarsim structured`.
+    if (e.flow != "dense")
+      throw std::invalid_argument(e.file + ": compile.flow " + e.flow +
+                                  " is for MLPs; a CNN compiles with flow dense (see xbarsim "
+                                  "structured for crossbar-aware pruning of CNNs)");
+    layers = compiler::map_cnn(c.ann, g);
+    log << "compile: CNN, " << layers.size() << " spiking layers, conv and pooling layers "
+        << "mapped replicated over their output positions\n";
+  } else if (e.flow == "dense") {
     auto masks = masks_of(c.ann);
     for (size_t l = 0; l < masks.size(); ++l)
       layers.push_back(compiler::map_dense(static_cast<int>(l), masks[l], g));

@@ -7,6 +7,7 @@
 
 #include "tools/commands.hpp"
 #include "workloads/blas.hpp"
+#include "workloads/conv.hpp"
 #include "workloads/golden.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/trainer.hpp"
@@ -78,22 +79,36 @@ int run_train(TrainArgs a, bool batch_set, bool lr_set, bool momentum_set, bool 
   if (a.init != "he" && a.init != "uniform")
     throw std::invalid_argument("unknown --init '" + a.init + "' (he, uniform)");
 
-  const std::vector<int> sizes = wl::parse_layer_sizes(a.layers);
   wl::DataSplit data = wl::load_dataset(a.dataset, a.data_dir);
-  if (sizes.front() != data.train.features())
-    throw std::invalid_argument("--layers starts with " + std::to_string(sizes.front()) +
-                                " inputs but data set '" + a.dataset + "' has " +
-                                std::to_string(data.train.features()) + " features per sample");
-  if (sizes.back() < data.train.classes)
-    throw std::invalid_argument("--layers ends with " + std::to_string(sizes.back()) +
-                                " outputs but data set '" + a.dataset + "' has " +
-                                std::to_string(data.train.classes) + " classes");
-  wl::MlpOptions mo;
-  mo.dropout = a.dropout;
-  mo.input_dropout = a.input_dropout;
-  mo.relu_output = a.relu_output;
-  mo.bias = a.bias;
-  wl::Network net = wl::make_mlp(sizes, mo);
+  wl::Network net;
+  if (wl::is_cnn_spec(a.layers)) {
+    // A CNN spec (12c5-2s-64c5-2s-1200-1200-10): the input is the data set's image shape.
+    const wl::Shape in{data.train.channels, data.train.height, data.train.width};
+    if (in.size() != data.train.features())
+      throw std::invalid_argument("data set '" + a.dataset + "' has no image shape for a CNN");
+    net = wl::make_cnn(in, a.layers, {.dropout = a.dropout, .relu_output = a.relu_output});
+    if (net.output_shape().size() < data.train.classes)
+      throw std::invalid_argument("--layers ends with " +
+                                  std::to_string(net.output_shape().size()) +
+                                  " outputs but data set '" + a.dataset + "' has " +
+                                  std::to_string(data.train.classes) + " classes");
+  } else {
+    const std::vector<int> sizes = wl::parse_layer_sizes(a.layers);
+    if (sizes.front() != data.train.features())
+      throw std::invalid_argument("--layers starts with " + std::to_string(sizes.front()) +
+                                  " inputs but data set '" + a.dataset + "' has " +
+                                  std::to_string(data.train.features()) + " features per sample");
+    if (sizes.back() < data.train.classes)
+      throw std::invalid_argument("--layers ends with " + std::to_string(sizes.back()) +
+                                  " outputs but data set '" + a.dataset + "' has " +
+                                  std::to_string(data.train.classes) + " classes");
+    wl::MlpOptions mo;
+    mo.dropout = a.dropout;
+    mo.input_dropout = a.input_dropout;
+    mo.relu_output = a.relu_output;
+    mo.bias = a.bias;
+    net = wl::make_mlp(sizes, mo);
+  }
   wl::Rng init_rng(a.seed);
   wl::init_weights(net, a.init == "he" ? wl::Init::kHeUniform : wl::Init::kUniform, a.init_scale,
                    init_rng);
@@ -262,13 +277,15 @@ int run_snn(const SnnArgs& a) {
 
 static void add_workload_commands(CLI::App& app, int& status) {
   auto t = std::make_shared<TrainArgs>();
-  CLI::App* train = app.add_subcommand("train", "train an MLP on a data set and write the model");
+  CLI::App* train = app.add_subcommand("train", "train an MLP or a CNN on a data set and write the model");
   train->add_option("--dataset", t->dataset, "data set: mnist | fashion-mnist | cifar10")
       ->capture_default_str();
   train->add_option("--data-dir", t->data_dir,
                     "data directory (default: $XBARSIM_DATA_DIR, else data/ for mnist and "
                     "/usr/share/datasets/fashion-mnist for fashion-mnist)");
-  train->add_option("--layers", t->layers, "layer sizes, inputs first: 784-1200-1200-10")
+  train->add_option("--layers,--net", t->layers,
+                    "layer sizes, inputs first: 784-1200-1200-10; or a CNN: "
+                    "12c5-2s-64c5-2s-1200-1200-10 (Nc K conv, Ks avg / Km max pooling)")
       ->capture_default_str();
   train->add_option("--epochs", t->epochs, "epochs")->capture_default_str();
   auto* o_batch = train->add_option("--batch", t->batch, "mini-batch size")->capture_default_str();

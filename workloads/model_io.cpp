@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "workloads/conv.hpp"
 #include "workloads/npy.hpp"
 
 namespace xbar::workloads {
@@ -24,7 +25,7 @@ void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) 
     << "channels" << YAML::Value << in.channels << YAML::Key << "height" << YAML::Value << in.height
     << YAML::Key << "width" << YAML::Value << in.width << YAML::EndMap;
   y << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
-  int dense_index = 0;
+  int dense_index = 0, conv_index = 0;
   for (std::size_t i = 0; i < net.size(); ++i) {
     const Layer& l = net.layer(i);
     y << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.kind();
@@ -44,6 +45,27 @@ void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) 
       }
     } else if (const auto* dr = dynamic_cast<const Dropout*>(&l)) {
       y << YAML::Key << "rate" << YAML::Value << dr->rate();
+    } else if (const auto* c = dynamic_cast<const Conv2d*>(&l)) {
+      // Weights are out_channels x (in_channels*k*k), (c, ky, kx) order: PyTorch's
+      // conv.weight.reshape(C_out, -1).
+      const std::string stem = "conv" + std::to_string(conv_index++);
+      y << YAML::Key << "in_channels" << YAML::Value << c->in_channels() << YAML::Key
+        << "out_channels" << YAML::Value << c->out_channels() << YAML::Key << "kernel"
+        << YAML::Value << c->kernel() << YAML::Key << "stride" << YAML::Value << c->stride()
+        << YAML::Key << "padding" << YAML::Value << c->padding();
+      write_npy(dir / (stem + ".npy"), c->weights());
+      y << YAML::Key << "weights" << YAML::Value << stem + ".npy";
+      if (c->has_mask()) {
+        write_npy(dir / (stem + "_mask.npy"), c->mask());
+        y << YAML::Key << "mask" << YAML::Value << stem + "_mask.npy";
+      }
+      if (c->has_bias()) {
+        write_npy(dir / (stem + "_bias.npy"), Eigen::MatrixXf(c->bias()));
+        y << YAML::Key << "bias" << YAML::Value << stem + "_bias.npy";
+      }
+    } else if (const auto* p = dynamic_cast<const Pool2d*>(&l)) {
+      y << YAML::Key << "kernel" << YAML::Value << p->kernel() << YAML::Key << "stride"
+        << YAML::Value << p->stride();
     }
     y << YAML::EndMap;
   }
@@ -119,12 +141,47 @@ LoadedModel load_model(const fs::path& dir) {
       if (l["bias"])
         d->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), n_out, 1).col(0));
       m.network.add(std::move(d));
+    } else if (type == "conv") {
+      const Shape have = m.network.output_shape();
+      const int c_in = get<int>(l, "in_channels", lw), c_out = get<int>(l, "out_channels", lw),
+                k = get<int>(l, "kernel", lw);
+      if (c_in != have.channels)
+        throw DataError(lw + " (conv " + std::to_string(c_in) + " -> " + std::to_string(c_out) +
+                        " channels) expects " + std::to_string(c_in) +
+                        " input channels but the layer before gives " +
+                        std::to_string(have.channels) + " (" + std::to_string(have.size()) +
+                        " features)");
+      std::unique_ptr<Conv2d> c;
+      try {
+        c = std::make_unique<Conv2d>(have, c_out, k, get<int>(l, "stride", lw),
+                                     get<int>(l, "padding", lw), bool(l["bias"]));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+      const int kk = c->kernel_size();
+      c->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), c_out, kk));
+      if (l["mask"])
+        c->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), c_out, kk));
+      if (l["bias"])
+        c->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), c_out, 1).col(0));
+      m.network.add(std::move(c));
+    } else if (type == "avgpool" || type == "maxpool") {
+      try {
+        m.network.add(std::make_unique<Pool2d>(
+            type == "avgpool" ? Pool2d::Mode::kAverage : Pool2d::Mode::kMax,
+            m.network.output_shape(), get<int>(l, "kernel", lw), get<int>(l, "stride", lw)));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+    } else if (type == "flatten") {
+      m.network.add(std::make_unique<Flatten>());
     } else if (type == "relu") {
       m.network.add(std::make_unique<Relu>());
     } else if (type == "dropout") {
       m.network.add(std::make_unique<Dropout>(get<float>(l, "rate", lw)));
     } else {
-      throw DataError(lw + ": unknown layer type '" + type + "' (dense, relu, dropout)");
+      throw DataError(lw + ": unknown layer type '" + type +
+                      "' (dense, conv, avgpool, maxpool, flatten, relu, dropout)");
     }
   }
   m.info.dataset = root["dataset"] ? root["dataset"].as<std::string>() : "";

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "workloads/blas.hpp"
+#include "workloads/conv.hpp"
 
 namespace xbar::workloads {
 
@@ -289,6 +290,7 @@ void init_weights(Network& net, Init init, float scale, Rng& rng) {
     d->set_weights(w);
     if (d->has_bias()) d->set_bias(Eigen::VectorXf::Zero(d->outputs()));
   }
+  init_conv_weights(net, init, scale, rng);  // after the dense layers: MLP seeds are unchanged
 }
 
 }  // namespace xbar::workloads

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "workloads/conv.hpp"
+
 namespace xbar::workloads {
 
 NeuronModel parse_neuron(const std::string& s) {
@@ -50,37 +52,79 @@ float activation_scale(const RowMatrix& acts, const ConversionConfig& c) {
 
 }  // namespace
 
+const char* to_string(LayerStructure::Kind k) {
+  switch (k) {
+    case LayerStructure::Kind::kConv: return "conv";
+    case LayerStructure::Kind::kAvgPool: return "avgpool";
+    default: return "dense";
+  }
+}
+
+int receptive_input(const LayerStructure& s, int r, int p) {
+  const int k = s.kernel, kx = r % k, ky = (r / k) % k, c = r / (k * k);
+  const int oy = p / s.output.width, ox = p % s.output.width;
+  const int iy = oy * s.stride - s.padding + ky, ix = ox * s.stride - s.padding + kx;
+  if (iy < 0 || ix < 0 || iy >= s.input.height || ix >= s.input.width) return -1;
+  return (c * s.input.height + iy) * s.input.width + ix;
+}
+
 SpikingNetwork to_snn(const Network& net, const Dataset& train, const ConversionConfig& c) {
   SpikingNetwork snn;
   snn.inputs = net.input_shape().size();
-  std::vector<std::size_t> dense_at;  // layer index of each Dense
+  std::vector<std::size_t> weighted_at;  // layer index of each Dense, Conv2d and AvgPool2d
+  Shape shape = net.input_shape();
   for (std::size_t i = 0; i < net.size(); ++i) {
     const Layer& l = net.layer(i);
+    const std::string where = "SNN conversion: layer " + std::to_string(i) + " (" + l.kind() + ")";
     if (const auto* d = dynamic_cast<const Dense*>(&l)) {
-      if (d->has_bias())
-        throw std::invalid_argument("SNN conversion: dense layer " +
-                                    std::to_string(dense_at.size()) + " has a bias (unsupported)");
-      dense_at.push_back(i);
-    } else if (l.kind() != "relu" && l.kind() != "dropout") {
-      throw std::invalid_argument("SNN conversion: unsupported layer '" + l.kind() + "'");
+      if (d->has_bias()) throw std::invalid_argument(where + " has a bias (unsupported)");
+      weighted_at.push_back(i);
+    } else if (const auto* cv = dynamic_cast<const Conv2d*>(&l)) {
+      if (cv->has_bias()) throw std::invalid_argument(where + " has a bias (unsupported)");
+      weighted_at.push_back(i);
+    } else if (const auto* p = dynamic_cast<const Pool2d*>(&l)) {
+      if (p->mode() == Pool2d::Mode::kMax)
+        throw std::invalid_argument(
+            where + ": max pooling has no exact equivalent with integrate-and-fire neurons and "
+                    "dense crossbar layers; train with average pooling (e.g. 2s or 2a in the spec)");
+      weighted_at.push_back(i);
+    } else if (l.kind() != "relu" && l.kind() != "dropout" && l.kind() != "flatten") {
+      throw std::invalid_argument(where + ": unsupported layer");
     }
+    shape = l.output_shape(shape);
   }
-  if (dense_at.empty())
-    throw std::invalid_argument("SNN conversion: the network has no dense layer");
+  if (weighted_at.empty())
+    throw std::invalid_argument("SNN conversion: the network has no dense or conv layer");
   const Dataset stats = train.head(c.samples);
   float prev = 1.0f;
-  for (std::size_t k = 0; k < dense_at.size(); ++k) {
-    const auto* d = dynamic_cast<const Dense*>(&net.layer(dense_at[k]));
+  for (std::size_t k = 0; k < weighted_at.size(); ++k) {
+    const Layer& l = net.layer(weighted_at[k]);
     SpikingLayer sl;
+    Eigen::MatrixXf w;
+    if (const auto* d = dynamic_cast<const Dense*>(&l)) {
+      w = d->weights();
+      sl.structure.input = {1, 1, d->inputs()};
+      sl.structure.output = {1, 1, d->outputs()};
+    } else if (const auto* cv = dynamic_cast<const Conv2d*>(&l)) {
+      w = cv->unrolled();
+      sl.structure = {LayerStructure::Kind::kConv, cv->input(), cv->output(), cv->kernel(),
+                      cv->stride(), cv->padding()};
+    } else {
+      const auto* p = dynamic_cast<const Pool2d*>(&l);
+      w = p->unrolled();
+      sl.structure = {LayerStructure::Kind::kAvgPool, p->input(), p->output(), p->kernel(),
+                      p->stride(), 0};
+    }
     float lambda = 1.0f;
     if (c.normalisation != Normalisation::kNone) {
-      // The activation the next layer sees: after the ReLU that follows (if any), else the Dense
-      // output itself (only its positive part can drive spikes).
-      std::size_t upto = dense_at[k];
+      // The activation the next layer sees: after the ReLU that follows (if any), else the
+      // layer's output itself (only its positive part can drive spikes; an average of ReLU
+      // outputs is never negative).
+      std::size_t upto = weighted_at[k];
       if (upto + 1 < net.size() && net.layer(upto + 1).kind() == "relu") ++upto;
       lambda = activation_scale(net.activations_after(stats.images, upto), c);
     }
-    sl.weights = d->weights() * (prev / lambda);
+    sl.weights = w * (prev / lambda);
     sl.threshold = 1.0f;
     sl.scale = lambda;
     snn.layers.push_back(std::move(sl));

@@ -79,6 +79,7 @@ double Trainer::step(Network& net, const RowMatrix& batch, const std::vector<int
   const RowMatrix& out = net.forward(batch, true, rng_);
   double l = loss_and_gradient(out, labels, cfg_.loss, grad_);
   net.backward(grad_);
+  if (cfg_.regulariser) cfg_.regulariser(net);
   update(net);
   return l;
 }
@@ -155,6 +156,7 @@ EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* tes
       }
       loss_sum += loss_and_gradient(out, labels, cfg_.loss, grad_);
       net.backward(grad_);
+      if (cfg_.regulariser) cfg_.regulariser(net);
       update(net);
       seen += long(n);
       ++batches;

@@ -26,6 +26,9 @@ struct TrainConfig {
   Loss loss = Loss::kCrossEntropy;
   std::uint64_t seed = 1;
   int threads = 0;  // gemm threads; 0 = all hardware threads
+  // Called after every backward pass, before the update: may add a penalty's gradient to the
+  // parameters' gradients (compiler/structured.hpp's group lasso over crossbar segments).
+  std::function<void(Network&)> regulariser;
 };
 
 // The TraNNsformer recipe (REFERENCES.md section 1, the authors' released code): SGD lr 0.5,
