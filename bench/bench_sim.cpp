@@ -1,62 +1,132 @@
 // Speed of the cycle-level simulation against the golden functional model, measured side by side
 // in one run on the same images and the same input spikes: seconds per image of each, their ratio,
-// simulated cycles per second and peak memory.
-//   build/bench/bench_sim [EXPERIMENT] [IMAGES]   (default configs/examples/mnist-500.yaml, 100)
+// simulated cycles per second and peak memory. With a non-ideal arch (device effects, IR drop or
+// ADC errors on), the same is measured with them switched off too, in a child process forked
+// before anything is elaborated (SystemC elaborates once per process), and the cost of the
+// non-ideal run against the ideal one is printed.
+//   build/bench/bench_sim [EXPERIMENT] [IMAGES] [KEY=VALUE ...]
+//   (default configs/examples/mnist-500.yaml, 100; KEY=VALUE overrides the experiment as --set
+//   does: arch.extends=../arch/resparc-64-rram.yaml runs the default example on non-ideal RRAM)
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
+#include "models/analog.hpp"
 #include "sim/chip.hpp"
+#include "sim/mitigation.hpp"
 #include "sim/pipeline.hpp"
 
 using namespace xbar;
 using Clock = std::chrono::steady_clock;
 
-int sc_main(int argc, char* argv[]) {
-  const std::string path = argc > 1 ? argv[1] : "configs/examples/mnist-500.yaml";
-  const int images = argc > 2 ? std::atoi(argv[2]) : 100;
-  sim::Experiment e = sim::load_experiment(path, {"simulate.check_golden=false"});
+namespace {
+
+struct Measured {
+  int images = 0;
+  double golden_s = 0, chip_s = 0, elaborate_s = 0, cycles = 0, peak_mb = 0;
+  long spikes = 0;
+  int correct_chip = 0;
+};
+
+Measured measure(const sim::Experiment& e, int images, bool print) {
   std::ostringstream quiet;
   sim::Compiled c = sim::compile(e, quiet);
-  workloads::GoldenModel golden = sim::program_golden(e, c);
-
+  const compiler::Placement placement = sim::programmed_placement(e, c);
+  const workloads::GoldenModel golden = sim::program_golden(e, c, placement);
   const sim::HardwareNetwork hw = sim::hardware_network(e, golden);
   std::vector<sim::SpikeTrain> trains;
-  const int n = std::min(images, c.data.test.size());
-  for (int k = 0; k < n; ++k) trains.push_back(sim::input_spikes(e, c.data.test, k));
+  Measured m;
+  m.images = std::min(images, c.data.test.size());
+  for (int k = 0; k < m.images; ++k) trains.push_back(sim::input_spikes(e, c.data.test, k));
   // Golden model: one image after another on one thread.
   auto t0 = Clock::now();
-  long spikes = 0;
-  for (const auto& t : trains) spikes += golden.run(t).spikes;
-  const double golden_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (int k = 0; k < m.images; ++k)
+    m.spikes += golden.run(trains[std::size_t(k)], nullptr, std::uint64_t(k)).spikes;
+  m.golden_s = std::chrono::duration<double>(Clock::now() - t0).count();
   // Cycle-level chip: elaboration, then all images in one simulation.
   auto t1 = Clock::now();
-  sim::Chip chip("chip", e.arch, c.placement, hw);
-  const double elaborate_s = std::chrono::duration<double>(Clock::now() - t1).count();
+  sim::Chip chip("chip", e.arch, placement, hw);
+  m.elaborate_s = std::chrono::duration<double>(Clock::now() - t1).count();
   chip.enqueue(trains);
   auto t2 = Clock::now();
   sc_core::sc_start();
-  const double chip_s = std::chrono::duration<double>(Clock::now() - t2).count();
+  m.chip_s = std::chrono::duration<double>(Clock::now() - t2).count();
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  const double cycles = static_cast<double>(chip.stats().cycles);
-  std::printf("bench_sim: %s, %d images, T = %d, %d crossbars on %zu tiles (%s)\n", e.name.c_str(),
-              n, e.timesteps, c.placement.crossbars(), c.placement.tiles.size(),
-              chip.noc().describe().c_str());
-  std::printf("  golden model      %8.3f ms per image (%ld spikes in all)\n", 1e3 * golden_s / n,
-              spikes);
-  std::printf("  cycle-level chip  %8.3f ms per image (+ %.3f s elaboration)\n", 1e3 * chip_s / n,
-              elaborate_s);
-  std::printf("  ratio chip/golden %8.2f x\n", chip_s / golden_s);
-  std::printf("  simulated         %8.0f cycles per image, %.3g cycles per second\n", cycles / n,
-              cycles / chip_s);
+  m.peak_mb = ru.ru_maxrss / 1024.0;
+  m.cycles = static_cast<double>(chip.stats().cycles);
+  if (!print) return m;
+  const int n = m.images;
+  std::printf("bench_sim: %s, %d images, T = %d, %d crossbars on %zu tiles (%s)%s\n",
+              e.name.c_str(), n, e.timesteps, c.placement.crossbars(), c.placement.tiles.size(),
+              chip.noc().describe().c_str(),
+              models::analog_read_enabled(e.arch) ? ", non-ideal crossbars" : "");
+  std::printf("  golden model      %8.3f ms per image (%ld spikes in all)\n", 1e3 * m.golden_s / n,
+              m.spikes);
+  std::printf("  cycle-level chip  %8.3f ms per image (+ %.3f s elaboration)\n", 1e3 * m.chip_s / n,
+              m.elaborate_s);
+  std::printf("  ratio chip/golden %8.2f x\n", m.chip_s / m.golden_s);
+  std::printf("  simulated         %8.0f cycles per image, %.3g cycles per second\n", m.cycles / n,
+              m.cycles / m.chip_s);
   const sim::ChipStats st = chip.stats();
-  std::printf("  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in their tile), %.0f flits per image\n",
+  std::printf("  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in "
+              "their tile), %.0f flits per image\n",
               double(st.spike_packets) / n, double(st.partial_sum_packets) / n,
               double(st.packets_local) / n, double(chip.noc().stats().flits) / n);
-  std::printf("  peak memory       %8.1f MB\n", ru.ru_maxrss / 1024.0);
+  std::printf("  peak memory       %8.1f MB\n", m.peak_mb);
+  return m;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  const std::string path = argc > 1 ? argv[1] : "configs/examples/mnist-500.yaml";
+  const int images = argc > 2 ? std::atoi(argv[2]) : 100;
+  std::vector<std::string> overrides = {"simulate.check_golden=false"};
+  for (int i = 3; i < argc; ++i) overrides.push_back(argv[i]);
+  try {
+    const sim::Experiment e = sim::load_experiment(path, overrides);
+    if (!models::analog_read_enabled(e.arch)) {
+      measure(e, images, true);
+      return 0;
+    }
+    // The ideal twin: the same experiment with every non-ideality off, in a child process.
+    sim::Experiment ei = e;
+    ei.arch.device.effects = {};
+    ei.arch.crossbar.ir_drop = arch::IrDrop::None;
+    ei.arch.adc.offset_lsb = ei.arch.adc.gain_error = ei.arch.adc.inl_lsb = 0;
+    ei.fault_aware = false;
+    ei.rearrange = "none";
+    int fd[2];
+    if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+    const pid_t child = fork();
+    if (child == 0) {
+      close(fd[0]);
+      const Measured m = measure(ei, images, false);
+      const bool ok = write(fd[1], &m, sizeof m) == sizeof m;
+      _exit(ok ? 0 : 1);
+    }
+    close(fd[1]);
+    Measured ideal_m;
+    const bool got = read(fd[0], &ideal_m, sizeof ideal_m) == sizeof ideal_m;
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw std::runtime_error("the ideal run (child process) failed");
+    const Measured m = measure(e, images, true);
+    std::printf("  ideal twin        golden %.3f ms, chip %.3f ms per image (%.0f cycles)\n",
+                1e3 * ideal_m.golden_s / ideal_m.images, 1e3 * ideal_m.chip_s / ideal_m.images,
+                ideal_m.cycles / ideal_m.images);
+    std::printf("  non-ideal/ideal   golden %.2f x, chip %.2f x (same images and spikes)\n",
+                m.golden_s / ideal_m.golden_s, m.chip_s / ideal_m.chip_s);
+  } catch (const std::exception& ex) {
+    std::cerr << "bench_sim: " << ex.what() << "\n";
+    return 1;
+  }
   return 0;
 }

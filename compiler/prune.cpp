@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace xbar::compiler {
 
@@ -46,9 +48,16 @@ std::vector<PruneEpoch> prune_and_retrain(workloads::Network& net, const workloa
   workloads::Trainer trainer(cfg);  // one optimiser state across the schedule; one epoch per call
   for (int e = 1; e <= options.epochs; ++e) {
     const auto start = std::chrono::steady_clock::now();
-    const double target = scheduled_sparsity(options.sparsity, e, options.epochs);
-    for (workloads::Dense* d : net.dense_layers())
-      d->set_mask(magnitude_mask(d->weights(), target));
+    const std::vector<workloads::Dense*> dense = net.dense_layers();
+    if (!options.layer_sparsity.empty() && options.layer_sparsity.size() != dense.size())
+      throw std::invalid_argument("pruning: " + std::to_string(options.layer_sparsity.size()) +
+                                  " layer sparsities for " + std::to_string(dense.size()) +
+                                  " dense layers");
+    for (std::size_t l = 0; l < dense.size(); ++l) {
+      const double s =
+          options.layer_sparsity.empty() ? options.sparsity : options.layer_sparsity[l];
+      dense[l]->set_mask(magnitude_mask(dense[l]->weights(), scheduled_sparsity(s, e, options.epochs)));
+    }
     trainer.train(net, train);
     PruneEpoch p;
     p.epoch = e;

@@ -27,17 +27,27 @@ double AdcNonideality::apply(double x, long step, long max_code) const {
 }
 
 AnalogCrossbar::AnalogCrossbar(const arch::ArchSpec& arch, const Eigen::MatrixXi& levels,
-                               int layer, int block, std::shared_ptr<const FaultMap> faults)
+                               int layer, int block, std::shared_ptr<const FaultMap> faults,
+                               bool fault_aware)
     : seed_(arch.device.effects.seed), layer_(layer), block_(block) {
   const CellLayout lay = cell_layout(arch, int(levels.cols()));
   const Eigen::MatrixXi lv = cell_levels(arch, levels);
-  Eigen::MatrixXd g_nominal(lv.rows(), lv.cols());
-  for (Eigen::Index c = 0; c < lv.cols(); ++c)
-    for (Eigen::Index r = 0; r < lv.rows(); ++r)
-      g_nominal(r, c) = level_conductance_s(arch.device, lv(r, c));
-  cells_.g = g_nominal;
-  cells_.stuck.setZero(lv.rows(), lv.cols());
   const ArrayKey key{seed_, layer, block};
+  // The nominal conductances are those of the intended levels; fault-aware programming writes
+  // other levels into the partners of stuck cells, and the deviation below measures the result
+  // against the intended weights.
+  Eigen::MatrixXi programmed = lv;
+  if (fault_aware)
+    compensate_stuck_pairs(programmed,
+                           stuck_cells(arch, key, int(lv.rows()), int(lv.cols()), faults), lay);
+  Eigen::MatrixXd g_nominal(lv.rows(), lv.cols());
+  cells_.g.resize(lv.rows(), lv.cols());
+  for (Eigen::Index c = 0; c < lv.cols(); ++c)
+    for (Eigen::Index r = 0; r < lv.rows(); ++r) {
+      g_nominal(r, c) = level_conductance_s(arch.device, lv(r, c));
+      cells_.g(r, c) = level_conductance_s(arch.device, programmed(r, c));
+    }
+  cells_.stuck.setZero(lv.rows(), lv.cols());
   double before_drift = 0;
   bool drifted = false;
   for (const auto& fx : device_effects(arch, std::move(faults))) {
@@ -152,11 +162,9 @@ std::vector<Eigen::MatrixXi> block_levels(const workloads::QuantisedLayer& layer
 
 CrossbarAnalogReader::CrossbarAnalogReader(const arch::ArchSpec& arch,
                                            const std::vector<workloads::QuantisedLayer>& layers,
-                                           int threads)
+                                           int threads, bool fault_aware)
     : adc_{arch.adc.offset_lsb, arch.adc.gain_error, arch.adc.inl_lsb} {
-  std::shared_ptr<const FaultMap> faults;
-  if (arch.device.effects.enabled && !arch.device.effects.fault_map.empty())
-    faults = std::make_shared<const FaultMap>(load_fault_map(arch.device.effects.fault_map));
+  const std::shared_ptr<const FaultMap> faults = arch_fault_map(arch);
   struct Task {
     int layer, block;
     Eigen::MatrixXi levels;
@@ -181,7 +189,8 @@ CrossbarAnalogReader::CrossbarAnalogReader(const arch::ArchSpec& arch,
       try {
         const Task& task = tasks[t];
         blocks_[std::size_t(task.layer)][std::size_t(task.block)] =
-            std::make_unique<AnalogCrossbar>(arch, task.levels, task.layer, task.block, faults);
+            std::make_unique<AnalogCrossbar>(arch, task.levels, task.layer, task.block, faults,
+                                             fault_aware);
       } catch (...) {
         if (!failed.exchange(true)) error = std::current_exception();
       }
@@ -205,9 +214,14 @@ void CrossbarAnalogReader::read(int layer, int block, const std::vector<int>& ro
 
 std::shared_ptr<const workloads::AnalogReader> make_analog_reader(
     const arch::ArchSpec& arch, const std::vector<workloads::QuantisedLayer>& layers,
-    int threads) {
+    int threads, bool fault_aware) {
   if (!analog_read_enabled(arch)) return nullptr;
-  return std::make_shared<const CrossbarAnalogReader>(arch, layers, threads);
+  return std::make_shared<const CrossbarAnalogReader>(arch, layers, threads, fault_aware);
+}
+
+std::shared_ptr<const FaultMap> arch_fault_map(const arch::ArchSpec& arch) {
+  if (!arch.device.effects.enabled || arch.device.effects.fault_map.empty()) return nullptr;
+  return std::make_shared<const FaultMap>(load_fault_map(arch.device.effects.fault_map));
 }
 
 }  // namespace xbar::models

@@ -33,9 +33,11 @@ struct AdcNonideality {
 class AnalogCrossbar {
  public:
   // `levels`: rows x outputs signed weights (the block as the golden model stores it).
-  // `faults`: stuck cells from a fault map (may be null).
+  // `faults`: stuck cells from a fault map (may be null). `fault_aware`: the stuck cells are known
+  // when programming (stuck_cells) and the free cell of each differential pair with one stuck
+  // cell compensates it (compensate_stuck_pairs).
   AnalogCrossbar(const arch::ArchSpec& arch, const Eigen::MatrixXi& levels, int layer, int block,
-                 std::shared_ptr<const FaultMap> faults = nullptr);
+                 std::shared_ptr<const FaultMap> faults = nullptr, bool fault_aware = false);
 
   int rows() const { return int(effective_.rows()); }
   int outputs() const { return int(effective_.cols()); }
@@ -67,11 +69,13 @@ class AnalogCrossbar {
 
 // The golden model's hook (workloads::AnalogReader) for a whole network: one AnalogCrossbar per
 // (layer, block) of the quantised layers, built on `threads` threads (0 = hardware concurrency),
-// then the ADC non-idealities of the arch with each layer's step and range.
+// then the ADC non-idealities of the arch with each layer's step and range. `fault_aware`: every
+// array is programmed around its stuck cells (AnalogCrossbar).
 class CrossbarAnalogReader : public workloads::AnalogReader {
  public:
   CrossbarAnalogReader(const arch::ArchSpec& arch,
-                       const std::vector<workloads::QuantisedLayer>& layers, int threads = 0);
+                       const std::vector<workloads::QuantisedLayer>& layers, int threads = 0,
+                       bool fault_aware = false);
   void read(int layer, int block, const std::vector<int>& rows, std::uint64_t image, int timestep,
             std::vector<double>& analog) const override;
   const AnalogCrossbar& crossbar(int layer, int block) const {
@@ -91,6 +95,9 @@ std::vector<Eigen::MatrixXi> block_levels(const workloads::QuantisedLayer& layer
 // The reader for `layers` when analog_read_enabled(arch), else null (the exact integer path).
 std::shared_ptr<const workloads::AnalogReader> make_analog_reader(
     const arch::ArchSpec& arch, const std::vector<workloads::QuantisedLayer>& layers,
-    int threads = 0);
+    int threads = 0, bool fault_aware = false);
+
+// The fault map the arch names (device.fault_map), or null.
+std::shared_ptr<const FaultMap> arch_fault_map(const arch::ArchSpec& arch);
 
 }  // namespace xbar::models

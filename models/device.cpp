@@ -36,26 +36,17 @@ Eigen::MatrixXi cell_levels(const arch::ArchSpec& arch, const Eigen::MatrixXi& l
                                 " rows does not fit a crossbar of " +
                                 std::to_string(arch.crossbar.rows) + " rows");
   const CellLayout c = cell_layout(arch, int(levels.cols()));
-  const int mask = (1 << c.bits_per_cell) - 1;
-  auto slice = [&](int magnitude, int s) {
-    return (magnitude >> (c.bits_per_cell * (c.cells_per_weight - 1 - s))) & mask;
-  };
   Eigen::MatrixXi cells = Eigen::MatrixXi::Zero(arch.crossbar.rows, c.physical_columns);
   for (Eigen::Index r = 0; r < levels.rows(); ++r) {
-    for (int k = 0; k < c.outputs; ++k) {
-      const int w = levels(r, k);
+    for (int k = 0; k < c.outputs; ++k)
       for (int s = 0; s < c.cells_per_weight; ++s) {
-        if (c.differential) {
-          cells(r, c.positive_column(k, s)) = slice(w > 0 ? w : 0, s);
-          cells(r, c.negative_column(k, s)) = slice(w < 0 ? -w : 0, s);
-        } else {
-          cells(r, c.positive_column(k, s)) = slice(std::clamp(w + c.offset, 0, c.largest), s);
-        }
+        const auto [pos, neg] = c.pair_levels(levels(r, k), s);
+        cells(r, c.positive_column(k, s)) = pos;
+        if (c.differential) cells(r, c.negative_column(k, s)) = neg;
       }
-    }
     if (!c.differential && c.outputs > 0)
       for (int s = 0; s < c.cells_per_weight; ++s)
-        cells(r, c.negative_column(0, s)) = slice(c.offset, s);
+        cells(r, c.negative_column(0, s)) = c.slice_level(c.offset, s);
   }
   return cells;
 }
@@ -103,6 +94,53 @@ FaultMap load_fault_map(const std::string& path) {
     map[{layer, block}].emplace_back(row, col, kind == "sa0" ? 1 : 2);
   }
   return map;
+}
+
+StuckMap stuck_cells(const arch::ArchSpec& arch, const ArrayKey& key, int rows, int columns,
+                     std::shared_ptr<const FaultMap> faults) {
+  CellArray cells;
+  cells.g.setZero(rows, columns);
+  cells.stuck.setZero(rows, columns);
+  const arch::DeviceEffects& e = arch.device.effects;
+  if (e.enabled && (e.sa0_rate > 0 || e.sa1_rate > 0 || faults))
+    StuckAtFaults(arch.device, e.sa0_rate, e.sa1_rate, std::move(faults)).apply(cells, key);
+  return cells.stuck;
+}
+
+std::pair<int, int> stuck_pair(int p, int n, std::uint8_t sp, std::uint8_t sn, int top,
+                               bool compensate) {
+  const int rail_p = sp == 1 ? 0 : top, rail_n = sn == 1 ? 0 : top;
+  if (sp && sn) return {rail_p, rail_n};
+  if (sp) return {rail_p, compensate ? std::clamp(rail_p - (p - n), 0, top) : n};
+  if (sn) return {compensate ? std::clamp(rail_n + (p - n), 0, top) : p, rail_n};
+  return {p, n};
+}
+
+double stuck_weight_error(int w, const StuckMap& stuck, int row, int slot, const CellLayout& lay,
+                          bool compensate) {
+  double err = 0;
+  for (int s = 0; s < lay.cells_per_weight; ++s) {
+    const auto [p, n] = lay.pair_levels(w, s);
+    const auto [p2, n2] =
+        stuck_pair(p, n, stuck(row, lay.positive_column(slot, s)),
+                   stuck(row, lay.negative_column(slot, s)), lay.top_level(),
+                   compensate && lay.differential);
+    err += lay.slice_weight(s) * double((p2 - n2) - (p - n));
+  }
+  return std::fabs(err);
+}
+
+void compensate_stuck_pairs(Eigen::MatrixXi& cells, const StuckMap& stuck, const CellLayout& lay) {
+  if (!lay.differential) return;
+  for (Eigen::Index r = 0; r < cells.rows(); ++r)
+    for (int k = 0; k < lay.outputs; ++k)
+      for (int s = 0; s < lay.cells_per_weight; ++s) {
+        const int cp = lay.positive_column(k, s), cn = lay.negative_column(k, s);
+        const auto [p, n] =
+            stuck_pair(cells(r, cp), cells(r, cn), stuck(r, cp), stuck(r, cn), lay.top_level(), true);
+        cells(r, cp) = p;  // a stuck cell's level is overridden by the fault anyway
+        cells(r, cn) = n;
+      }
 }
 
 AgingEffect::AgingEffect(const arch::Device& d, double cycles, double narrowing_per_decade) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -50,6 +51,17 @@ struct CellLayout {
   double slice_weight(int s) const {
     return std::ldexp(1.0, bits_per_cell * (cells_per_weight - 1 - s));
   }
+  // Level of slice s of a non-negative stored value.
+  int slice_level(int value, int s) const {
+    return (value >> (bits_per_cell * (cells_per_weight - 1 - s))) & ((1 << bits_per_cell) - 1);
+  }
+  // Levels of slice s of weight w on its positive column and on its negative (differential) or
+  // reference (offset) column.
+  std::pair<int, int> pair_levels(int w, int s) const {
+    if (differential) return {slice_level(w > 0 ? w : 0, s), slice_level(w < 0 ? -w : 0, s)};
+    return {slice_level(std::clamp(w + offset, 0, largest), s), slice_level(offset, s)};
+  }
+  int top_level() const { return (1 << bits_per_cell) - 1; }
 };
 CellLayout cell_layout(const arch::ArchSpec& arch, int outputs);
 
@@ -58,10 +70,13 @@ CellLayout cell_layout(const arch::ArchSpec& arch, int outputs);
 // if the block does not fit.
 Eigen::MatrixXi cell_levels(const arch::ArchSpec& arch, const Eigen::MatrixXi& levels);
 
+// Which cells of an array are stuck: 0 free, 1 = SA0 (held at G_off), 2 = SA1 (held at G_on).
+using StuckMap = Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>;
+
 // One programmed array: its conductances and which cells are stuck (they neither vary nor drift).
 struct CellArray {
   Eigen::MatrixXd g;  // siemens, rows x physical columns
-  Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> stuck;  // 0, or 1 = SA0, 2 = SA1
+  StuckMap stuck;
 };
 
 // Identifies one programmed array for the stateless random streams.
@@ -144,6 +159,32 @@ class Drift : public DeviceEffect {
  private:
   double log_ratio_, nu_mean_, nu_std_;
 };
+
+// The stuck cells of array `key` (rows x columns of the arch's crossbar, as cell_levels sizes it),
+// exactly as StuckAtFaults draws them when the array is programmed: a function of the seed, the
+// array and the fault map only, so they are known before programming, as a tested chip's are.
+// All free when the arch has no stuck-at faults.
+StuckMap stuck_cells(const arch::ArchSpec& arch, const ArrayKey& key, int rows, int columns,
+                     std::shared_ptr<const FaultMap> faults);
+
+// What one slice pair (levels P on the positive column, N on the negative or reference column)
+// reads as when its cells are stuck as `sp`, `sn` (StuckMap codes; `top` = the highest level). A
+// stuck cell reads its rail. With `compensate` (fault-aware programming of a differential pair),
+// the free cell of a pair with one stuck cell is programmed to keep the difference P - N, as far
+// as its levels reach: an SA1 on G+ is cancelled by raising G- by as much. Returns the levels
+// (P', N') the pair then holds.
+std::pair<int, int> stuck_pair(int p, int n, std::uint8_t sp, std::uint8_t sn, int top,
+                               bool compensate);
+
+// The error (weight LSBs) of storing weight `w` in output slot `slot` of physical row `row`:
+// |read value - w| under the stuck cells `stuck`, summed over the weight's slices.
+double stuck_weight_error(int w, const StuckMap& stuck, int row, int slot, const CellLayout& lay,
+                          bool compensate);
+
+// Fault-aware programming: cell levels (cell_levels) with every differential pair that has one
+// stuck cell compensated as stuck_pair does. Offset-column layouts are left as they are (the
+// reference column is shared by the whole row).
+void compensate_stuck_pairs(Eigen::MatrixXi& cells, const StuckMap& stuck, const CellLayout& lay);
 
 // The programming-time effects the arch switches on, in physical order: aging sets the window,
 // programming variation scatters the written states, faults override cells, drift acts last.

@@ -47,7 +47,7 @@ struct HardwareNetwork {
   // Non-ideal crossbars (models/analog.hpp): when set, a read's partial sums are the reader's
   // analog values -- the very code the golden model calls -- converted by the ADC; null: exact
   // integer sums. Read noise is keyed by the image's index in the enqueued list.
-  std::shared_ptr<const workloads::AnalogReader> analog;
+  std::shared_ptr<const workloads::AnalogReader> analog = nullptr;
 };
 
 // Input spikes of one image: spikes[t] = indices of the input neurons that fire at timestep t.

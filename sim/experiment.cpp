@@ -33,6 +33,10 @@ KeySpec only(KeySpec k, std::vector<std::string> for_) {
   k.only_for = std::move(for_);
   return k;
 }
+KeySpec optional(KeySpec k) {
+  k.required = false;
+  return k;
+}
 
 std::vector<SectionSpec> sections() {
   KeySpec layers("layers", ValueType::Points,
@@ -79,10 +83,31 @@ std::vector<SectionSpec> sections() {
           {{"dense", "every weight, dense tiling (the original network)"},
            {"prune",
             "magnitude pruning with retraining, then compacted tiling (the pruning baseline)"},
-           {"trannsformer", "prune, cluster and retrain (TraNNsformer), then clustered mapping"}},
+           {"trannsformer", "prune, cluster and retrain (TraNNsformer), then clustered mapping"},
+           {"prunix",
+            "PRUNIX: per-layer pruning ratios from measured sensitivity (APA) and group sawtooth "
+            "regularisation while retraining, then compacted tiling"}},
           {only(number("sparsity", 0, 0.999, "fraction of the weights pruned"),
-                {"prune", "trannsformer"}),
-           only(integer("epochs", 1, 10000, "retraining epochs"), {"prune", "trannsformer"}),
+                {"prune", "trannsformer", "prunix"}),
+           only(integer("epochs", 1, 10000, "retraining epochs"),
+                {"prune", "trannsformer", "prunix"}),
+           only(optional(number("group_lasso", 0, 1,
+                                "PRUNIX group sparsity over each input's fan-out (default 2e-5)")),
+                {"prunix"}),
+           only(optional(number("sawtooth", 0, 1,
+                                "PRUNIX pull toward the conductance levels (default 1e-3)")),
+                {"prunix"}),
+           optional(number("wct_strength", 0, 1,
+                           "Weight-Constrained Training after the flow: L1 pull toward low "
+                           "conductance (default 0: off)")),
+           optional(integer("wct_epochs", 1, 10000,
+                            "Weight-Constrained Training epochs (needed with wct_strength)")),
+           optional(choice("rearrange", {"none", "columns", "rows", "rows_and_columns"},
+                           "IR-drop mitigation when programming: high-current columns next to "
+                           "the drivers, high-current rows next to the sinks (default none)")),
+           optional(choice("fault_aware", {"true", "false"},
+                           "fault-aware mapping: rows and columns assigned around the chip's "
+                           "stuck cells, their pair cells compensating (default false)")),
            integer("seed", 0, 1e15, "seed of clustering, retraining and placement")}),
       SectionSpec(
           "simulate", "the cycle-level run", "", {},
@@ -94,8 +119,12 @@ std::vector<SectionSpec> sections() {
 
 }  // namespace
 
-ConfigNode merge_experiment(const std::string& path) {
+ConfigNode merge_experiment(const std::string& path, const std::vector<std::string>& overrides) {
   ConfigNode root = arch::parse_yaml_file(path);
+  // `--set arch.extends=CHIP.yaml` chooses another chip preset (a path relative to the experiment
+  // file, as in it): it must act before the arch section is merged with its preset.
+  std::vector<std::string> chip, rest;
+  for (const auto& o : overrides) (o.rfind("arch.extends=", 0) == 0 ? chip : rest).push_back(o);
   if (ConfigNode* a = root.is_map() ? root.find("arch") : nullptr) {
     if (a->kind == ConfigNode::Kind::Scalar) {  // arch: path/to/chip.yaml
       ConfigNode as_map;
@@ -105,8 +134,13 @@ ConfigNode merge_experiment(const std::string& path) {
       as_map.set("extends", ext);
       *a = as_map;
     }
+    arch::apply_overrides(root, chip);
+    a = root.find("arch");
     *a = arch::resolve_extends(*a, path);
+  } else {
+    rest = overrides;  // validation reports the missing arch section
   }
+  arch::apply_overrides(root, rest);
   return root;
 }
 
@@ -210,6 +244,15 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
     e.compile_epochs = static_cast<int>(arch::read_int(c, "epochs"));
   }
   e.compile_seed = static_cast<std::uint64_t>(arch::read_int(c, "seed"));
+  if (c.find("group_lasso")) e.group_lasso = arch::read_float(c, "group_lasso");
+  if (c.find("sawtooth")) e.sawtooth = arch::read_float(c, "sawtooth");
+  if (c.find("wct_strength")) e.wct_strength = arch::read_float(c, "wct_strength");
+  if (c.find("wct_epochs")) e.wct_epochs = static_cast<int>(arch::read_int(c, "wct_epochs"));
+  if (c.find("rearrange")) e.rearrange = arch::read_string(c, "rearrange");
+  if (c.find("fault_aware")) e.fault_aware = arch::read_string(c, "fault_aware") == "true";
+  if (e.wct_strength > 0 && e.wct_epochs == 0)
+    arch::fail(c.find("wct_strength")->where, "compile.wct_strength",
+               "Weight-Constrained Training needs compile.wct_epochs as well");
   const ConfigNode& m = *root.find("simulate");
   auto images = arch::read_int_or_auto(m, "images");
   e.images = images ? static_cast<int>(*images) : 0;
@@ -231,15 +274,17 @@ void set_flow(ConfigNode& root, const std::string& flow) {
     v.scalar = flow;
     comp->set("flow", std::move(v));
   }
-  if (flow == "dense") {
-    comp->erase("sparsity");
-    comp->erase("epochs");
-  }
+  // Keys of another flow go (dense takes no sparsity or epochs, only prunix its strengths).
+  for (const SectionSpec& sec : sections())
+    if (sec.name == "compile")
+      for (const KeySpec& k : sec.keys)
+        if (!k.only_for.empty() &&
+            std::find(k.only_for.begin(), k.only_for.end(), flow) == k.only_for.end())
+          comp->erase(k.name);
 }
 
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
-  ConfigNode root = merge_experiment(path);
-  arch::apply_overrides(root, overrides);
+  ConfigNode root = merge_experiment(path, overrides);
   // A flow chosen on the command line leaves out the settings of the file's own flow.
   for (const auto& o : overrides)
     if (o.rfind("compile.flow=", 0) == 0) {

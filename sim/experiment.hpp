@@ -39,10 +39,16 @@ struct Experiment {
   int calibration_images = 0;
 
   // compile
-  std::string flow;  // dense | prune | trannsformer
+  std::string flow;  // dense | prune | trannsformer | prunix
   double sparsity = 0;
   int compile_epochs = 0;
   std::uint64_t compile_seed = 0;
+  double group_lasso = 2e-5, sawtooth = 1e-3;  // prunix
+  // Mitigations of non-ideal crossbars (docs/architecture.md, "Mitigations").
+  double wct_strength = 0;  // Weight-Constrained Training after the flow (0: off)
+  int wct_epochs = 0;
+  std::string rearrange = "none";  // none | columns | rows | rows_and_columns
+  bool fault_aware = false;
 
   // simulate
   int images = 0;  // 0: the whole test set
@@ -55,8 +61,11 @@ struct Experiment {
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {});
 // Validates an already-merged experiment tree (used by sweeps); `origin` names it.
 Experiment experiment_from_tree(const arch::ConfigNode& root, const std::string& origin);
-// The merged tree of an experiment file before validation (arch extends: resolved).
-arch::ConfigNode merge_experiment(const std::string& path);
+// The merged tree of an experiment file before validation (arch extends: resolved), with
+// `--set` overrides applied; an override of arch.extends picks another chip preset (relative to
+// the experiment file) before the arch section is merged.
+arch::ConfigNode merge_experiment(const std::string& path,
+                                  const std::vector<std::string>& overrides = {});
 // Sets compile.flow to `flow` and drops the compile keys the new flow does not take (dense takes
 // no sparsity or epochs), as changing an arch section's impl starts it afresh: one experiment file
 // then serves every flow (`--set compile.flow=dense`, sweeps over the flow, `compile --compare`).

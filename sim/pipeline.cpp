@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -10,14 +14,17 @@
 
 #include "arch/inventory.hpp"
 #include "compiler/conv_map.hpp"
-#include "models/analog.hpp"
 #include "compiler/map.hpp"
 #include "compiler/place.hpp"
 #include "compiler/prune.hpp"
+#include "compiler/prunix.hpp"
 #include "compiler/trannsformer.hpp"
+#include "compiler/wct.hpp"
+#include "models/analog.hpp"
 #include "sim/area_report.hpp"
 #include "sim/chip.hpp"
 #include "sim/energy.hpp"
+#include "sim/mitigation.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/snn.hpp"
@@ -185,6 +192,34 @@ Compiled compile(const Experiment& e, std::ostream& log) {
     auto masks = masks_of(c.ann);
     for (size_t l = 0; l < masks.size(); ++l)
       layers.push_back(compiler::map_compacted(static_cast<int>(l), masks[l], g));
+  } else if (e.flow == "prunix") {
+    compiler::PrunixOptions po;
+    po.sparsity = e.sparsity;
+    po.epochs = e.compile_epochs;
+    po.group_lasso = static_cast<float>(e.group_lasso);
+    po.sawtooth = static_cast<float>(e.sawtooth);
+    po.weight_bits = e.arch.crossbar.weight_bits;
+    po.retrain = train_config(e);
+    po.retrain.seed = e.compile_seed;
+    log << "compile: PRUNIX to " << 100 * e.sparsity << " % over " << e.compile_epochs
+        << " epochs\n";
+    compiler::PrunixResult r = compiler::prunix(
+        c.ann, c.data.train, &c.data.test, po, [&](const compiler::PruneEpoch& p) {
+          log << "  epoch " << p.epoch << ": sparsity " << 100 * p.sparsity << " %, test accuracy "
+              << 100 * p.test_accuracy << " %\n";
+          log.flush();
+          c.stages.push_back({{"stage", "prunix"},
+                              {"epoch", p.epoch},
+                              {"sparsity", p.sparsity},
+                              {"test_accuracy", p.test_accuracy}});
+        });
+    log << "compile: APA layer sparsities";
+    for (double x : r.layer_sparsity) log << " " << x;
+    log << "\n";
+    c.stages.push_back({{"stage", "apa"}, {"layer_sparsity", r.layer_sparsity}});
+    auto masks = masks_of(c.ann);
+    for (size_t l = 0; l < masks.size(); ++l)
+      layers.push_back(compiler::map_compacted(static_cast<int>(l), masks[l], g));
   } else {  // trannsformer
     compiler::TrannsformerOptions to;
     to.sparsity = e.sparsity;
@@ -215,6 +250,25 @@ Compiled compile(const Experiment& e, std::ostream& log) {
     for (size_t l = 0; l < masks.size(); ++l)
       layers.push_back(compiler::map_clustered(static_cast<int>(l), masks[l], r.clusters[l], g));
   }
+  if (e.wct_strength > 0) {
+    // Weight-Constrained Training: the mapped structure stays (masks are kept), the weights move
+    // toward low conductance.
+    log << "compile: Weight-Constrained Training, strength " << e.wct_strength << ", "
+        << e.wct_epochs << " epochs\n";
+    wl::TrainConfig recipe = train_config(e);
+    recipe.seed = e.compile_seed + 1;
+    compiler::weight_constrained_training(
+        c.ann, c.data.train, &c.data.test, static_cast<float>(e.wct_strength), e.wct_epochs,
+        recipe, [&](const compiler::WctEpoch& w) {
+          log << "  epoch " << w.epoch << ": mean conductance " << w.mean_relative_conductance
+              << " of the window, test accuracy " << 100 * w.test_accuracy << " %\n";
+          log.flush();
+          c.stages.push_back({{"stage", "wct"},
+                              {"epoch", w.epoch},
+                              {"mean_relative_conductance", w.mean_relative_conductance},
+                              {"test_accuracy", w.test_accuracy}});
+        });
+  }
   c.ann_accuracy = c.ann.accuracy(c.data.test);
   compiler::PlaceOptions place;
   place.seed = e.compile_seed;
@@ -228,7 +282,8 @@ Compiled compile(const Experiment& e, std::ostream& log) {
   return c;
 }
 
-wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
+wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
+                               const compiler::Placement& placement, bool analog) {
   wl::ConversionConfig cc;
   cc.normalisation = wl::parse_normalisation(e.normalisation);
   cc.percentile = e.percentile;
@@ -246,7 +301,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
   fc.weight_bits = e.arch.crossbar.weight_bits;
   fc.adc_bits = e.arch.adc.bits;
   fc.potential_bits = e.arch.neuron.potential_bits;
-  for (const auto& m : c.placement.layers) {
+  for (const auto& m : placement.layers) {
     wl::LayerPartition part;
     for (const auto& b : m.blocks) part.push_back({b.inputs, b.outputs});
     fc.partitions.push_back(part);
@@ -255,11 +310,12 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c) {
   ideal.adc_bits = 0;
   wl::GoldenModel calibration(snn, sc, ideal);
   fc.adc_range = wl::calibrate_adc_range(calibration, c.data.train, e.calibration_images);
-  if (!models::analog_read_enabled(e.arch)) return wl::GoldenModel(std::move(snn), sc, fc);
+  if (!analog || !models::analog_read_enabled(e.arch))
+    return wl::GoldenModel(std::move(snn), sc, fc);
   // Non-ideal crossbars: the reader is programmed from the quantised layers (the ADC range stays
   // the one calibrated on ideal sums: the chip is calibrated before its devices age or drift).
   const wl::GoldenModel exact(snn, sc, fc);
-  fc.analog = models::make_analog_reader(e.arch, exact.quantised(), e.threads);
+  fc.analog = models::make_analog_reader(e.arch, exact.quantised(), e.threads, e.fault_aware);
   return wl::GoldenModel(std::move(snn), sc, fc);
 }
 
@@ -293,7 +349,11 @@ SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
 nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
                    std::ostream& log) {
   const auto t0 = std::chrono::steady_clock::now();
-  wl::GoldenModel golden = program_golden(e, c);
+  nlohmann::json mitigations;
+  const compiler::Placement placement = programmed_placement(e, c, &mitigations);
+  if (!options.placement_file.empty() && !(placement == c.placement))
+    compiler::write_placement(placement, options.placement_file);
+  wl::GoldenModel golden = program_golden(e, c, placement);
   const HardwareNetwork hw = hardware_network(e, golden);
   // Test images, evenly spaced (the MNIST test part is ordered by digit).
   const int wanted = options.images >= 0 ? options.images : e.images;
@@ -304,7 +364,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   const wl::Dataset test = c.data.test.subset(pick);
   std::vector<SpikeTrain> trains;
   for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
-  Chip chip("chip", e.arch, c.placement, hw);
+  Chip chip("chip", e.arch, placement, hw);
   chip.enqueue(trains, e.check_golden);
   std::unique_ptr<VcdTrace> vcd;
   if (!options.trace_file.empty()) {
@@ -399,7 +459,8 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
                   {"tiles", c.placement.tiles.size()},
                   {"grid", {c.placement.grid_rows, c.placement.grid_columns}},
                   {"layers", layer_stats_json(c.placement)},
-                  {"stages", c.stages}};
+                  {"stages", c.stages},
+                  {"mitigations", mitigations}};
   const auto& ns = chip.noc().stats();
   j["noc"] = {{"impl", e.arch.noc.impl},
               {"packets", ns.packets},
@@ -425,6 +486,113 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
     log << " (golden " << 100.0 * golden_correct / n << " %, " << mismatched_images
         << " images differ)";
   log << "\n";
+  return j;
+}
+
+void save_compiled(const Experiment& e, const Compiled& c, const std::string& dir) {
+  fs::create_directories(dir);
+  compiler::write_placement(c.placement, (fs::path(dir) / "placement.json").string());
+  wl::ModelInfo info;
+  info.dataset = e.dataset;
+  info.seed = e.compile_seed;
+  info.epochs = e.compile_epochs;
+  info.test_accuracy = c.ann_accuracy;
+  info.training = {{"flow", e.flow}, {"experiment", e.file}};
+  wl::save_model(fs::path(dir) / "model", c.ann, info);
+}
+
+Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream& log) {
+  const fs::path d(dir);
+  const fs::path placement = d / "placement.json", model = d / "model" / "manifest.yaml";
+  if (!fs::exists(placement) || !fs::exists(model))
+    throw std::invalid_argument(dir + ": not a compiled network (expected placement.json and " +
+                                "model/manifest.yaml, as xbarsim compile or run write them)");
+  Compiled c;
+  c.placement = compiler::read_placement(placement.string());
+  // The placement fixes the crossbar geometry and the tiles: the chip must be the same there (its
+  // devices, ADC resolution, NoC and the rest may differ).
+  const compiler::CrossbarGeometry g = compiler::geometry_for(e.arch);
+  auto mismatch = [&](const std::string& what) {
+    return std::invalid_argument(placement.string() + " was compiled for another " + what +
+                                 " than the arch of " + e.file + "; compile it again");
+  };
+  if (c.placement.crossbars_per_core != e.arch.core.crossbars) throw mismatch("core");
+  if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
+  if (!(c.placement.crossbar == g)) throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
+  c.data = wl::load_dataset(e.dataset, e.data_dir);
+  wl::LoadedModel m = wl::load_model(d / "model");
+  c.ann = std::move(m.network);
+  std::vector<int> sizes = {c.ann.input_shape().size()};
+  for (const wl::Dense* dl : c.ann.dense_layers()) sizes.push_back(dl->outputs());
+  if (sizes != e.layers)
+    throw std::invalid_argument(dir + ": the compiled network has other layer sizes than "
+                                "workload.layers in " + e.file);
+  c.ann_accuracy = c.ann.accuracy(c.data.test);
+  c.ann_accuracy_before = c.ann_accuracy;
+  c.stages = nlohmann::json::array();
+  if (std::ifstream in(d / "compile.json"); in) {
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) {
+      c.ann_accuracy_before = j.value("ann_accuracy_before", c.ann_accuracy);
+      if (j.contains("stages")) c.stages = j["stages"];
+    }
+  }
+  log << "compiled: loaded " << dir << " (" << c.placement.crossbars() << " crossbars, ANN test "
+      << "accuracy " << 100 * c.ann_accuracy << " %)\n";
+  return c;
+}
+
+nlohmann::json evaluate(const Experiment& e, const Compiled& c, int images, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json mitigations;
+  const compiler::Placement placement = programmed_placement(e, c, &mitigations);
+  const wl::GoldenModel golden = program_golden(e, c, placement);
+  const int wanted = images >= 0 ? images : e.images;
+  const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
+  std::vector<int> pick;
+  for (int k = 0; k < n; ++k)
+    pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
+  const wl::Dataset test = c.data.test.subset(pick);
+  // Images are independent (their spikes and read noise are keyed by the image's index).
+  std::vector<int> predicted(static_cast<std::size_t>(n), -1);
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex error_lock;
+  auto work = [&] {
+    for (int k; (k = next++) < n;) {
+      try {
+        predicted[static_cast<std::size_t>(k)] =
+            golden.run(input_spikes(e, test, k), nullptr, static_cast<std::uint64_t>(k)).predicted;
+      } catch (...) {
+        std::lock_guard<std::mutex> hold(error_lock);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  int threads = e.threads > 0 ? e.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int w = 1; w < std::min(threads, n); ++w) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+  int correct = 0;
+  for (int k = 0; k < n; ++k) correct += predicted[static_cast<std::size_t>(k)] == test.labels[k];
+  nlohmann::json j;
+  j["version"] = XBARSIM_VERSION;
+  j["experiment"] = e.name;
+  j["seed"] = e.seed;
+  j["images"] = n;
+  j["accuracy"] = static_cast<double>(correct) / n;
+  j["ann_accuracy"] = c.ann_accuracy;
+  j["engine"] = "golden";
+  j["nonideal"] = models::analog_read_enabled(e.arch);
+  j["mapping"] = {{"flow", e.flow},
+                  {"crossbars", c.placement.crossbars()},
+                  {"tiles", c.placement.tiles.size()},
+                  {"mitigations", mitigations}};
+  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  j["config"] = arch::to_yaml(e.resolved);
+  log << "accuracy: " << n << " images, " << 100.0 * correct / n << " % (golden model)\n";
   return j;
 }
 

@@ -28,7 +28,13 @@ struct RunArgs {
   int trace_image = 0;
   int trace_layer = -1;
   std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};
+  std::string compiled;  // a directory xbarsim compile/run wrote: skip compiling
 };
+
+// The compiled network: loaded from --compiled, or compiled now.
+sim::Compiled compiled_network(const RunArgs& a, const sim::Experiment& e) {
+  return a.compiled.empty() ? sim::compile(e, std::cerr) : sim::load_compiled(e, a.compiled, std::cerr);
+}
 
 std::string out_dir(const RunArgs& a, const sim::Experiment& e) {
   return a.out.empty() ? (fs::path("runs") / e.name).string() : a.out;
@@ -97,15 +103,13 @@ int compile_main(const RunArgs& a) {
                 : std::vector<std::string>{e.flow};
   nlohmann::json all = nlohmann::json::array();
   for (const auto& flow : flows) {
-    arch::ConfigNode root = sim::merge_experiment(a.experiment);
-    arch::apply_overrides(root, a.overrides);
+    arch::ConfigNode root = sim::merge_experiment(a.experiment, a.overrides);
     sim::Experiment ef = a.compare ? (sim::set_flow(root, flow), sim::experiment_from_tree(root, a.experiment))
                                    : e;
     std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
     sim::Compiled c = sim::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
-    fs::create_directories(dir);
-    compiler::write_placement(c.placement, (dir / "placement.json").string());
+    sim::save_compiled(ef, c, dir.string());
     nlohmann::json summary = compile_summary(ef, c);
     write_text(dir / "compile.json", summary.dump(2) + "\n");
     write_text(dir / "config.yaml", arch::to_yaml(ef.resolved));
@@ -131,10 +135,13 @@ int compile_main(const RunArgs& a) {
 int run_main(const RunArgs& a) {
   sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
   const fs::path dir = out_dir(a, e);
-  sim::Compiled c = sim::compile(e, std::cerr);
-  fs::create_directories(dir);
-  compiler::write_placement(c.placement, (dir / "placement.json").string());
+  sim::Compiled c = compiled_network(a, e);
+  if (a.compiled.empty() || fs::weakly_canonical(a.compiled) != fs::weakly_canonical(dir)) {
+    sim::save_compiled(e, c, dir.string());
+    write_text(dir / "compile.json", compile_summary(e, c).dump(2) + "\n");
+  }
   sim::RunOptions ro;
+  ro.placement_file = (dir / "placement_programmed.json").string();
   ro.images = a.images;
   ro.progress = isatty(STDERR_FILENO);
   ro.trace_file = a.trace;
@@ -177,6 +184,22 @@ int run_main(const RunArgs& a) {
   return 0;
 }
 
+int accuracy_main(const RunArgs& a) {
+  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
+  sim::Compiled c = compiled_network(a, e);
+  nlohmann::json j = sim::evaluate(e, c, a.images, std::cerr);
+  if (!a.out.empty()) write_text(fs::path(a.out) / "accuracy.json", j.dump(2) + "\n");
+  if (a.json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%s, flow %s%s: %d images, accuracy %.2f %% (golden model; ANN %.2f %%)\n",
+              e.name.c_str(), e.flow.c_str(), j["nonideal"].get<bool>() ? ", non-ideal" : "",
+              j["images"].get<int>(), 100 * j["accuracy"].get<double>(),
+              100 * j["ann_accuracy"].get<double>());
+  return 0;
+}
+
 void add_common(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("experiment", a.experiment, "experiment YAML (configs/examples/)")->required();
   cmd->add_option("--set", a.overrides,
@@ -212,7 +235,22 @@ static void add_run_commands(CLI::App& app, int& status) {
   run->add_option("--trace-from", ra->trace_from,
                   "first cycle of the window, from the image's start");
   run->add_option("--trace-to", ra->trace_to, "last cycle of the window");
+  run->add_option("--compiled", ra->compiled,
+                  "simulate a network compiled earlier (a directory xbarsim compile or run wrote)");
   run->callback([&status, ra] { status = guarded([&] { return run_main(*ra); }); });
+
+  auto aa = std::make_shared<RunArgs>();
+  CLI::App* acc = app.add_subcommand(
+      "accuracy",
+      "accuracy of a compiled experiment from the golden model alone (the chip's arithmetic, "
+      "non-idealities and mitigations included; no timing or energy): fast, for many images");
+  add_common(acc, *aa);
+  aa->out.clear();
+  acc->add_option("--images", aa->images, "test images (default: the experiment's; 0: all)")
+      ->check(CLI::NonNegativeNumber);
+  acc->add_option("--compiled", aa->compiled,
+                  "a network compiled earlier (a directory xbarsim compile or run wrote)");
+  acc->callback([&status, aa] { status = guarded([&] { return accuracy_main(*aa); }); });
 }
 
 XBAR_REGISTER_COMMANDS(30, add_run_commands);

@@ -284,4 +284,49 @@ BOOST_AUTO_TEST_CASE(golden_with_effects_is_seeded_and_identical_when_off) {
   BOOST_TEST(alone.potentials == a1[5].potentials);
 }
 
+BOOST_AUTO_TEST_CASE(stuck_cells_are_known_before_programming) {
+  const a::ArchSpec arch =
+      resparc({"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02",
+               "device.sa1_rate=0.09"});
+  const Eigen::MatrixXi levels = random_levels(64, 32, 15, 9);
+  for (int block : {0, 3}) {
+    const m::AnalogCrossbar x(arch, levels, 1, block);
+    const m::StuckMap known = m::stuck_cells(arch, {4, 1, block}, 64, 64, nullptr);
+    BOOST_TEST((known == x.cells().stuck));
+    BOOST_TEST(known.cast<int>().sum() > 0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_half_stuck_pair_is_compensated_by_its_partner) {
+  // stuck_pair: (P, N) levels of 4-bit cells, top 15.
+  BOOST_TEST((m::stuck_pair(5, 0, 2, 0, 15, true) == std::pair<int, int>{15, 10}));  // SA1 on G+
+  BOOST_TEST((m::stuck_pair(0, 7, 0, 2, 15, true) == std::pair<int, int>{8, 15}));   // SA1 on G-
+  BOOST_TEST((m::stuck_pair(5, 0, 0, 2, 15, true) == std::pair<int, int>{15, 15}));  // 20 > 15: clipped
+  BOOST_TEST((m::stuck_pair(5, 0, 1, 0, 15, true) == std::pair<int, int>{0, 0}));    // SA0 on G+
+  BOOST_TEST((m::stuck_pair(5, 0, 2, 0, 15, false) == std::pair<int, int>{15, 0}));  // not compensated
+  BOOST_TEST((m::stuck_pair(5, 0, 2, 1, 15, true) == std::pair<int, int>{15, 0}));   // both stuck
+  // Stuck-at faults only: fault-aware programming reads back much closer to the weights (on these
+  // uniform levels an SA1 on the wrong side of a large weight often cannot be cancelled: the
+  // partner would need more than 15 levels), and every pair reads back with exactly the error
+  // stuck_weight_error predicts.
+  const a::ArchSpec arch =
+      resparc({"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02",
+               "device.sa1_rate=0.09"});
+  const Eigen::MatrixXi levels = random_levels(64, 32, 15, 9);
+  const m::AnalogCrossbar naive(arch, levels, 0, 0), aware(arch, levels, 0, 0, nullptr, true);
+  const Eigen::MatrixXd w = levels.cast<double>();
+  const double e_naive = (naive.effective() - w).cwiseAbs().sum(),
+               e_aware = (aware.effective() - w).cwiseAbs().sum();
+  BOOST_TEST_MESSAGE("stuck-cell error, weight LSBs: naive " << e_naive << ", fault-aware "
+                                                             << e_aware);
+  BOOST_TEST(e_aware < 0.5 * e_naive);
+  const m::CellLayout lay = m::cell_layout(arch, 32);
+  const m::StuckMap& st = aware.cells().stuck;
+  for (int r = 0; r < 64; ++r)
+    for (int k = 0; k < 32; ++k) {
+      const double err = m::stuck_weight_error(levels(r, k), st, r, k, lay, true);
+      BOOST_REQUIRE_SMALL(std::abs(aware.effective()(r, k) - w(r, k)) - err, 1e-9);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(one_crossbar_cycle_count_by_hand) {
   auto placement = one_block(a, 4, 2);
   Eigen::MatrixXi w(2, 4);
   w << 3, 4, 0, 1, -2, 1, 5, 5;
-  sim::HardwareNetwork net{{layer(w, 7)}, 1};
+  sim::HardwareNetwork net{.layers = {layer(w, 7)}, .timesteps = 1};
   sim::Chip chip("chip", a, placement, net);
   chip.enqueue({{{0, 1}}}, true);
   sc_core::sc_start();
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(vcd_trace_shows_the_crossbar_busy_and_the_spike) {
   auto placement = one_block(a, 4, 2);
   Eigen::MatrixXi w(2, 4);
   w << 3, 4, 0, 1, -2, 1, 5, 5;
-  sim::HardwareNetwork net{{layer(w, 7)}, 1};
+  sim::HardwareNetwork net{.layers = {layer(w, 7)}, .timesteps = 1};
   sim::Chip chip("chip", a, placement, net);
   test::TempDir dir;
   const std::string path = (dir.path() / "t.vcd").string();
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(adc_sharing_serialises_conversions) {
   // columns per ADC every output has its own converter: 2 + 1 + 6 + 1 + 1 = 11 (next case).
   auto a = chip_arch({"chip.tiles=1", "adc.columns_per_adc=16"});
   auto placement = one_block(a, 4, 8);
-  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(8, 4), 100)}, 1};
+  sim::HardwareNetwork net{.layers = {layer(Eigen::MatrixXi::Ones(8, 4), 100)}, .timesteps = 1};
   sim::Chip chip("chip", a, placement, net);
   chip.enqueue({{{3}}});
   sc_core::sc_start();
@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(adc_sharing_serialises_conversions) {
 BOOST_AUTO_TEST_CASE(dedicated_adcs_convert_in_parallel) {
   auto a = chip_arch({"chip.tiles=1", "adc.columns_per_adc=2"});
   auto placement = one_block(a, 4, 8);
-  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(8, 4), 100)}, 1};
+  sim::HardwareNetwork net{.layers = {layer(Eigen::MatrixXi::Ones(8, 4), 100)}, .timesteps = 1};
   sim::Chip chip("chip", a, placement, net);
   chip.enqueue({{{3}}});
   sc_core::sc_start();
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(crossbars_of_one_tile_share_their_partial_sum_packet) {
   // Both crossbars on tile 0: the tile adds their codes and sends one packet per timestep.
   // Each timestep drives input 0 and input 4: each output gets 1 + 1 = 2 per step, 6 in all.
   auto a = chip_arch({"chip.tiles=2"});
-  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(2, 8), 100)}, 3};
+  sim::HardwareNetwork net{.layers = {layer(Eigen::MatrixXi::Ones(2, 8), 100)}, .timesteps = 3};
   sim::Chip chip("chip", a, two_blocks(a, {0, 0}), net);
   chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
   sc_core::sc_start();
@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(crossbars_of_different_tiles_send_their_own_packets) {
   namespace tt = boost::test_tools;
   // Crossbar 1 sits with the neurons: its sums stay in tile 1, crossbar 0's cross the mesh.
   auto a = chip_arch({"chip.tiles=2"});
-  sim::HardwareNetwork net{{layer(Eigen::MatrixXi::Ones(2, 8), 100)}, 3};
+  sim::HardwareNetwork net{.layers = {layer(Eigen::MatrixXi::Ones(2, 8), 100)}, .timesteps = 3};
   sim::Chip chip("chip", a, two_blocks(a, {0, 1}), net);
   chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
   sc_core::sc_start();
@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(timesteps_pipeline_through_the_crossbar) {
   auto a = chip_arch({"chip.tiles=1"});
   auto placement = one_block(a, 4, 2);
   Eigen::MatrixXi w = Eigen::MatrixXi::Ones(2, 4);
-  sim::HardwareNetwork net{{layer(w, 100)}, 2};
+  sim::HardwareNetwork net{.layers = {layer(w, 100)}, .timesteps = 2};
   sim::Chip chip("chip", a, placement, net);
   chip.enqueue({{{0}, {1}}});
   sc_core::sc_start();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -140,6 +141,137 @@ BOOST_AUTO_TEST_CASE(flow_set_on_the_command_line_drops_the_other_flows_keys) {
   TempDir other;
   const std::string bad = tiny(other, "flow: dense\n  sparsity: 0.5");
   BOOST_CHECK_THROW(xbar::sim::load_experiment(bad), xbar::arch::ConfigError);
+}
+
+namespace {
+
+nlohmann::json json_file(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+nlohmann::json json_out(const std::string& text) { return nlohmann::json::parse(text.substr(text.find('{'))); }
+
+std::string rram() {
+  return "--set arch.extends=" + xbar::test::source_dir() + "/configs/arch/resparc-64-rram.yaml";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(chip_preset_can_be_swapped_from_the_command_line) {
+  TempDir dir;
+  auto e = xbar::sim::load_experiment(
+      tiny(dir), {"arch.extends=" + xbar::test::source_dir() + "/configs/arch/resparc-64-rram.yaml"});
+  BOOST_TEST(e.arch.name == "resparc-64-rram");
+  BOOST_TEST(e.arch.device.effects.enabled);
+  BOOST_TEST(e.arch.crossbar.rows == 32);  // the experiment's own arch keys still apply
+  BOOST_TEST((e.arch.crossbar.ir_drop == xbar::arch::IrDrop::Exact));
+}
+
+BOOST_AUTO_TEST_CASE(nonideal_run_matches_golden_spike_for_spike) {
+  // The same compiled network on the ideal chip and on non-ideal RRAM (every effect of the preset:
+  // variation, read noise, drift, stuck-at faults, exact IR drop): the chip still agrees with the
+  // golden model spike for spike, and the devices change what it computes.
+  TempDir dir;
+  std::string text;
+  const fs::path ideal = dir.path() / "ideal", bad = dir.path() / "rram";
+  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --out " + ideal.string(), &text) == 0, text);
+  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + ideal.string() + " " + rram() +
+                             " --out " + bad.string(),
+                         &text) == 0,
+                     text);
+  const nlohmann::json a = json_file(ideal / "report.json"), b = json_file(bad / "report.json");
+  BOOST_TEST(b["golden"]["spike_exact"] == true);
+  BOOST_TEST(b["golden"]["images_with_spike_mismatch"] == 0);
+  BOOST_TEST(a["activity"]["spikes"] != b["activity"]["spikes"]);
+  BOOST_TEST(b["mapping"]["crossbars"] == a["mapping"]["crossbars"]);
+  // With the mapping mitigations on as well, still spike for spike.
+  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + ideal.string() + " " + rram() +
+                             " --set compile.fault_aware=true --set compile.rearrange=columns"
+                             " --out " + (dir.path() / "mitigated").string(),
+                         &text) == 0,
+                     text);
+  const nlohmann::json c = json_file(dir.path() / "mitigated" / "report.json");
+  BOOST_TEST(c["golden"]["spike_exact"] == true);
+  BOOST_TEST(c["mapping"]["mitigations"]["rows_moved"].get<int>() > 0);
+  BOOST_TEST(fs::exists(dir.path() / "mitigated" / "placement_programmed.json"));
+}
+
+BOOST_AUTO_TEST_CASE(compiled_network_runs_again_and_must_fit_the_chip) {
+  TempDir dir;
+  std::string text;
+  const fs::path first = dir.path() / "first", again = dir.path() / "again";
+  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --out " + first.string(), &text) == 0, text);
+  BOOST_TEST_REQUIRE(fs::exists(first / "model" / "manifest.yaml"));
+  BOOST_TEST_REQUIRE(
+      run("run " + tiny(dir) + " --compiled " + first.string() + " --out " + again.string(), &text) == 0,
+      text);
+  BOOST_TEST(text.find("compiled: loaded") != std::string::npos, text);
+  nlohmann::json a = json_file(first / "report.json"), b = json_file(again / "report.json");
+  a.erase("simulation");
+  b.erase("simulation");
+  BOOST_TEST(a.dump() == b.dump());
+  // Another crossbar size needs another placement: refused, saying why, nothing written.
+  BOOST_TEST(run("run " + tiny(dir) + " --compiled " + first.string() +
+                     " --set arch.crossbar.rows=64 --out " + (dir.path() / "no").string(),
+                 &text) == 1);
+  BOOST_TEST(text.find("was compiled for another crossbar geometry") != std::string::npos, text);
+  BOOST_TEST(!fs::exists(dir.path() / "no" / "report.json"));
+  BOOST_TEST(run("run " + tiny(dir) + " --compiled " + (dir.path() / "missing").string(), &text) == 1);
+  BOOST_TEST(text.find("not a compiled network") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(mapping_mitigations_keep_ideal_results_and_undo_stuck_cells) {
+  TempDir dir;
+  std::string text;
+  const fs::path c = dir.path() / "c";
+  BOOST_TEST_REQUIRE(run("compile " + tiny(dir) + " --out " + c.string(), &text) == 0, text);
+  const std::string base = "accuracy " + tiny(dir) + " --compiled " + (c / "dense").string() +
+                           " --images 60 --json";
+  BOOST_TEST_REQUIRE(run(base, &text) == 0, text);
+  const nlohmann::json plain = json_out(text);
+  // On an ideal chip the order of rows and columns changes no sum: the same accuracy.
+  BOOST_TEST_REQUIRE(run(base + " --set compile.rearrange=rows_and_columns", &text) == 0, text);
+  const nlohmann::json moved = json_out(text);
+  BOOST_TEST(moved["mapping"]["mitigations"]["rows_moved"].get<int>() > 0);
+  BOOST_TEST(moved["accuracy"] == plain["accuracy"]);
+  // Stuck-at faults alone (the rates measured on RRAM): fault-aware mapping removes most of the
+  // weight error they cause and classifies at least as well.
+  const std::string faults = base + " " + rram() +
+                             " --set arch.crossbar.ir_drop=none --set arch.device.programming_noise=none"
+                             " --set arch.device.read_noise_sigma=0 --set arch.device.drift_time_s=0";
+  BOOST_TEST_REQUIRE(run(faults, &text) == 0, text);
+  const nlohmann::json naive = json_out(text);
+  BOOST_TEST_REQUIRE(run(faults + " --set compile.fault_aware=true", &text) == 0, text);
+  const nlohmann::json aware = json_out(text);
+  const auto& m = aware["mapping"]["mitigations"];
+  BOOST_TEST(m["stuck_error_lsb_after"].get<double>() <
+             0.25 * m["stuck_error_lsb_before"].get<double>());
+  BOOST_TEST(aware["accuracy"].get<double>() >= naive["accuracy"].get<double>());
+  BOOST_TEST(aware["nonideal"] == true);
+}
+
+BOOST_AUTO_TEST_CASE(prunix_flow_and_weight_constrained_training_compile) {
+  TempDir dir;
+  std::string text;
+  const std::string path =
+      tiny(dir, "flow: prunix\n  sparsity: 0.7\n  epochs: 2\n  wct_strength: 0.001\n  wct_epochs: 1");
+  BOOST_TEST_REQUIRE(run("compile " + path + " --json --out " + (dir.path() / "p").string(), &text) == 0,
+                     text);
+  const nlohmann::json j = json_out(text);
+  std::set<std::string> stages;
+  for (const auto& s : j["stages"]) stages.insert(s["stage"].get<std::string>());
+  BOOST_TEST(stages.count("apa") == 1u);
+  BOOST_TEST(stages.count("prunix") == 1u);
+  BOOST_TEST(stages.count("wct") == 1u);
+  const double s0 = j["layers"][0]["sparsity"], s1 = j["layers"][1]["sparsity"];
+  BOOST_TEST((s0 * 784 * 32 + s1 * 320) / (784 * 32 + 320) == 0.7,
+             boost::test_tools::tolerance(0.01));
+  BOOST_TEST(s0 != s1);  // per-layer ratios
+  // WCT needs its epochs.
+  TempDir other;
+  BOOST_CHECK_THROW(xbar::sim::load_experiment(tiny(other, "flow: dense\n  wct_strength: 0.001")),
+                    xbar::arch::ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
