@@ -2,10 +2,8 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <fstream>
-#include <mutex>
 #include <thread>
 #include <cmath>
 #include <filesystem>
@@ -553,30 +551,12 @@ nlohmann::json evaluate(const Experiment& e, const Compiled& c, int images, std:
   for (int k = 0; k < n; ++k)
     pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
   const wl::Dataset test = c.data.test.subset(pick);
-  // Images are independent (their spikes and read noise are keyed by the image's index).
-  std::vector<int> predicted(static_cast<std::size_t>(n), -1);
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::mutex error_lock;
-  auto work = [&] {
-    for (int k; (k = next++) < n;) {
-      try {
-        predicted[static_cast<std::size_t>(k)] =
-            golden.run(input_spikes(e, test, k), nullptr, static_cast<std::uint64_t>(k)).predicted;
-      } catch (...) {
-        std::lock_guard<std::mutex> hold(error_lock);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  int threads = e.threads > 0 ? e.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int w = 1; w < std::min(threads, n); ++w) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-  int correct = 0;
-  for (int k = 0; k < n; ++k) correct += predicted[static_cast<std::size_t>(k)] == test.labels[k];
+  // Images are independent (their spikes and read noise are keyed by the image's index), and
+  // wl::evaluate encodes image k as input_spikes(e, test, k) does.
+  const int threads =
+      e.threads > 0 ? e.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const wl::SnnEvaluation r = wl::evaluate(golden, test, n, threads);
+  const int correct = static_cast<int>(std::lround(r.accuracy * n));
   nlohmann::json j;
   j["version"] = XBARSIM_VERSION;
   j["experiment"] = e.name;

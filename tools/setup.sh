@@ -14,7 +14,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   verilator iverilog ngspice python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
-  libonnx-dev libprotobuf-dev python3-onnx
+  libonnx-dev libprotobuf-dev python3-onnx python3-yaml
 )
 
 missing=()
