@@ -245,7 +245,11 @@ std::vector<SectionSpec> build_schema() {
           return k;
         }(),
         KeySpec{"grid", ValueType::GridOrAuto, "tile grid [rows, columns], or auto: nearly square"},
-        integer("offchip_links", 0, 64, "off-chip links (e.g. ISAAC's HyperTransport)")}});
+        integer("offchip_links", 0, 64, "off-chip links (e.g. ISAAC's HyperTransport)"),
+        optional(choice("conv_weights", {"replicated", "time_multiplexed"},
+                        "conv layers: a crossbar per group of output positions (replicated, the "
+                        "default) or one per kernel tile, read position by position "
+                        "(time_multiplexed)"))}});
   return s;
 }
 
@@ -485,6 +489,8 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
                             static_cast<int>(*parse_int(g->items[1]))};
   }
   a.chip.offchip_links = static_cast<int>(read_int(ch, "offchip_links"));
+  if (ch.find("conv_weights"))
+    a.chip.conv_time_multiplexed = read_string(ch, "conv_weights") == "time_multiplexed";
 
   // Relations between keys, each reported at the key that breaks it.
   auto where = [&](const char* section, const char* key) {

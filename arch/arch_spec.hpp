@@ -123,6 +123,9 @@ struct Chip {
   std::optional<int> tiles;                 // nullopt: auto, sized by the compiled network
   std::optional<std::pair<int, int>> grid;  // nullopt: auto
   int offchip_links = 0;
+  // Conv and pooling layers time-multiplexed over their output positions (one crossbar per kernel
+  // tile) instead of replicated (compiler/conv_map.hpp).
+  bool conv_time_multiplexed = false;
 };
 
 struct ArchSpec {

@@ -41,7 +41,8 @@ std::pair<int, int> kernel_matrix_size(const wl::LayerStructure& s) {
 }
 
 StructuredLayerMapping map_structured(int layer, const wl::LayerStructure& s, const Mask& c,
-                                      const KernelTiling& tiling, const CrossbarGeometry& g) {
+                                      const KernelTiling& tiling, const CrossbarGeometry& g,
+                                      bool time_multiplexed) {
   StructuredLayerMapping r;
   LayerMapping& m = r.mapping;
   m.inputs = int(c.cols());
@@ -70,6 +71,26 @@ StructuredLayerMapping map_structured(int layer, const wl::LayerStructure& s, co
       std::sort(b.inputs.begin(), b.inputs.end());
       std::sort(b.outputs.begin(), b.outputs.end());
       m.blocks.push_back(std::move(b));
+    }
+  } else if (time_multiplexed) {
+    // One block per (tile, output position): the tile's kernel rows at that position (padding
+    // rows dropped, the rest in kernel order), the tile's filters there. A tile's blocks are one
+    // physical array (`array`, set below), read once per position.
+    r.scheme = "time_multiplexed";
+    const int P = s.positions();
+    r.position_groups = P;
+    for (std::size_t ti = 0; ti < tiling.tiles.size(); ++ti) {
+      const KernelTile& t = tiling.tiles[ti];
+      for (int p = 0; p < P; ++p) {
+        CrossbarBlock b;
+        b.layer = layer;
+        b.cluster = int(ti);  // the tile, until arrays are numbered below
+        for (int row : t.rows)
+          if (const int i = wl::receptive_input(s, row, p); i >= 0) b.inputs.push_back(i);
+        for (int ch : t.columns) b.outputs.push_back(ch * P + p);
+        std::sort(b.outputs.begin(), b.outputs.end());
+        m.blocks.push_back(std::move(b));
+      }
     }
   } else {
     r.scheme = "replicated";
@@ -120,27 +141,41 @@ StructuredLayerMapping map_structured(int layer, const wl::LayerStructure& s, co
   for (std::size_t b = 0; b < m.blocks.size(); ++b)
     if (owns[b]) kept.push_back(std::move(m.blocks[b]));
   m.blocks = std::move(kept);
+  if (s.kind != wl::LayerStructure::Kind::kDense) m.conv_weights = r.scheme;
+  if (time_multiplexed && s.kind != wl::LayerStructure::Kind::kDense) {
+    // The kept blocks of each tile share the array headed by the first of them.
+    std::vector<int> head(tiling.tiles.size(), -1);
+    for (std::size_t k = 0; k < m.blocks.size(); ++k) {
+      int& h = head[std::size_t(m.blocks[k].cluster)];
+      if (h < 0) h = int(k);
+      m.blocks[k].array = h;
+      m.blocks[k].cluster = -1;
+    }
+  }
   update_stats(m, c, {}, g);
   return r;
 }
 
 std::vector<StructuredLayerMapping> map_spiking_network(const wl::SpikingNetwork& snn,
-                                                        const CrossbarGeometry& g) {
+                                                        const CrossbarGeometry& g,
+                                                        bool time_multiplexed) {
   std::vector<StructuredLayerMapping> v;
   for (std::size_t l = 0; l < snn.layers.size(); ++l) {
     const wl::LayerStructure& s = snn.layers[l].structure;
     const auto [kr, kc] = kernel_matrix_size(s);
     v.push_back(map_structured(int(l), s, to_mask(snn.layers[l].weights), dense_tiling(kr, kc, g),
-                               g));
+                               g, time_multiplexed));
   }
   return v;
 }
 
-std::vector<LayerMapping> map_cnn(const wl::Network& net, const CrossbarGeometry& g) {
+std::vector<LayerMapping> map_cnn(const wl::Network& net, const CrossbarGeometry& g,
+                                  bool time_multiplexed) {
   wl::ConversionConfig none;
   none.normalisation = wl::Normalisation::kNone;  // connectivity only: no data needed
   std::vector<LayerMapping> v;
-  for (StructuredLayerMapping& m : map_spiking_network(wl::to_snn(net, wl::Dataset{}, none), g))
+  for (StructuredLayerMapping& m :
+       map_spiking_network(wl::to_snn(net, wl::Dataset{}, none), g, time_multiplexed))
     v.push_back(std::move(m.mapping));
   return v;
 }

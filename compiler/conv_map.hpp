@@ -10,9 +10,13 @@
 // tile's rows, its outputs the group's neurons of the tile's filters; positions are grouped
 // greedily in row-major order while the union still fits the crossbar's rows and outputs. Blocks
 // overlap on shared inputs, which the Placement's first-block-owns rule handles, so the golden
-// model and the chip run the result unchanged. The time-multiplexed alternative (one copy of each
-// tile, reused for every position group in turn) needs simulator support; kernel_copies() gives
-// its crossbar count and position_groups its steps per timestep.
+// model and the chip run the result unchanged.
+//
+// Time-multiplexed mapping (the arch's chip.conv_weights): one physical crossbar per tile, read
+// once per output position. Each (tile, position) is a block of its own -- the tile's kernel rows
+// at that position, its filters there -- and the blocks of one tile share one `array`, so the
+// placement keeps them on one crossbar and the chip serialises their reads: kernel_copies
+// crossbars instead of one per position group, position_groups (= positions) reads per timestep.
 #pragma once
 
 #include <vector>
@@ -45,24 +49,29 @@ std::pair<int, int> kernel_matrix_size(const workloads::LayerStructure& s);
 
 struct StructuredLayerMapping {
   LayerMapping mapping;
-  const char* scheme = "dense";  // "replicated" for conv/pool layers
-  int kernel_copies = 0;         // tiles: crossbars if one copy were time-multiplexed
-  int position_groups = 0;       // position groups per tile (max): steps per timestep then
+  const char* scheme = "dense";  // "replicated" or "time_multiplexed" for conv/pool layers
+  int kernel_copies = 0;         // tiles: crossbars when one copy is time-multiplexed
+  int position_groups = 0;       // position groups per tile (max); time-multiplexed: positions,
+                                 // the reads of each array per timestep
 };
 
 // The blocks of layer `layer` (`c` = its connectivity, outputs x inputs, from the spiking layer's
-// weights). Blocks that own no synapse of `c` are left out; statistics are filled (update_stats).
+// weights), replicated or time-multiplexed over the output positions. Blocks that own no synapse
+// of `c` are left out; statistics are filled (update_stats).
 StructuredLayerMapping map_structured(int layer, const workloads::LayerStructure& s,
                                       const Mask& c, const KernelTiling& tiling,
-                                      const CrossbarGeometry& g);
+                                      const CrossbarGeometry& g, bool time_multiplexed = false);
 
 // Every layer of a spiking network with its dense tiling (the unpruned reference mapping).
 std::vector<StructuredLayerMapping> map_spiking_network(const workloads::SpikingNetwork& snn,
-                                                        const CrossbarGeometry& g);
+                                                        const CrossbarGeometry& g,
+                                                        bool time_multiplexed = false);
 
 // The layer mappings of a network with conv layers, for the Placement: the layers of
 // to_snn(net) (conv, average pooling, dense; the structures need no normalisation), each with its
-// dense tiling, conv and pooling layers replicated over their output positions.
-std::vector<LayerMapping> map_cnn(const workloads::Network& net, const CrossbarGeometry& g);
+// dense tiling, conv and pooling layers replicated over their output positions or
+// time-multiplexed.
+std::vector<LayerMapping> map_cnn(const workloads::Network& net, const CrossbarGeometry& g,
+                                  bool time_multiplexed = false);
 
 }  // namespace xbar::compiler

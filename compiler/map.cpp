@@ -161,9 +161,19 @@ void update_stats(LayerMapping& m, const Mask& c, const std::vector<Cluster>& cl
   s.synapses = static_cast<long long>(owner.size());
   s.sparsity = 1.0 - static_cast<double>(s.synapses) /
                          (static_cast<double>(m.inputs) * static_cast<double>(m.outputs));
-  s.crossbars = static_cast<int>(m.blocks.size());
+  s.crossbars = physical_crossbars(m.blocks);
+  // A time-multiplexed array holds one kernel tile, whatever the positions read through it: its
+  // cells in use are those of its fullest block.
+  std::vector<long long> stored(m.blocks.size(), 0);
+  for (std::size_t k = 0; k < m.blocks.size(); ++k) {
+    const int a = m.blocks[k].array < 0 ? static_cast<int>(k) : m.blocks[k].array;
+    stored[static_cast<std::size_t>(a)] =
+        std::max(stored[static_cast<std::size_t>(a)], m.blocks[k].synapses);
+  }
+  long long held = 0;
+  for (long long v : stored) held += v;
   s.utilization = s.crossbars == 0 ? 0.0
-                                   : static_cast<double>(s.synapses) /
+                                   : static_cast<double>(held) /
                                          (static_cast<double>(s.crossbars) * g.weight_slots());
   s.clusters = static_cast<int>(clusters.size());
   s.unclustered_fraction = unclustered_fraction(c, clusters);

@@ -13,18 +13,29 @@ namespace xbar::compiler {
 
 namespace {
 
-// The placement graph in CSR form: blocks first, then the output neurons of each layer.
+// The placement graph in CSR form: crossbars first (a block, or one time-multiplexed array for all
+// of its blocks), then the output neurons of each layer. Edge weights count the streams between
+// two vertices (an array's blocks read overlapping inputs).
 struct Graph {
-  int blocks = 0;
+  int blocks = 0;  // crossbar vertices
   int vertices = 0;
   std::vector<idx_t> xadj, adjncy, adjwgt;
   std::vector<int> neuron_base;  // vertex of output neuron o of layer l: neuron_base[l] + o
+  std::vector<int> vertex_of_block;  // per block, in layer order
   bool is_block(int v) const { return v < blocks; }
 };
 
 Graph build_graph(const std::vector<LayerMapping>& layers) {
   Graph g;
-  for (const auto& l : layers) g.blocks += static_cast<int>(l.blocks.size());
+  for (const auto& l : layers) {
+    const std::size_t first = g.vertex_of_block.size();  // this layer's first block
+    for (std::size_t k = 0; k < l.blocks.size(); ++k) {
+      const int a = l.blocks[k].array;
+      g.vertex_of_block.push_back(a >= 0 && a != static_cast<int>(k)
+                                      ? g.vertex_of_block[first + static_cast<std::size_t>(a)]
+                                      : g.blocks++);
+    }
+  }
   int next = g.blocks;
   for (const auto& l : layers) {
     g.neuron_base.push_back(next);
@@ -32,30 +43,42 @@ Graph build_graph(const std::vector<LayerMapping>& layers) {
   }
   g.vertices = next;
   std::vector<std::vector<int>> adj(static_cast<std::size_t>(g.vertices));
-  int b = 0;
+  std::size_t b = 0;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     for (const auto& blk : layers[l].blocks) {
+      const int vb = g.vertex_of_block[b++];
       for (int o : blk.outputs) {
         int v = g.neuron_base[l] + o;
-        adj[static_cast<std::size_t>(b)].push_back(v);
-        adj[static_cast<std::size_t>(v)].push_back(b);
+        adj[static_cast<std::size_t>(vb)].push_back(v);
+        adj[static_cast<std::size_t>(v)].push_back(vb);
       }
       if (l > 0) {  // layer 0's inputs come from off chip
         for (int i : blk.inputs) {
           int v = g.neuron_base[l - 1] + i;
-          adj[static_cast<std::size_t>(b)].push_back(v);
-          adj[static_cast<std::size_t>(v)].push_back(b);
+          adj[static_cast<std::size_t>(vb)].push_back(v);
+          adj[static_cast<std::size_t>(v)].push_back(vb);
         }
       }
-      ++b;
     }
   }
+  // Repeated edges (an array's blocks sharing inputs) merge into one, weighted by their count,
+  // in order of first appearance (so graphs without arrays are as they always were).
   g.xadj.push_back(0);
+  std::vector<int> at(static_cast<std::size_t>(g.vertices), -1);
   for (const auto& a : adj) {
+    const std::size_t begin = g.adjncy.size();
     for (int v : a) {
+      int& k = at[static_cast<std::size_t>(v)];
+      if (k >= 0) {
+        ++g.adjwgt[static_cast<std::size_t>(k)];
+        continue;
+      }
+      k = static_cast<int>(g.adjncy.size());
       g.adjncy.push_back(v);
       g.adjwgt.push_back(1);
     }
+    for (std::size_t k = begin; k < g.adjncy.size(); ++k)
+      at[static_cast<std::size_t>(g.adjncy[k])] = -1;
     g.xadj.push_back(static_cast<idx_t>(g.adjncy.size()));
   }
   return g;
@@ -264,7 +287,7 @@ int tiles_needed(const arch::ArchSpec& arch, const std::vector<LayerMapping>& la
                        "' has tiles without crossbars (tile.cores x core.crossbars = 0)");
   long long blocks = 0, neurons = 0;
   for (const auto& l : layers) {
-    blocks += static_cast<long long>(l.blocks.size());
+    blocks += physical_crossbars(l.blocks);
     neurons += l.outputs;
   }
   long long t = (blocks + per_tile - 1) / per_tile;
@@ -290,7 +313,7 @@ Placement place(const arch::ArchSpec& arch, std::vector<LayerMapping> layers,
   if (arch.chip.tiles && *arch.chip.tiles < needed) {
     long long blocks = 0, neurons = 0;
     for (const auto& l : layers) {
-      blocks += static_cast<long long>(l.blocks.size());
+      blocks += physical_crossbars(l.blocks);
       neurons += l.outputs;
     }
     throw CompileError(
@@ -381,11 +404,19 @@ Placement place(const arch::ArchSpec& arch, std::vector<LayerMapping> layers,
     ti.column = (ti.row % 2 == 0) ? t % grid_cols : grid_cols - 1 - t % grid_cols;
     p.tiles.push_back(ti);
   }
-  int v = 0;
+  std::size_t n = 0;
   for (auto& l : layers) {
-    for (auto& b : l.blocks) {
-      TileInfo& t = p.tiles[static_cast<std::size_t>(
-          tile_of_part[static_cast<std::size_t>(part[static_cast<std::size_t>(v++)])])];
+    for (std::size_t k = 0; k < l.blocks.size(); ++k, ++n) {
+      CrossbarBlock& b = l.blocks[k];
+      if (b.array >= 0 && b.array != static_cast<int>(k)) {  // on its array's crossbar
+        const CrossbarBlock& head = l.blocks[static_cast<std::size_t>(b.array)];
+        b.tile = head.tile;
+        b.core = head.core;
+        b.slot = head.slot;
+        continue;
+      }
+      TileInfo& t = p.tiles[static_cast<std::size_t>(tile_of_part[static_cast<std::size_t>(
+          part[static_cast<std::size_t>(g.vertex_of_block[n])])])];
       b.tile = t.id;
       b.core = t.crossbars / arch.core.crossbars;
       b.slot = t.crossbars % arch.core.crossbars;

@@ -75,9 +75,16 @@ const char* to_string(Cover c) {
   return "?";
 }
 
+int physical_crossbars(const std::vector<CrossbarBlock>& blocks) {
+  int n = 0;
+  for (std::size_t k = 0; k < blocks.size(); ++k)
+    n += blocks[k].array < 0 || blocks[k].array == static_cast<int>(k);
+  return n;
+}
+
 int Placement::crossbars() const {
   int n = 0;
-  for (const auto& l : layers) n += static_cast<int>(l.blocks.size());
+  for (const auto& l : layers) n += physical_crossbars(l.blocks);
   return n;
 }
 
@@ -149,6 +156,7 @@ std::string to_json(const Placement& p) {
     layers.push_back({{"inputs", l.inputs},
                       {"outputs", l.outputs},
                       {"flow", to_string(l.flow)},
+                      {"conv_weights", l.conv_weights},
                       {"cover", to_string(l.cover)},
                       {"stats",
                        {{"synapses", s.synapses},
@@ -182,6 +190,7 @@ std::string to_json(const Placement& p) {
            {"tile", b.tile},
            {"core", b.core},
            {"slot", b.slot},
+           {"array", b.array},
            {"synapses", b.synapses},
            {"physical_columns", p.crossbar.physical_columns(static_cast<int>(b.outputs.size()))},
            {"rows", b.inputs},
@@ -246,6 +255,11 @@ Placement placement_from_json(const std::string& text, const std::string& origin
       m.flow =
           parse_enum(l.at("flow").get<std::string>(),
                      {MappingFlow::Dense, MappingFlow::Compacted, MappingFlow::Clustered}, "flow");
+      // Optional: placements written before time-multiplexed conv weights have none.
+      if (l.contains("conv_weights")) m.conv_weights = l.at("conv_weights").get<std::string>();
+      if (!m.conv_weights.empty() && m.conv_weights != "replicated" &&
+          m.conv_weights != "time_multiplexed")
+        throw CompileError("unknown conv_weights '" + m.conv_weights + "'");
       m.cover = parse_enum(l.at("cover").get<std::string>(),
                            {Cover::None, Cover::Greedy, Cover::Compacted}, "cover");
       const Json& s = l.at("stats");
@@ -280,6 +294,7 @@ Placement placement_from_json(const std::string& text, const std::string& origin
       blk.tile = b.at("tile").get<int>();
       blk.core = b.at("core").get<int>();
       blk.slot = b.at("slot").get<int>();
+      if (b.contains("array")) blk.array = b.at("array").get<int>();
       blk.synapses = b.at("synapses").get<long long>();
       blk.inputs = b.at("rows").get<std::vector<int>>();
       blk.outputs = b.at("columns").get<std::vector<int>>();
@@ -309,6 +324,18 @@ Placement placement_from_json(const std::string& text, const std::string& origin
     }
     for (std::size_t l = 0; l < p.layers.size(); ++l) {
       const LayerMapping& m = p.layers[l];
+      for (std::size_t k = 0; k < m.blocks.size(); ++k) {
+        const int a = m.blocks[k].array;
+        if (a < 0) continue;
+        const CrossbarBlock& head = m.blocks[static_cast<std::size_t>(std::min<std::size_t>(
+            static_cast<std::size_t>(a), m.blocks.size() - 1))];
+        if (static_cast<std::size_t>(a) > k || head.array != a || head.tile != m.blocks[k].tile ||
+            head.core != m.blocks[k].core || head.slot != m.blocks[k].slot)
+          throw CompileError("block " + std::to_string(k) + " of layer " + std::to_string(l) +
+                             " shares array " + std::to_string(a) +
+                             ", which is not an earlier block of its layer heading that array on "
+                             "the same tile, core and slot");
+      }
       if (!m.output_tiles.empty() && static_cast<int>(m.output_tiles.size()) != m.outputs) {
         throw CompileError("layer " + std::to_string(l) + " has " + std::to_string(m.outputs) +
                            " outputs but " + std::to_string(m.output_tiles.size()) +

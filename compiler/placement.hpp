@@ -76,8 +76,16 @@ struct CrossbarBlock {
   int tile = -1;  // set by place()
   int core = -1;  // position in the tile: core index and crossbar slot in the core
   int slot = -1;
+  // Time-multiplexed weights: blocks of a layer with the same `array` (>= 0: the index in the
+  // layer of the group's first block) are one physical crossbar holding one kernel tile, read
+  // for each of their output positions in turn; they share its tile, core and slot. -1: the block
+  // is its own crossbar.
+  int array = -1;
   bool operator==(const CrossbarBlock&) const = default;
 };
+
+// Physical crossbars of these blocks: each block without an array, plus one per shared array.
+int physical_crossbars(const std::vector<CrossbarBlock>& blocks);
 
 struct LayerStats {
   long long synapses = 0;
@@ -97,6 +105,9 @@ struct LayerMapping {
   int inputs = 0;
   int outputs = 0;
   MappingFlow flow = MappingFlow::Dense;
+  // Conv and pooling layers: "replicated" (a crossbar per group of output positions) or
+  // "time_multiplexed" (one crossbar per kernel tile, read position by position); "" otherwise.
+  std::string conv_weights;
   Cover cover = Cover::None;  // the cover used for the unclustered synapses (clustered flow)
   std::vector<CrossbarBlock> blocks;
   std::vector<int> output_tiles;  // tile of each output neuron, set by place()
@@ -133,7 +144,7 @@ struct Placement {
   int grid_rows = 0, grid_columns = 0;
   std::vector<TileInfo> tiles;
   PlacementStats stats;
-  int crossbars() const;
+  int crossbars() const;  // physical crossbars (a time-multiplexed array counts once)
   bool operator==(const Placement&) const = default;
 };
 

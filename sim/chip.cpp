@@ -63,6 +63,13 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       Block block;
       block.layer = l;
       block.index = static_cast<int>(&b - m.blocks.data());
+      // A time-multiplexed array is one crossbar for all of its blocks: their reads take turns.
+      if (b.array >= 0 && b.array != block.index) {
+        block.crossbar = blocks_[static_cast<std::size_t>(index - block.index + b.array)].crossbar;
+      } else {
+        block.crossbar = static_cast<int>(crossbar_busy_.size());
+        crossbar_busy_.push_back(0);
+      }
       block.tile = slot_of.at(b.tile);
       block.inputs = b.inputs;
       block.outputs = b.outputs;
@@ -262,9 +269,9 @@ void Chip::start_image() {
     }
   for (auto& b : blocks_) {
     b.next_t = 0;
-    b.busy_until = image_start_;
     b.read_empty.assign(T, 1);
   }
+  std::fill(crossbar_busy_.begin(), crossbar_busy_.end(), image_start_);
   for (auto& snd : senders_) {
     std::fill(snd.done.begin(), snd.done.end(), 0);
     std::fill(snd.nonempty.begin(), snd.nonempty.end(), 0);
@@ -312,7 +319,8 @@ void Chip::try_blocks(int tile, int layer) {
       driven_.clear();
       for (size_t r = 0; r < b.inputs.size(); ++r)
         if (spiking[b.inputs[r]]) driven_.push_back(static_cast<int>(r));
-      const std::uint64_t start = std::max(now(), b.busy_until);
+      std::uint64_t& busy_until = crossbar_busy_[static_cast<std::size_t>(b.crossbar)];
+      const std::uint64_t start = std::max(now(), busy_until);
       std::uint64_t done = start + 1;  // nothing to read: the controller passes on an empty result
       if (!driven_.empty()) {
         b.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
@@ -332,7 +340,7 @@ void Chip::try_blocks(int tile, int layer) {
         }
         done = start + read_cycles_ + b.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }
-      b.busy_until = done;
+      busy_until = done;
       if (tracing()) {
         vcd_->add(start, sig_busy_[b.tile], +1);
         vcd_->add(done, sig_busy_[b.tile], -1);

@@ -126,7 +126,7 @@ class Chip : public sc_core::sc_module {
     std::vector<int> dest_tiles;                 // tiles owning its outputs
     std::vector<std::vector<int>> dest_outputs;  // per dest: indices into outputs
     std::vector<int> senders;                    // per dest: its tile's Sender to that dest
-    std::uint64_t busy_until = 0;
+    int crossbar = 0;  // index into crossbar_busy_: blocks of a time-multiplexed array share one
     int next_t = 0;
     std::vector<char> read_empty;  // per t: no row was driven (the packets carry no values)
   };
@@ -201,6 +201,7 @@ class Chip : public sc_core::sc_module {
   HardwareNetwork network_;
   std::unique_ptr<models::Noc> noc_;
   std::vector<Block> blocks_;
+  std::vector<std::uint64_t> crossbar_busy_;  // per physical crossbar: busy until this cycle
   std::vector<Sender> senders_;
   std::vector<std::vector<LayerOnTile>> layer_on_tile_;  // [tile][layer]
   std::vector<std::vector<CoreOnTile>> core_on_tile_;    // [tile][layer]

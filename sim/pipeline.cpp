@@ -137,7 +137,9 @@ nlohmann::json layer_stats_json(const compiler::Placement& p) {
                       {"crossbars", s.crossbars},
                       {"utilization", s.utilization},
                       {"clusters", s.clusters},
-                      {"unclustered_fraction", s.unclustered_fraction}});
+                      {"unclustered_fraction", s.unclustered_fraction},
+                      {"conv_weights", p.layers[l].conv_weights},
+                      {"blocks", p.layers[l].blocks.size()}});
   }
   return layers;
 }
@@ -162,9 +164,13 @@ Compiled compile(const Experiment& e, std::ostream& log) {
       throw std::invalid_argument(e.file + ": compile.flow " + e.flow +
                                   " is for MLPs; a CNN compiles with flow dense (see xbarsim "
                                   "structured for crossbar-aware pruning of CNNs)");
-    layers = compiler::map_cnn(c.ann, g);
+    const bool multiplexed = e.arch.chip.conv_time_multiplexed;
+    layers = compiler::map_cnn(c.ann, g, multiplexed);
     log << "compile: CNN, " << layers.size() << " spiking layers, conv and pooling layers "
-        << "mapped replicated over their output positions\n";
+        << (multiplexed ? "time-multiplexed (one crossbar per kernel tile, read position by "
+                          "position)"
+                        : "mapped replicated over their output positions")
+        << "\n";
   } else if (e.flow == "dense") {
     auto masks = masks_of(c.ann);
     for (size_t l = 0; l < masks.size(); ++l)
@@ -310,6 +316,12 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   fc.adc_range = wl::calibrate_adc_range(calibration, c.data.train, e.calibration_images);
   if (!analog || !models::analog_read_enabled(e.arch))
     return wl::GoldenModel(std::move(snn), sc, fc);
+  for (const auto& m : placement.layers)
+    if (m.conv_weights == "time_multiplexed")
+      throw std::invalid_argument(
+          e.file + ": non-ideal crossbars with time-multiplexed conv weights are not modelled "
+                   "(the device effects would be drawn per position instead of per array); use "
+                   "chip.conv_weights: replicated with a non-ideal device");
   // Non-ideal crossbars: the reader is programmed from the quantised layers (the ADC range stays
   // the one calibrated on ideal sums: the chip is calibrated before its devices age or drift).
   const wl::GoldenModel exact(snn, sc, fc);

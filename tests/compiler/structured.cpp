@@ -6,6 +6,9 @@
 
 #include "compiler/conv_map.hpp"
 #include "compiler/map.hpp"
+#include "compiler/place.hpp"
+#include "compiler/placement.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "compiler/structured.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/snn.hpp"
@@ -240,6 +243,66 @@ BOOST_AUTO_TEST_CASE(group_lasso_shrinks_the_weak_groups) {
   const double without = norms(0.0f), with = norms(0.02f);
   BOOST_TEST_MESSAGE("sum |w| of the first dense layer: lasso 0 -> " << without << ", 0.02 -> " << with);
   BOOST_TEST(with < 0.8 * without);
+}
+
+BOOST_AUTO_TEST_CASE(time_multiplexed_conv_is_one_crossbar_per_kernel_tile) {
+  // The same 1x6x6, 2-filter 3x3 conv: one block per output position (9 kernel rows, 2 filters),
+  // all 16 on one array, so one physical crossbar instead of 8.
+  wl::Conv2d conv({1, 6, 6}, 2, 3);
+  conv.set_weights(Eigen::MatrixXf::Constant(2, 9, 0.5f));
+  wl::LayerStructure s{wl::LayerStructure::Kind::kConv, conv.input(), conv.output(), 3, 1, 0};
+  const cc::CrossbarGeometry g = cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::Mask c = cc::to_mask(conv.unrolled());
+  const cc::StructuredLayerMapping m =
+      cc::map_structured(0, s, c, cc::dense_tiling(9, 2, g), g, /*time_multiplexed=*/true);
+  BOOST_TEST(std::string(m.scheme) == "time_multiplexed");
+  BOOST_TEST(m.mapping.conv_weights == "time_multiplexed");
+  BOOST_TEST(m.position_groups == 16);  // reads of the array per timestep
+  BOOST_TEST(m.mapping.blocks.size() == 16u);
+  BOOST_TEST(m.mapping.stats.crossbars == 1);
+  BOOST_TEST(m.mapping.stats.synapses == c.nonZeros());
+  // The array stores one kernel tile: 9 x 2 weights of its 16 x 4 slots.
+  BOOST_TEST(m.mapping.stats.utilization == 18.0 / 64.0, boost::test_tools::tolerance(1e-12));
+  for (std::size_t k = 0; k < m.mapping.blocks.size(); ++k) {
+    const cc::CrossbarBlock& b = m.mapping.blocks[k];
+    BOOST_TEST(b.array == 0);
+    BOOST_TEST(b.inputs.size() == 9u);  // kernel rows in kernel order
+    BOOST_TEST(b.outputs == (std::vector<int>{int(k), 16 + int(k)}));
+  }
+  for (int o : cc::synapse_owners(c, m.mapping.blocks)) BOOST_TEST(o >= 0);
+}
+
+BOOST_AUTO_TEST_CASE(time_multiplexed_arrays_stay_on_one_crossbar_when_placed) {
+  wl::Network net = toy_cnn();  // conv 4c3 -> avgpool 2 -> dense 40 -> dense 3
+  const xbar::arch::ArchSpec arch = xbar::arch::load_arch(
+      xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
+      {"chip.conv_weights=time_multiplexed", "tile.neurons=64"});
+  BOOST_REQUIRE(arch.chip.conv_time_multiplexed);
+  const cc::CrossbarGeometry g = cc::geometry_for(arch);
+  const std::vector<cc::LayerMapping> rep = cc::map_cnn(net, g), tm = cc::map_cnn(net, g, true);
+  // conv: 36 positions of 9 rows x 4 filters on one array; pooling (16 rows x 4) likewise.
+  BOOST_TEST(tm[0].stats.crossbars == 1);
+  BOOST_TEST(tm[1].stats.crossbars == 1);
+  BOOST_TEST(tm[2].stats.crossbars == rep[2].stats.crossbars);  // dense layers as they were
+  const cc::Placement p = cc::place(arch, tm);
+  BOOST_TEST(p.crossbars() == 2 + rep[2].stats.crossbars + rep[3].stats.crossbars);
+  int on_tiles = 0;
+  for (const auto& t : p.tiles) on_tiles += t.crossbars;
+  BOOST_TEST(on_tiles == p.crossbars());
+  for (std::size_t l = 0; l < 2; ++l) {
+    const auto& blocks = p.layers[l].blocks;
+    for (const auto& b : blocks) {
+      BOOST_TEST(b.tile == blocks[0].tile);
+      BOOST_TEST(b.core == blocks[0].core);
+      BOOST_TEST(b.slot == blocks[0].slot);
+    }
+  }
+  // The arrays survive the Placement file; one pointing at a later block is refused.
+  const cc::Placement back = cc::placement_from_json(cc::to_json(p));
+  BOOST_TEST((back == p));
+  cc::Placement bad = p;
+  bad.layers[0].blocks[0].array = 3;
+  BOOST_CHECK_THROW(cc::placement_from_json(cc::to_json(bad)), cc::CompileError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
