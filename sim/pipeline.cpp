@@ -529,6 +529,10 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   if (c.placement.crossbars_per_core != e.arch.core.crossbars) throw mismatch("core");
   if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
   if (!(c.placement.crossbar == g)) throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
+  const std::string conv = e.arch.chip.conv_time_multiplexed ? "time_multiplexed" : "replicated";
+  for (const auto& m : c.placement.layers)
+    if (!m.conv_weights.empty() && m.conv_weights != conv)
+      throw mismatch("mapping of conv weights (chip.conv_weights: " + m.conv_weights + ")");
   c.data = wl::load_dataset(e.dataset, e.data_dir);
   wl::LoadedModel m = wl::load_model(d / "model");
   c.ann = std::move(m.network);

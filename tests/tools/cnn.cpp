@@ -190,6 +190,12 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_cnn_trades_crossbars_for_cycles) {
              r[0]["latency"]["cycles_per_image"].get<double>());
   BOOST_TEST(r[1]["activity"]["crossbar_reads"].get<double>() >
              r[0]["activity"]["crossbar_reads"].get<double>());
+  // A network compiled replicated cannot be run time-multiplexed without compiling it again.
+  BOOST_TEST(xbar::test::run_cli("run " + yaml + " --compiled " + (dir.path() / "run0").string() +
+                                     " --set arch.chip.conv_weights=time_multiplexed",
+                                 &text) == 1);
+  BOOST_TEST(text.find("was compiled for another mapping of conv weights") != std::string::npos,
+             text);
   BOOST_TEST(xbar::test::run_cli("run " + yaml +
                                      " --set arch.chip.conv_weights=time_multiplexed --set "
                                      "arch.extends=" + xbar::test::source_dir() +
