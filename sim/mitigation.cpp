@@ -44,6 +44,15 @@ std::vector<int> order_by(const std::vector<double>& key, bool descending) {
   return o;
 }
 
+// The logical index each physical position takes under the minimum-cost assignment of
+// cost(logical, position).
+std::vector<int> positions_by_cost(const Eigen::MatrixXd& cost) {
+  const std::vector<int> to = compiler::min_cost_assignment(cost);
+  std::vector<int> at(to.size());
+  for (std::size_t i = 0; i < to.size(); ++i) at[std::size_t(to[i])] = int(i);
+  return at;
+}
+
 double stuck_error(const Eigen::MatrixXi& levels, const models::StuckMap& stuck,
                    const models::CellLayout& lay, bool compensate) {
   double e = 0;
@@ -120,32 +129,22 @@ compiler::Placement programmed_placement(const Experiment& e, const Compiled& c,
                                 e.arch.crossbar.rows, lay.physical_columns, faults);
         error_before += stuck_error(lv, stuck, lay, false);  // as compiled, no compensation
         const Eigen::Index n = lv.rows(), m = lv.cols();
+        auto error = [&](Eigen::Index r, Eigen::Index o, Eigen::Index row, Eigen::Index slot) {
+          return models::stuck_weight_error(lv(r, o), stuck, int(row), int(slot), lay, true);
+        };
         for (int round = 0; round < 2; ++round) {
           // Rows: cost of logical row r on physical row pos, with the outputs where they are.
-          Eigen::MatrixXd cost(n, n);
+          Eigen::MatrixXd cost = Eigen::MatrixXd::Zero(n, n);
           for (Eigen::Index r = 0; r < n; ++r)
-            for (Eigen::Index pos = 0; pos < n; ++pos) {
-              double s = 0;
-              for (Eigen::Index o = 0; o < m; ++o)
-                s += models::stuck_weight_error(lv(r, o), stuck, int(pos), int(o), lay, true);
-              cost(r, pos) = s;
-            }
-          std::vector<int> to = compiler::min_cost_assignment(cost), row_at(static_cast<std::size_t>(n));
-          for (std::size_t r = 0; r < to.size(); ++r) row_at[std::size_t(to[r])] = int(r);
-          permute(b, lv, row_at, identity(std::size_t(m)));
+            for (Eigen::Index pos = 0; pos < n; ++pos)
+              for (Eigen::Index o = 0; o < m; ++o) cost(r, pos) += error(r, o, pos, o);
+          permute(b, lv, positions_by_cost(cost), identity(std::size_t(m)));
           // Outputs: cost of logical output o in slot s, with the rows where they now are.
-          Eigen::MatrixXd ocost(m, m);
+          Eigen::MatrixXd ocost = Eigen::MatrixXd::Zero(m, m);
           for (Eigen::Index o = 0; o < m; ++o)
-            for (Eigen::Index slot = 0; slot < m; ++slot) {
-              double s = 0;
-              for (Eigen::Index r = 0; r < n; ++r)
-                s += models::stuck_weight_error(lv(r, o), stuck, int(r), int(slot), lay, true);
-              ocost(o, slot) = s;
-            }
-          to = compiler::min_cost_assignment(ocost);
-          std::vector<int> out_at(static_cast<std::size_t>(m));
-          for (std::size_t o = 0; o < to.size(); ++o) out_at[std::size_t(to[o])] = int(o);
-          permute(b, lv, identity(std::size_t(n)), out_at);
+            for (Eigen::Index slot = 0; slot < m; ++slot)
+              for (Eigen::Index r = 0; r < n; ++r) ocost(o, slot) += error(r, o, r, slot);
+          permute(b, lv, identity(std::size_t(n)), positions_by_cost(ocost));
         }
         error_after += stuck_error(lv, stuck, lay, true);
       }

@@ -144,6 +144,29 @@ nlohmann::json layer_stats_json(const compiler::Placement& p) {
   return layers;
 }
 
+// `wanted` test images (-1: the experiment's simulate.images, 0: all), evenly spaced over the test
+// set (the MNIST test part is ordered by digit).
+wl::Dataset test_images(const Experiment& e, const Compiled& c, int wanted) {
+  if (wanted < 0) wanted = e.images;
+  const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
+  std::vector<int> pick;
+  for (int k = 0; k < n; ++k)
+    pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
+  return c.data.test.subset(pick);
+}
+
+// What every report starts with: version, experiment, seed, images and accuracies.
+nlohmann::json report_head(const Experiment& e, const Compiled& c, int images, int correct) {
+  nlohmann::json j;
+  j["version"] = XBARSIM_VERSION;
+  j["experiment"] = e.name;
+  j["seed"] = e.seed;
+  j["images"] = images;
+  j["accuracy"] = static_cast<double>(correct) / images;
+  j["ann_accuracy"] = c.ann_accuracy;
+  return j;
+}
+
 }  // namespace
 
 Compiled compile(const Experiment& e, std::ostream& log) {
@@ -365,13 +388,8 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
     compiler::write_placement(placement, options.placement_file);
   wl::GoldenModel golden = program_golden(e, c, placement);
   const HardwareNetwork hw = hardware_network(e, golden);
-  // Test images, evenly spaced (the MNIST test part is ordered by digit).
-  const int wanted = options.images >= 0 ? options.images : e.images;
-  const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
-  std::vector<int> pick;
-  for (int k = 0; k < n; ++k)
-    pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
-  const wl::Dataset test = c.data.test.subset(pick);
+  const wl::Dataset test = test_images(e, c, options.images);
+  const int n = test.size();
   std::vector<SpikeTrain> trains;
   for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
   Chip chip("chip", e.arch, placement, hw);
@@ -443,13 +461,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   const double period_ns = e.arch.technology.clock_period_ns();
   const double cycles_per_image = static_cast<double>(cycles) / n;
 
-  nlohmann::json j;
-  j["version"] = XBARSIM_VERSION;
-  j["experiment"] = e.name;
-  j["seed"] = e.seed;
-  j["images"] = n;
-  j["accuracy"] = static_cast<double>(correct) / n;
-  j["ann_accuracy"] = c.ann_accuracy;
+  nlohmann::json j = report_head(e, c, n, correct);
   j["ann_accuracy_before_compile"] = c.ann_accuracy_before;
   if (e.check_golden) {
     j["golden"] = {{"accuracy", static_cast<double>(golden_correct) / n},
@@ -561,25 +573,15 @@ nlohmann::json evaluate(const Experiment& e, const Compiled& c, int images, std:
   nlohmann::json mitigations;
   const compiler::Placement placement = programmed_placement(e, c, &mitigations);
   const wl::GoldenModel golden = program_golden(e, c, placement);
-  const int wanted = images >= 0 ? images : e.images;
-  const int n = wanted > 0 ? std::min(wanted, c.data.test.size()) : c.data.test.size();
-  std::vector<int> pick;
-  for (int k = 0; k < n; ++k)
-    pick.push_back(static_cast<int>(static_cast<long>(k) * c.data.test.size() / n));
-  const wl::Dataset test = c.data.test.subset(pick);
+  const wl::Dataset test = test_images(e, c, images);
+  const int n = test.size();
   // Images are independent (their spikes and read noise are keyed by the image's index), and
   // wl::evaluate encodes image k as input_spikes(e, test, k) does.
   const int threads =
       e.threads > 0 ? e.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const wl::SnnEvaluation r = wl::evaluate(golden, test, n, threads);
   const int correct = static_cast<int>(std::lround(r.accuracy * n));
-  nlohmann::json j;
-  j["version"] = XBARSIM_VERSION;
-  j["experiment"] = e.name;
-  j["seed"] = e.seed;
-  j["images"] = n;
-  j["accuracy"] = static_cast<double>(correct) / n;
-  j["ann_accuracy"] = c.ann_accuracy;
+  nlohmann::json j = report_head(e, c, n, correct);
   j["engine"] = "golden";
   j["nonideal"] = models::analog_read_enabled(e.arch);
   j["mapping"] = {{"flow", e.flow},

@@ -8,6 +8,7 @@
 #include "arch/arch_spec.hpp"
 #include "models/adc.hpp"
 #include "models/analog.hpp"
+#include "tests/models/nonideal_arch.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/golden.hpp"
@@ -18,19 +19,7 @@ namespace wl = xbar::workloads;
 
 namespace {
 
-// RESPARC-64 with `overrides`; switching device.impl to nonideal starts the device section afresh
-// (docs/architecture.md, --set), so its five base keys are restated after it.
-a::ArchSpec resparc(std::vector<std::string> overrides = {}) {
-  for (std::size_t i = 0; i < overrides.size(); ++i)
-    if (overrides[i] == "device.impl=nonideal") {
-      overrides.insert(overrides.begin() + std::ptrdiff_t(i) + 1,
-                       {"device.r_on_ohm=20000", "device.r_off_ohm=200000",
-                        "device.bits_per_cell=4", "device.read_voltage_v=0.5",
-                        "device.read_pulse_ns=5"});
-      break;
-    }
-  return a::load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml", overrides);
-}
+using xbar::test::resparc;
 
 Eigen::MatrixXi random_levels(int rows, int outputs, int qmax, std::uint64_t seed) {
   wl::Rng rng(seed);

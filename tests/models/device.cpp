@@ -7,6 +7,7 @@
 #include "arch/arch_spec.hpp"
 #include "models/crossbar.hpp"
 #include "models/device.hpp"
+#include "tests/models/nonideal_arch.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace m = xbar::models;
@@ -14,19 +15,7 @@ namespace a = xbar::arch;
 
 namespace {
 
-// RESPARC-64 with `overrides`; switching device.impl to nonideal starts the device section afresh
-// (docs/architecture.md, --set), so its five base keys are restated after it.
-a::ArchSpec resparc(std::vector<std::string> overrides = {}) {
-  for (std::size_t i = 0; i < overrides.size(); ++i)
-    if (overrides[i] == "device.impl=nonideal") {
-      overrides.insert(overrides.begin() + std::ptrdiff_t(i) + 1,
-                       {"device.r_on_ohm=20000", "device.r_off_ohm=200000",
-                        "device.bits_per_cell=4", "device.read_voltage_v=0.5",
-                        "device.read_pulse_ns=5"});
-      break;
-    }
-  return a::load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml", overrides);
-}
+using xbar::test::resparc;
 
 m::CellArray uniform_array(const a::Device& d, int rows, int cols, int level) {
   m::CellArray c;

