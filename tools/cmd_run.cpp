@@ -245,7 +245,7 @@ static void add_run_commands(CLI::App& app, int& status) {
       "accuracy of a compiled experiment from the golden model alone (the chip's arithmetic, "
       "non-idealities and mitigations included; no timing or energy): fast, for many images");
   add_common(acc, *aa);
-  aa->out.clear();
+  acc->get_option("--out")->description("write accuracy.json into this directory (default: none)");
   acc->add_option("--images", aa->images, "test images (default: the experiment's; 0: all)")
       ->check(CLI::NonNegativeNumber);
   acc->add_option("--compiled", aa->compiled,
