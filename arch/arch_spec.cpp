@@ -76,11 +76,10 @@ std::vector<KeySpec> nonideal_device_keys() {
                                  "0: no drift)",
                                  "s")),
                    ni));
-  k.push_back(only(optional(positive("drift_t0_s", 1e12, "drift reference time (default 20)",
-                                     "s")),
-                   ni));
-  k.push_back(only(optional(real("drift_nu_mean", -1, 1, "drift exponent nu, mean over devices")),
-                   ni));
+  k.push_back(
+      only(optional(positive("drift_t0_s", 1e12, "drift reference time (default 20)", "s")), ni));
+  k.push_back(
+      only(optional(real("drift_nu_mean", -1, 1, "drift exponent nu, mean over devices")), ni));
   k.push_back(only(optional(real("drift_nu_std", 0, 1,
                                  "drift exponent nu, spread (sigma) between devices (default 0)")),
                    ni));
@@ -95,12 +94,12 @@ std::vector<KeySpec> nonideal_device_keys() {
                                  "conductance window lost per decade of cycles, as a fraction of "
                                  "G_on - G_off (default 0)")),
                    ni));
-  k.push_back(only(optional(real("sa0_rate", 0, 1,
-                                 "probability of a cell stuck at G_off (HRS) (default 0)")),
-                   ni));
-  k.push_back(only(optional(real("sa1_rate", 0, 1,
-                                 "probability of a cell stuck at G_on (LRS) (default 0)")),
-                   ni));
+  k.push_back(only(
+      optional(real("sa0_rate", 0, 1, "probability of a cell stuck at G_off (HRS) (default 0)")),
+      ni));
+  k.push_back(only(
+      optional(real("sa1_rate", 0, 1, "probability of a cell stuck at G_on (LRS) (default 0)")),
+      ni));
   k.push_back(only(optional(KeySpec{"fault_map", ValueType::Path,
                                     "stuck cells from a file (lines: layer block row column "
                                     "sa0|sa1), relative to this file"}),
@@ -120,23 +119,24 @@ std::vector<SectionSpec> build_schema() {
                          "chip clock; every latency is a whole number of its cycles", "MHz"),
                 KeySpec{"library", ValueType::Path,
                         "component library YAML (configs/tech/), relative to this file"}}});
-  s.push_back({"device",
-               "the memristive cell",
-               "impl",
-               {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"},
-                {"nonideal",
-                 "the same levels with device effects: programming variation, read noise, drift, "
-                 "aging, stuck-at faults (each off until set)"}},
-               [] {
-                 std::vector<KeySpec> k{
-                     positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
-                     positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
-                     integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
-                     positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
-                     positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")};
-                 for (auto& e : nonideal_device_keys()) k.push_back(std::move(e));
-                 return k;
-               }()});
+  s.push_back(
+      {"device",
+       "the memristive cell",
+       "impl",
+       {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"},
+        {"nonideal",
+         "the same levels with device effects: programming variation, read noise, drift, "
+         "aging, stuck-at faults (each off until set)"}},
+       [] {
+         std::vector<KeySpec> k{
+             positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
+             positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
+             integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
+             positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
+             positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")};
+         for (auto& e : nonideal_device_keys()) k.push_back(std::move(e));
+         return k;
+       }()});
   s.push_back(
       {"crossbar",
        "one crossbar array",
@@ -175,8 +175,7 @@ std::vector<SectionSpec> build_schema() {
        {integer("bits", 1, 16, "resolution"),
         pow2(integer("columns_per_adc", 1, 4096, "columns sharing one ADC through a multiplexer")),
         only(integer("cycles_per_bit", 1, 64, "SAR cycles per resolved bit"), {"sar"}),
-        only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"),
-             {"flash"}),
+        only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"), {"flash"}),
         optional(real("offset_lsb", -1e6, 1e6, "input-referred offset (default 0)", "LSB")),
         optional(real("gain_error", -1, 1,
                       "gain error, fraction of the ideal transfer slope (default 0)")),
@@ -285,25 +284,26 @@ void read_nonideal(const ConfigNode& root, ArchSpec& a, std::vector<Diagnostic>&
     e.drift_t0_s = float_or(d, "drift_t0_s", 20);
     e.drift_nu_mean = float_or(d, "drift_nu_mean", 0);
     e.drift_nu_std = float_or(d, "drift_nu_std", 0);
-    if (const ConfigNode* c = d.find("drift_compensation")) e.drift_compensation = c->scalar == "global";
+    if (const ConfigNode* c = d.find("drift_compensation"))
+      e.drift_compensation = c->scalar == "global";
     e.aging_cycles = float_or(d, "aging_cycles", 0);
     e.aging_narrowing_per_decade = float_or(d, "aging_narrowing_per_decade", 0);
     e.sa0_rate = float_or(d, "sa0_rate", 0);
     e.sa1_rate = float_or(d, "sa1_rate", 0);
     if (const ConfigNode* f = d.find("fault_map")) {
       fs::path p = f->scalar;
-      if (p.is_relative() && f->where.file != "--set") p = fs::path(f->where.file).parent_path() / p;
+      if (p.is_relative() && f->where.file != "--set")
+        p = fs::path(f->where.file).parent_path() / p;
       e.fault_map = fs::absolute(p).lexically_normal().string();
       if (!fs::exists(p))
-        problems.push_back({f->where, "device.fault_map",
-                            "fault map '" + f->scalar + "' not found (looked for " +
-                                e.fault_map + ")"});
+        problems.push_back(
+            {f->where, "device.fault_map",
+             "fault map '" + f->scalar + "' not found (looked for " + e.fault_map + ")"});
     }
     if (e.sa0_rate + e.sa1_rate > 1)
       problems.push_back({d.find(d.find("sa1_rate") ? "sa1_rate" : "sa0_rate")->where,
                           "device.sa1_rate", "sa0_rate + sa1_rate exceeds 1"});
-    if (e.programming != Variation::None && e.sigma_c0 == 0 && e.sigma_c1 == 0 &&
-        e.sigma_c2 == 0)
+    if (e.programming != Variation::None && e.sigma_c0 == 0 && e.sigma_c1 == 0 && e.sigma_c2 == 0)
       problems.push_back({d.find("programming_noise")->where, "device.programming_noise",
                           "programming noise '" + d.find("programming_noise")->scalar +
                               "' needs programming_sigma_c0/c1/c2 (all are 0)"});

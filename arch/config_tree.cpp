@@ -196,7 +196,8 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
 static ConfigNode load_chain(const std::string& path, std::vector<std::string>& chain);
 
 // Resolves the extends: of `node`, which was read from `path` (relative paths start there).
-static ConfigNode resolve_chain(ConfigNode node, const std::string& path, std::vector<std::string>& chain) {
+static ConfigNode resolve_chain(ConfigNode node, const std::string& path,
+                                std::vector<std::string>& chain) {
   const ConfigNode* ext = node.is_map() ? node.find("extends") : nullptr;
   if (!ext) return node;
   if (ext->kind != ConfigNode::Kind::Scalar) {

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   std::printf("wires: segment %.1f ohm, source %.0f ohm, sink %.0f ohm; G in [1/200k, 1/20k] S\n",
               w.wordline_segment_ohm, w.source_ohm, w.sink_ohm);
   std::printf("%6s %12s %12s %12s %12s %12s %12s %12s %12s\n", "size", "factor+T s", "1st-order s",
-              "ngspice s", "exact/spice", "read T.V us", "ideal G'V us", "no-IR err", "1st-ord err");
+              "ngspice s", "exact/spice", "read T.V us", "ideal G'V us", "no-IR err",
+              "1st-ord err");
   for (int n : sizes) {
     xbar::workloads::Rng rng{static_cast<std::uint64_t>(n)};
     Eigen::MatrixXd g(n, n);

@@ -1,6 +1,6 @@
-// Cost and effect of each non-ideality in the golden model (the chip's arithmetic, spike for spike):
-// an experiment compiled once, then run as a fixed-point SNN on the same test images on the ideal
-// chip, with each effect of a non-ideal chip preset alone, all of them, and with the mapping
+// Cost and effect of each non-ideality in the golden model (the chip's arithmetic, spike for
+// spike): an experiment compiled once, then run as a fixed-point SNN on the same test images on the
+// ideal chip, with each effect of a non-ideal chip preset alone, all of them, and with the mapping
 // mitigations (sim/mitigation.hpp): accuracy, milliseconds per image on one thread against the
 // ideal run, and the time to build the analog reader (device effects and IR-drop solves).
 //   build/bench/bench_nonideal [EXPERIMENT] [IMAGES] [KEY=VALUE ...]
@@ -66,10 +66,12 @@ int sc_main(int argc, char** argv) {
     std::printf("%-40s %8.2f%% %12.3f %10s %9.2f\n", "ideal (integer path)", 100 * t0.accuracy,
                 t0.ms, "1.00", t0.build_s);
     // Each effect of the preset alone (the others switched off), then all of them.
-    const std::vector<std::string> device_off{
-        "arch.device.programming_noise=none", "arch.device.read_noise_sigma=0",
-        "arch.device.drift_time_s=0",         "arch.device.sa0_rate=0",
-        "arch.device.sa1_rate=0",             "arch.device.aging_cycles=0"};
+    const std::vector<std::string> device_off{"arch.device.programming_noise=none",
+                                              "arch.device.read_noise_sigma=0",
+                                              "arch.device.drift_time_s=0",
+                                              "arch.device.sa0_rate=0",
+                                              "arch.device.sa1_rate=0",
+                                              "arch.device.aging_cycles=0"};
     auto only = [&](const std::vector<std::string>& keep, const std::string& ir) {
       std::vector<std::string> o;
       for (const auto& s : device_off) {

@@ -74,10 +74,11 @@ Measured measure(const sim::Experiment& e, int images, bool print) {
   std::printf("  simulated         %8.0f cycles per image, %.3g cycles per second\n", m.cycles / n,
               m.cycles / m.chip_s);
   const sim::ChipStats st = chip.stats();
-  std::printf("  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in "
-              "their tile), %.0f flits per image\n",
-              double(st.spike_packets) / n, double(st.partial_sum_packets) / n,
-              double(st.packets_local) / n, double(chip.noc().stats().flits) / n);
+  std::printf(
+      "  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in "
+      "their tile), %.0f flits per image\n",
+      double(st.spike_packets) / n, double(st.partial_sum_packets) / n,
+      double(st.packets_local) / n, double(chip.noc().stats().flits) / n);
   std::printf("  peak memory       %8.1f MB\n", m.peak_mb);
   return m;
 }

@@ -27,7 +27,8 @@ KernelTiling dense_tiling(int rows, int columns, const CrossbarGeometry& g,
   for (std::size_t j = 0; j < co.size(); j += C)
     for (std::size_t i = 0; i < ro.size(); i += R) {
       KernelTile tile;
-      tile.rows.assign(ro.begin() + std::ptrdiff_t(i), ro.begin() + std::ptrdiff_t(std::min(ro.size(), i + R)));
+      tile.rows.assign(ro.begin() + std::ptrdiff_t(i),
+                       ro.begin() + std::ptrdiff_t(std::min(ro.size(), i + R)));
       tile.columns.assign(co.begin() + std::ptrdiff_t(j),
                           co.begin() + std::ptrdiff_t(std::min(co.size(), j + C)));
       t.tiles.push_back(std::move(tile));
@@ -52,7 +53,8 @@ StructuredLayerMapping map_structured(int layer, const wl::LayerStructure& s, co
   if (tiling.rows != kr || tiling.columns != kc)
     throw CompileError("layer " + std::to_string(layer) + ": kernel tiling of " +
                        std::to_string(tiling.rows) + " x " + std::to_string(tiling.columns) +
-                       " for a kernel matrix of " + std::to_string(kr) + " x " + std::to_string(kc));
+                       " for a kernel matrix of " + std::to_string(kr) + " x " +
+                       std::to_string(kc));
   for (const KernelTile& t : tiling.tiles)
     if (int(t.rows.size()) > g.rows || int(t.columns.size()) > g.outputs_per_crossbar)
       throw CompileError("layer " + std::to_string(layer) + ": a kernel tile of " +

@@ -58,9 +58,9 @@ struct StructuredLayerMapping {
 // The blocks of layer `layer` (`c` = its connectivity, outputs x inputs, from the spiking layer's
 // weights), replicated or time-multiplexed over the output positions. Blocks that own no synapse
 // of `c` are left out; statistics are filled (update_stats).
-StructuredLayerMapping map_structured(int layer, const workloads::LayerStructure& s,
-                                      const Mask& c, const KernelTiling& tiling,
-                                      const CrossbarGeometry& g, bool time_multiplexed = false);
+StructuredLayerMapping map_structured(int layer, const workloads::LayerStructure& s, const Mask& c,
+                                      const KernelTiling& tiling, const CrossbarGeometry& g,
+                                      bool time_multiplexed = false);
 
 // Every layer of a spiking network with its dense tiling (the unpruned reference mapping).
 std::vector<StructuredLayerMapping> map_spiking_network(const workloads::SpikingNetwork& snn,

@@ -20,7 +20,7 @@ struct Graph {
   int blocks = 0;  // crossbar vertices
   int vertices = 0;
   std::vector<idx_t> xadj, adjncy, adjwgt;
-  std::vector<int> neuron_base;  // vertex of output neuron o of layer l: neuron_base[l] + o
+  std::vector<int> neuron_base;      // vertex of output neuron o of layer l: neuron_base[l] + o
   std::vector<int> vertex_of_block;  // per block, in layer order
   bool is_block(int v) const { return v < blocks; }
 };

@@ -327,8 +327,8 @@ Placement placement_from_json(const std::string& text, const std::string& origin
       for (std::size_t k = 0; k < m.blocks.size(); ++k) {
         const int a = m.blocks[k].array;
         if (a < 0) continue;
-        const CrossbarBlock& head = m.blocks[static_cast<std::size_t>(std::min<std::size_t>(
-            static_cast<std::size_t>(a), m.blocks.size() - 1))];
+        const CrossbarBlock& head = m.blocks[static_cast<std::size_t>(
+            std::min<std::size_t>(static_cast<std::size_t>(a), m.blocks.size() - 1))];
         if (static_cast<std::size_t>(a) > k || head.array != a || head.tile != m.blocks[k].tile ||
             head.core != m.blocks[k].core || head.slot != m.blocks[k].slot)
           throw CompileError("block " + std::to_string(k) + " of layer " + std::to_string(l) +

@@ -56,7 +56,8 @@ std::vector<PruneEpoch> prune_and_retrain(workloads::Network& net, const workloa
     for (std::size_t l = 0; l < dense.size(); ++l) {
       const double s =
           options.layer_sparsity.empty() ? options.sparsity : options.layer_sparsity[l];
-      dense[l]->set_mask(magnitude_mask(dense[l]->weights(), scheduled_sparsity(s, e, options.epochs)));
+      dense[l]->set_mask(
+          magnitude_mask(dense[l]->weights(), scheduled_sparsity(s, e, options.epochs)));
     }
     trainer.train(net, train);
     PruneEpoch p;

@@ -24,7 +24,7 @@ struct PruneOptions {
   double sparsity = 0.9;  // final fraction of zero weights in every dense layer
   // Per dense layer, in order (PRUNIX's adaptive ratios); empty: `sparsity` for every layer.
   std::vector<double> layer_sparsity;
-  int epochs = 10;        // retraining epochs; the schedule reaches `sparsity` at 3/4 of them
+  int epochs = 10;  // retraining epochs; the schedule reaches `sparsity` at 3/4 of them
   workloads::TrainConfig retrain;  // recipe of each retraining epoch (its `epochs` is ignored)
 };
 

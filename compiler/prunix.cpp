@@ -10,7 +10,7 @@ namespace xbar::compiler {
 namespace wl = xbar::workloads;
 
 const std::vector<double>& apa_ratio_grid() {
-  static const std::vector<double> grid = {0.0, 0.1, 0.2, 0.3, 0.4,  0.5,  0.6,
+  static const std::vector<double> grid = {0.0, 0.1, 0.2, 0.3,  0.4,  0.5, 0.6,
                                            0.7, 0.8, 0.9, 0.95, 0.98, 0.99};
   return grid;
 }
@@ -68,8 +68,7 @@ std::vector<double> adaptive_layer_sparsity(const std::vector<LayerSensitivity>&
       if (at[l] + 1 >= s.ratio.size() || weights[l] == 0) continue;
       const double gained = (s.ratio[at[l] + 1] - s.ratio[at[l]]) * double(weights[l]);
       const double cost = (loss[l][at[l] + 1] - loss[l][at[l]]) / gained;
-      if (best == L || cost < best_cost ||
-          (cost == best_cost && weights[l] > weights[best])) {
+      if (best == L || cost < best_cost || (cost == best_cost && weights[l] > weights[best])) {
         best = l;
         best_cost = cost;
       }
@@ -93,7 +92,8 @@ std::function<void(wl::Network&)> gsr_regulariser(float group_lasso, float sawto
   const double levels = double((1 << weight_bits) - 1);
   return [=](wl::Network& net) {
     for (wl::Dense* d : net.dense_layers()) {
-      const Eigen::MatrixXf& w = d->weights();  // outputs x inputs, column-major: a column = an input
+      const Eigen::MatrixXf& w =
+          d->weights();  // outputs x inputs, column-major: a column = an input
       float* grad = d->parameters()[0].grad;
       const Eigen::Index outs = w.rows();
       if (group_lasso > 0) {
@@ -120,7 +120,8 @@ std::function<void(wl::Network&)> gsr_regulariser(float group_lasso, float sawto
 }
 
 PrunixResult prunix(wl::Network& net, const wl::Dataset& train, const wl::Dataset* test,
-                    const PrunixOptions& o, const std::function<void(const PruneEpoch&)>& on_epoch) {
+                    const PrunixOptions& o,
+                    const std::function<void(const PruneEpoch&)>& on_epoch) {
   PrunixResult r;
   const int n = std::min(o.sensitivity_samples, train.size());
   std::vector<int> pick;

@@ -51,9 +51,9 @@ struct PrunixOptions {
   int epochs = 10;
   float group_lasso = 2e-5f;
   float sawtooth = 1e-3f;
-  int weight_bits = 4;               // the arch's crossbar.weight_bits: the levels GSR pulls to
-  int sensitivity_samples = 2000;    // training samples (evenly spaced) APA measures on
-  workloads::TrainConfig retrain;    // recipe of each epoch (its epochs is ignored)
+  int weight_bits = 4;             // the arch's crossbar.weight_bits: the levels GSR pulls to
+  int sensitivity_samples = 2000;  // training samples (evenly spaced) APA measures on
+  workloads::TrainConfig retrain;  // recipe of each epoch (its epochs is ignored)
 };
 
 struct PrunixResult {

@@ -16,13 +16,20 @@ namespace wl = xbar::workloads;
 
 const char* to_string(StructuredMethod m) {
   switch (m) {
-    case StructuredMethod::Dense: return "dense";
-    case StructuredMethod::ChannelFilter: return "cf";
-    case StructuredMethod::Xcs: return "xcs";
-    case StructuredMethod::Xrs: return "xrs";
-    case StructuredMethod::CrossbarGrain: return "crossbar";
-    case StructuredMethod::CrossbarGrainReordered: return "crossbar-reorder";
-    case StructuredMethod::ColumnGrain: return "column";
+    case StructuredMethod::Dense:
+      return "dense";
+    case StructuredMethod::ChannelFilter:
+      return "cf";
+    case StructuredMethod::Xcs:
+      return "xcs";
+    case StructuredMethod::Xrs:
+      return "xrs";
+    case StructuredMethod::CrossbarGrain:
+      return "crossbar";
+    case StructuredMethod::CrossbarGrainReordered:
+      return "crossbar-reorder";
+    case StructuredMethod::ColumnGrain:
+      return "column";
   }
   return "?";
 }
@@ -105,7 +112,8 @@ Groups make_groups(StructuredMethod m, const Eigen::MatrixXf& w, const std::vect
   const int outs = int(w.rows()), ins = int(w.cols());  // kernel matrix: ins rows x outs columns
   const int R = g.rows, C = g.outputs_per_crossbar;
   std::vector<int> pos(static_cast<std::size_t>(ins));  // position of kernel row r in the row order
-  for (int k = 0; k < ins; ++k) pos[std::size_t(row_order.empty() ? k : row_order[std::size_t(k)])] = k;
+  for (int k = 0; k < ins; ++k)
+    pos[std::size_t(row_order.empty() ? k : row_order[std::size_t(k)])] = k;
   Groups gr;
   gr.id.assign(std::size_t(w.size()), -1);
   const int row_chunks = (ins + R - 1) / R, col_chunks = (outs + C - 1) / C;
@@ -115,23 +123,42 @@ Groups make_groups(StructuredMethod m, const Eigen::MatrixXf& w, const std::vect
       int id = -1;
       switch (m) {
         case StructuredMethod::CrossbarGrain:
-        case StructuredMethod::CrossbarGrainReordered: id = (j / C) * row_chunks + ri / R; break;
+        case StructuredMethod::CrossbarGrainReordered:
+          id = (j / C) * row_chunks + ri / R;
+          break;
         case StructuredMethod::ColumnGrain:
-        case StructuredMethod::Xcs: id = (ri / R) * outs + j; break;
-        case StructuredMethod::Xrs: id = (j / C) * ins + r; break;
-        case StructuredMethod::ChannelFilter: id = j; break;
-        case StructuredMethod::Dense: break;
+        case StructuredMethod::Xcs:
+          id = (ri / R) * outs + j;
+          break;
+        case StructuredMethod::Xrs:
+          id = (j / C) * ins + r;
+          break;
+        case StructuredMethod::ChannelFilter:
+          id = j;
+          break;
+        case StructuredMethod::Dense:
+          break;
       }
       gr.id[std::size_t(j) + std::size_t(r) * std::size_t(outs)] = id;
     }
   switch (m) {
     case StructuredMethod::CrossbarGrain:
-    case StructuredMethod::CrossbarGrainReordered: gr.count = row_chunks * col_chunks; break;
+    case StructuredMethod::CrossbarGrainReordered:
+      gr.count = row_chunks * col_chunks;
+      break;
     case StructuredMethod::ColumnGrain:
-    case StructuredMethod::Xcs: gr.count = row_chunks * outs; break;
-    case StructuredMethod::Xrs: gr.count = col_chunks * ins; break;
-    case StructuredMethod::ChannelFilter: gr.count = outs; break;
-    case StructuredMethod::Dense: gr.count = 0; break;
+    case StructuredMethod::Xcs:
+      gr.count = row_chunks * outs;
+      break;
+    case StructuredMethod::Xrs:
+      gr.count = col_chunks * ins;
+      break;
+    case StructuredMethod::ChannelFilter:
+      gr.count = outs;
+      break;
+    case StructuredMethod::Dense:
+      gr.count = 0;
+      break;
   }
   return gr;
 }
@@ -251,7 +278,7 @@ StructuredResult structured_prune(wl::Network& net, const wl::Dataset& train,
         // Feature maps: a conv layer's input channels; a dense layer after a conv stack, the
         // flattened channels; after a dense layer, every input.
         const Eigen::MatrixXf& w = layers[k].weights();
-        const int channels = layers[k].conv ? layers[k].conv->in_channels()
+        const int channels = layers[k].conv              ? layers[k].conv->in_channels()
                              : layers[k].in_channels > 1 ? layers[k].in_channels
                                                          : int(w.cols());
         row_order[k] = reorder_inputs(w, channels);
@@ -283,13 +310,14 @@ StructuredResult structured_prune(wl::Network& net, const wl::Dataset& train,
         const Eigen::MatrixXf& w = layers[k].weights();
         const std::vector<double> norms = group_norms(w, groups[k]);
         // parameters()[0] is the weight matrix with its gradient, as the optimiser sees it.
-        float* grad = (layers[k].conv ? layers[k].conv->parameters() : layers[k].dense->parameters())[0].grad;
+        float* grad =
+            (layers[k].conv ? layers[k].conv->parameters() : layers[k].dense->parameters())[0].grad;
         const float* p = w.data();
         for (std::size_t i = 0; i < groups[k].id.size(); ++i) {
           const int id = groups[k].id[i];
           if (id < 0 || norms[std::size_t(id)] == 0.0) continue;
-          grad[i] += float(lambda * std::sqrt(sizes[k][std::size_t(id)]) * p[i] /
-                           norms[std::size_t(id)]);
+          grad[i] +=
+              float(lambda * std::sqrt(sizes[k][std::size_t(id)]) * p[i] / norms[std::size_t(id)]);
         }
       }
     };
@@ -363,9 +391,10 @@ StructuredResult structured_prune(wl::Network& net, const wl::Dataset& train,
           for (std::size_t c0 = 0; c0 < cols.size(); c0 += std::size_t(g.outputs_per_crossbar)) {
             KernelTile tile;
             tile.rows = rows;
-            tile.columns.assign(cols.begin() + std::ptrdiff_t(c0),
-                                cols.begin() + std::ptrdiff_t(std::min(
-                                                   cols.size(), c0 + std::size_t(g.outputs_per_crossbar))));
+            tile.columns.assign(
+                cols.begin() + std::ptrdiff_t(c0),
+                cols.begin() + std::ptrdiff_t(std::min(cols.size(),
+                                                       c0 + std::size_t(g.outputs_per_crossbar))));
             t.tiles.push_back(std::move(tile));
           }
         }

@@ -2,7 +2,8 @@
 // dense layer (compiler/conv_map.hpp: rows = the inputs of one output position, columns = the
 // filters), cut into crossbar-sized segments:
 //
-//  crossbar-grain   groups = whole crossbar tiles (R rows x C outputs); pruned tiles free a crossbar
+//  crossbar-grain   groups = whole crossbar tiles (R rows x C outputs); pruned tiles free a
+//  crossbar
 //                   at every output position (Liang et al., REFERENCES.md section 2);
 //  + reordering     the same after input feature-map reordering: input channels sorted by the norm
 //                   of their kernel rows, so weak channels share tiles that then die together;
@@ -50,17 +51,17 @@ std::vector<StructuredMethod> all_structured_methods();
 
 struct StructuredOptions {
   StructuredMethod method = StructuredMethod::CrossbarGrain;
-  double keep = 0.4;      // final fraction of groups kept in each prunable layer (L0 budget)
-  int epochs = 6;         // projection + retraining epochs
-  float lasso = 5e-4f;    // group-lasso strength (C/F, XCS, XRS), on while the budget tightens
+  double keep = 0.4;         // final fraction of groups kept in each prunable layer (L0 budget)
+  int epochs = 6;            // projection + retraining epochs
+  float lasso = 5e-4f;       // group-lasso strength (C/F, XCS, XRS), on while the budget tightens
   bool prune_first = false;  // the first conv/dense layer is left dense by default (sensitive)
   workloads::TrainConfig retrain;  // recipe of each epoch (its epochs is ignored)
 };
 
 struct StructuredEpoch {
   int epoch = 0;
-  double keep = 1;            // keep_e of the schedule
-  double sparsity = 0;        // fraction of zero weights over conv + dense layers
+  double keep = 1;      // keep_e of the schedule
+  double sparsity = 0;  // fraction of zero weights over conv + dense layers
   double test_accuracy = -1;
   double seconds = 0;
 };

@@ -37,8 +37,8 @@ double mean_relative_conductance(const wl::Network& net) {
 }
 
 std::vector<WctEpoch> weight_constrained_training(
-    wl::Network& net, const wl::Dataset& train, const wl::Dataset* test, float strength,
-    int epochs, wl::TrainConfig recipe, const std::function<void(const WctEpoch&)>& on_epoch) {
+    wl::Network& net, const wl::Dataset& train, const wl::Dataset* test, float strength, int epochs,
+    wl::TrainConfig recipe, const std::function<void(const WctEpoch&)>& on_epoch) {
   recipe.epochs = 1;
   recipe.regulariser = wct_regulariser(strength);
   wl::Trainer trainer(recipe);

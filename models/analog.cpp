@@ -26,9 +26,8 @@ double AdcNonideality::apply(double x, long step, long max_code) const {
   return y;
 }
 
-AnalogCrossbar::AnalogCrossbar(const arch::ArchSpec& arch, const Eigen::MatrixXi& levels,
-                               int layer, int block, std::shared_ptr<const FaultMap> faults,
-                               bool fault_aware)
+AnalogCrossbar::AnalogCrossbar(const arch::ArchSpec& arch, const Eigen::MatrixXi& levels, int layer,
+                               int block, std::shared_ptr<const FaultMap> faults, bool fault_aware)
     : seed_(arch.device.effects.seed), layer_(layer), block_(block) {
   const CellLayout lay = cell_layout(arch, int(levels.cols()));
   const Eigen::MatrixXi lv = cell_levels(arch, levels);
@@ -127,8 +126,8 @@ void AnalogCrossbar::read(const std::vector<int>& rows, std::uint64_t image, int
   // per read, so a column's current gets N(0, sigma^2 sum G^2 V^2) -- drawn once per output from
   // that summed variance (the same distribution, one normal instead of one per cell). IR drop's
   // attenuation of the noise is neglected (second order).
-  workloads::Rng rng = keyed_rng({seed_, 4, std::uint64_t(layer_), std::uint64_t(block_), image,
-                                  std::uint64_t(timestep)});
+  workloads::Rng rng = keyed_rng(
+      {seed_, 4, std::uint64_t(layer_), std::uint64_t(block_), image, std::uint64_t(timestep)});
   thread_local std::vector<double> var;
   var.assign(n, 0.0);
   for (int r : *order) {
@@ -213,8 +212,8 @@ void CrossbarAnalogReader::read(int layer, int block, const std::vector<int>& ro
 }
 
 std::shared_ptr<const workloads::AnalogReader> make_analog_reader(
-    const arch::ArchSpec& arch, const std::vector<workloads::QuantisedLayer>& layers,
-    int threads, bool fault_aware) {
+    const arch::ArchSpec& arch, const std::vector<workloads::QuantisedLayer>& layers, int threads,
+    bool fault_aware) {
   if (!analog_read_enabled(arch)) return nullptr;
   return std::make_shared<const CrossbarAnalogReader>(arch, layers, threads, fault_aware);
 }

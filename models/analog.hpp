@@ -51,8 +51,7 @@ class AnalogCrossbar {
   const CellArray& cells() const { return cells_; }
   // Analog partial sum contributed by each row when driven alone (rows x outputs, weight LSBs):
   // the ideal integer levels plus the deviation of the non-ideal currents.
-  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& effective()
-      const {
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& effective() const {
     return effective_;
   }
   // Global drift compensation factor (1 when off).
@@ -88,8 +87,8 @@ class CrossbarAnalogReader : public workloads::AnalogReader {
   AdcNonideality adc_;
 };
 
-// A block's levels (rows = Block::inputs, columns = Block::outputs) under the first-block-owns rule,
-// as the golden model and the chip store them.
+// A block's levels (rows = Block::inputs, columns = Block::outputs) under the first-block-owns
+// rule, as the golden model and the chip store them.
 std::vector<Eigen::MatrixXi> block_levels(const workloads::QuantisedLayer& layer);
 
 // The reader for `layers` when analog_read_enabled(arch), else null (the exact integer path).

@@ -90,7 +90,8 @@ FaultMap load_fault_map(const std::string& path) {
         row < 0 || col < 0 || (kind != "sa0" && kind != "sa1"))
       throw std::runtime_error(path + ":" + std::to_string(n) +
                                ": expected 'layer block row column sa0|sa1' (non-negative "
-                               "integers), got '" + line + "'");
+                               "integers), got '" +
+                               line + "'");
     map[{layer, block}].emplace_back(row, col, kind == "sa0" ? 1 : 2);
   }
   return map;
@@ -121,10 +122,9 @@ double stuck_weight_error(int w, const StuckMap& stuck, int row, int slot, const
   double err = 0;
   for (int s = 0; s < lay.cells_per_weight; ++s) {
     const auto [p, n] = lay.pair_levels(w, s);
-    const auto [p2, n2] =
-        stuck_pair(p, n, stuck(row, lay.positive_column(slot, s)),
-                   stuck(row, lay.negative_column(slot, s)), lay.top_level(),
-                   compensate && lay.differential);
+    const auto [p2, n2] = stuck_pair(p, n, stuck(row, lay.positive_column(slot, s)),
+                                     stuck(row, lay.negative_column(slot, s)), lay.top_level(),
+                                     compensate && lay.differential);
     err += lay.slice_weight(s) * double((p2 - n2) - (p - n));
   }
   return std::fabs(err);
@@ -136,8 +136,8 @@ void compensate_stuck_pairs(Eigen::MatrixXi& cells, const StuckMap& stuck, const
     for (int k = 0; k < lay.outputs; ++k)
       for (int s = 0; s < lay.cells_per_weight; ++s) {
         const int cp = lay.positive_column(k, s), cn = lay.negative_column(k, s);
-        const auto [p, n] =
-            stuck_pair(cells(r, cp), cells(r, cn), stuck(r, cp), stuck(r, cn), lay.top_level(), true);
+        const auto [p, n] = stuck_pair(cells(r, cp), cells(r, cn), stuck(r, cp), stuck(r, cn),
+                                       lay.top_level(), true);
         cells(r, cp) = p;  // a stuck cell's level is overridden by the fault anyway
         cells(r, cn) = n;
       }
@@ -172,7 +172,10 @@ void ProgrammingVariation::apply(CellArray& cells, const ArrayKey& key) const {
 
 StuckAtFaults::StuckAtFaults(const arch::Device& d, double sa0, double sa1,
                              std::shared_ptr<const FaultMap> map)
-    : g_on_(1.0 / d.r_on_ohm), g_off_(1.0 / d.r_off_ohm), sa0_(sa0), sa1_(sa1),
+    : g_on_(1.0 / d.r_on_ohm),
+      g_off_(1.0 / d.r_off_ohm),
+      sa0_(sa0),
+      sa1_(sa1),
       map_(std::move(map)) {}
 
 void StuckAtFaults::apply(CellArray& cells, const ArrayKey& key) const {
@@ -195,11 +198,10 @@ void StuckAtFaults::apply(CellArray& cells, const ArrayKey& key) const {
   if (it == map_->end()) return;
   for (auto [r, c, kind] : it->second) {
     if (r >= cells.g.rows() || c >= cells.g.cols())
-      throw std::runtime_error("fault map: cell (" + std::to_string(r) + ", " + std::to_string(c) +
-                               ") of layer " + std::to_string(key.layer) + " block " +
-                               std::to_string(key.block) + " is outside its " +
-                               std::to_string(cells.g.rows()) + "x" +
-                               std::to_string(cells.g.cols()) + " array");
+      throw std::runtime_error(
+          "fault map: cell (" + std::to_string(r) + ", " + std::to_string(c) + ") of layer " +
+          std::to_string(key.layer) + " block " + std::to_string(key.block) + " is outside its " +
+          std::to_string(cells.g.rows()) + "x" + std::to_string(cells.g.cols()) + " array");
     stick(r, c, kind);
   }
 }
@@ -230,8 +232,8 @@ std::vector<std::unique_ptr<DeviceEffect>> device_effects(const arch::ArchSpec& 
   const arch::DeviceEffects& e = arch.device.effects;
   if (!e.enabled) return fx;
   if (e.aging_cycles > 1 && e.aging_narrowing_per_decade > 0)
-    fx.push_back(std::make_unique<AgingEffect>(arch.device, e.aging_cycles,
-                                               e.aging_narrowing_per_decade));
+    fx.push_back(
+        std::make_unique<AgingEffect>(arch.device, e.aging_cycles, e.aging_narrowing_per_decade));
   if (e.programming != arch::Variation::None)
     fx.push_back(std::make_unique<ProgrammingVariation>(arch.device, e.programming, e.sigma_c0,
                                                         e.sigma_c1, e.sigma_c2));

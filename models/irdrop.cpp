@@ -117,7 +117,8 @@ Eigen::MatrixXd irdrop_transfer_exact(const Eigen::MatrixXd& g, const WireResist
     const int A = cls.find(e.a), B = cls.find(e.b);
     if (A == B) continue;
     const int ua = unknown[std::size_t(A)], ub = unknown[std::size_t(B)];
-    const int ia = ua >= 0 ? index[std::size_t(ua)] : -1, ib = ub >= 0 ? index[std::size_t(ub)] : -1;
+    const int ia = ua >= 0 ? index[std::size_t(ua)] : -1,
+              ib = ub >= 0 ? index[std::size_t(ub)] : -1;
     if (ia >= 0) trip.emplace_back(ia, ia, e.g);
     if (ib >= 0) trip.emplace_back(ib, ib, e.g);
     if (ia >= 0 && ib >= 0) {
@@ -146,8 +147,7 @@ Eigen::MatrixXd irdrop_transfer_exact(const Eigen::MatrixXd& g, const WireResist
       t = Eigen::Triplet<double>(final_index[std::size_t(t.row())],
                                  final_index[std::size_t(t.col())], t.value());
     K.setFromTriplets(trip.begin(), trip.end());
-    Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Lower,
-                          Eigen::NaturalOrdering<int>>
+    Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>, Eigen::Lower, Eigen::NaturalOrdering<int>>
         ldlt(K);
     if (ldlt.info() != Eigen::Success || (ldlt.vectorD().array() <= 0).any())
       throw std::runtime_error(
@@ -157,8 +157,7 @@ Eigen::MatrixXd irdrop_transfer_exact(const Eigen::MatrixXd& g, const WireResist
     for (int c = ni; c < n; ++c)
       for (Eigen::SparseMatrix<double>::InnerIterator it(l, c); it; ++it)
         if (it.row() > c) l_bb(it.row() - ni, c - ni) = it.value();
-    const Eigen::MatrixXd schur =
-        l_bb * ldlt.vectorD().tail(nb).asDiagonal() * l_bb.transpose();
+    const Eigen::MatrixXd schur = l_bb * ldlt.vectorD().tail(nb).asDiagonal() * l_bb.transpose();
     x_boundary = schur.llt().solve(rhs);
   }
   // Output current of column j per unit row voltage: the currents of the column's elements that
@@ -185,7 +184,8 @@ Eigen::MatrixXd irdrop_transfer_first_order(const Eigen::MatrixXd& g, const Wire
   // the bit-line voltage at row k, for a current c_j entering at row i, is c_j (R_sink + R_bl
   // (M-1-max(k, i))), and the column's cells all see it.
   Eigen::VectorXd colsum = g.colwise().sum().transpose();
-  Eigen::MatrixXd above(M + 1, N), below(M + 1, N);  // above(i) = sum_{k<i} G, below(i) = sum_{k>=i}
+  Eigen::MatrixXd above(M + 1, N),
+      below(M + 1, N);  // above(i) = sum_{k<i} G, below(i) = sum_{k>=i}
   above.row(0).setZero();
   below.row(M).setZero();
   for (Eigen::Index i = 0; i < M; ++i) above.row(i + 1) = above.row(i) + g.row(i);
@@ -201,8 +201,8 @@ Eigen::MatrixXd irdrop_transfer_first_order(const Eigen::MatrixXd& g, const Wire
     for (Eigen::Index j = 0; j < N; ++j) {
       if (j > 0) v_wl -= rw * suffix[j];
       const double c = g(i, j);
-      const double bit_line = c * (rk * colsum[j] + rb * (double(M - 1 - i) * above(i, j) +
-                                                          below(i, j)));
+      const double bit_line =
+          c * (rk * colsum[j] + rb * (double(M - 1 - i) * above(i, j) + below(i, j)));
       t(j, i) = c * v_wl - bit_line;
     }
   }

@@ -38,8 +38,8 @@ MeshNoc::MeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int g
   }
   route_.resize(routers_.size() * static_cast<size_t>(tiles));
   for (int r = 0; r < static_cast<int>(routers_.size()); ++r)
-    for (int t = 0; t < tiles; ++t) route_[static_cast<size_t>(r) * tiles + t] =
-        static_cast<std::uint8_t>(route(r, t));
+    for (int t = 0; t < tiles; ++t)
+      route_[static_cast<size_t>(r) * tiles + t] = static_cast<std::uint8_t>(route(r, t));
   source_.resize(tiles);
 }
 
@@ -148,7 +148,8 @@ bool MeshNoc::step(std::uint64_t cycle) {
       const int i = std::countr_zero(bits);
       InputPort& in = router.in[i];
       const Flit& head = in.buffer.front();
-      if (in.out < 0 && head.head) in.out = route_[static_cast<size_t>(r) * tiles() + packets_[head.packet].dst_tile];
+      if (in.out < 0 && head.head)
+        in.out = route_[static_cast<size_t>(r) * tiles() + packets_[head.packet].dst_tile];
       if (in.out < 0) continue;
       const std::uint64_t bit = std::uint64_t{1} << in.out;
       if (!(outputs & bit)) requests[in.out] = 0;

@@ -76,7 +76,7 @@ class MeshNoc : public Noc {
   struct Router {
     std::vector<InputPort> in;
     std::vector<OutputPort> out;
-    int buffered = 0;  // flits in its input buffers: a router with none has nothing to do
+    int buffered = 0;            // flits in its input buffers: a router with none has nothing to do
     std::uint64_t occupied = 0;  // bit i: input port i holds a flit
   };
   struct InFlight {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 #include <set>
-#include <tuple>
 #include <stdexcept>
+#include <tuple>
 
 namespace xbar::sim {
 
@@ -35,8 +35,9 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
        static_cast<int>((p.id >> 8) & 0xff), static_cast<int>((p.id >> 16) & 0xffffff));
   });
   if (L > 256 || network_.timesteps >= (1 << 24) || slots >= (1 << 23))
-    throw std::invalid_argument("the chip model handles at most 256 layers, 2^24 timesteps and "
-                                "2^23 tiles");
+    throw std::invalid_argument(
+        "the chip model handles at most 256 layers, 2^24 timesteps and "
+        "2^23 tiles");
   read_cycles_ = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(
              std::ceil(arch.device.read_pulse_ns / arch.technology.clock_period_ns() - 1e-9)));
@@ -135,7 +136,7 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
     b.senders.clear();
     for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
       auto [it, fresh] = sender_of.try_emplace({b.tile, b.layer, b.dest_tiles[d]},
-                                                static_cast<int>(senders_.size()));
+                                               static_cast<int>(senders_.size()));
       if (fresh) {
         Sender snd;
         snd.tile = b.tile;
@@ -188,8 +189,10 @@ void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
   const int L = static_cast<int>(network_.layers.size());
   potential_layer_ = potential_layer < 0 ? L - 1 : potential_layer;
   if (potential_layer_ >= L)
-    throw std::invalid_argument("no layer " + std::to_string(potential_layer) + " to trace (the "
-                                "network has " + std::to_string(L) + ")");
+    throw std::invalid_argument("no layer " + std::to_string(potential_layer) +
+                                " to trace (the "
+                                "network has " +
+                                std::to_string(L) + ")");
   sig_busy_.assign(layer_on_tile_.size(), -1);
   sig_spikes_.assign(layer_on_tile_.size(), -1);
   for (int slot : tiles_) {
@@ -201,7 +204,8 @@ void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
   const int n = static_cast<int>(network_.layers[potential_layer_].levels.rows());
   sig_potential_.assign(n, -1);
   for (int i = 0; i < n; ++i)
-    sig_potential_[i] = vcd->signal("layer" + std::to_string(potential_layer_), "v" + std::to_string(i));
+    sig_potential_[i] =
+        vcd->signal("layer" + std::to_string(potential_layer_), "v" + std::to_string(i));
 }
 
 void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
@@ -223,7 +227,7 @@ void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
   Activity& a = traffic_[src][layer];
   a.buffer_accesses +=
       2 * static_cast<std::uint64_t>(flits);  // out of the sender's buffer, into the receiver's
-  if (src == dst) {  // stays in the tile: one cycle through its buffer
+  if (src == dst) {                           // stays in the tile: one cycle through its buffer
     ++stats_.packets_local;
     at(now() + 1, arrival, dst, arrival == Ev::kSpikesArrive ? layer + 1 : layer, t);
     return;
@@ -325,8 +329,7 @@ void Chip::try_blocks(int tile, int layer) {
       if (!driven_.empty()) {
         b.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
         b.read_empty[t] = 0;
-        if (network_.analog)
-          network_.analog->read(layer, b.index, driven_, image_, t, analog_);
+        if (network_.analog) network_.analog->read(layer, b.index, driven_, image_, t, analog_);
         // The codes go straight into the receiving cores' accumulators: a core reads them only
         // once every partial-sum packet of timestep t has arrived (see partials_arrive).
         for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
@@ -377,7 +380,7 @@ void Chip::try_fire(int tile, int layer) {
     std::vector<int>& spikes = c.fired[t];
     c.core->step(c.accumulators[t], spikes);
     std::vector<long long>().swap(c.accumulators[t]);
-    for (int& i : spikes) i = c.neurons[i];  // local -> global index
+    for (int& i : spikes) i = c.neurons[i];                        // local -> global index
     const std::uint64_t when = std::max(now(), c.busy_until) + 1;  // one cycle to update
     c.busy_until = when;
     if (tracing()) {

@@ -29,8 +29,8 @@
 #include "models/crossbar.hpp"
 #include "models/neuron_core.hpp"
 #include "models/noc.hpp"
-#include "workloads/golden.hpp"
 #include "sim/vcd.hpp"
+#include "workloads/golden.hpp"
 
 namespace xbar::sim {
 
@@ -87,7 +87,8 @@ struct Activity {
 struct ChipParts {
   // The network between `grid_rows` x `grid_columns` tiles (default models::make_noc). The chip
   // drives it (Noc::drive_externally), one tick per busy cycle.
-  std::function<std::unique_ptr<models::Noc>(const arch::ArchSpec&, int grid_rows, int grid_columns)>
+  std::function<std::unique_ptr<models::Noc>(const arch::ArchSpec&, int grid_rows,
+                                             int grid_columns)>
       noc;
   // The neuron core of `neurons` neurons of one layer on one tile (default models::NeuronCore).
   std::function<std::unique_ptr<models::NeuronCore>(const models::NeuronParams&, int neurons)>
@@ -136,10 +137,10 @@ class Chip : public sc_core::sc_module {
   // last of them has converted.
   struct Sender {
     int tile = 0, layer = 0, dest = 0;
-    int blocks = 0;               // crossbars contributing
-    int values = 0;               // distinct outputs carried when any crossbar read something
-    std::vector<int> done;        // per t: contributing crossbars finished
-    std::vector<char> nonempty;   // per t: some contributing crossbar drove a row
+    int blocks = 0;              // crossbars contributing
+    int values = 0;              // distinct outputs carried when any crossbar read something
+    std::vector<int> done;       // per t: contributing crossbars finished
+    std::vector<char> nonempty;  // per t: some contributing crossbar drove a row
   };
   struct LayerOnTile {  // crossbars of one layer held by one tile
     std::vector<int> blocks;
@@ -160,16 +161,16 @@ class Chip : public sc_core::sc_module {
     std::uint64_t busy_until = 0;
   };
   // The calendar holds plain records, not closures: what happens, where and for which timestep.
-  // Functional data (spikes, ADC codes) is applied when it is produced -- the receiver reads it only
-  // once every message of that timestep has arrived -- so a message carries no payload, only its
-  // size (for the network) and its arrival (for the timing).
+  // Functional data (spikes, ADC codes) is applied when it is produced -- the receiver reads it
+  // only once every message of that timestep has arrived -- so a message carries no payload, only
+  // its size (for the network) and its arrival (for the timing).
   enum class Ev : std::uint8_t {
-    kInputSpikes,    // a: tile, b: timestep (layer 0's spikes from the input bus)
-    kSpikesArrive,   // a: tile, b: layer, c: timestep
-    kBlockDone,      // a: block, c: timestep (its ADCs finished: send the partial sums)
-    kPartialsArrive, // a: tile, b: layer, c: timestep
-    kFired,          // a: tile, b: layer, c: timestep (send the spikes on; count the core done)
-    kTryFire,        // a: tile, b: layer
+    kInputSpikes,     // a: tile, b: timestep (layer 0's spikes from the input bus)
+    kSpikesArrive,    // a: tile, b: layer, c: timestep
+    kBlockDone,       // a: block, c: timestep (its ADCs finished: send the partial sums)
+    kPartialsArrive,  // a: tile, b: layer, c: timestep
+    kFired,           // a: tile, b: layer, c: timestep (send the spikes on; count the core done)
+    kTryFire,         // a: tile, b: layer
   };
   struct Event {
     std::uint64_t cycle;

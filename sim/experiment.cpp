@@ -264,7 +264,7 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
 
 void set_flow(ConfigNode& root, const std::string& flow) {
   ConfigNode* comp = root.find("compile");
-  if (!comp || !comp->is_map()) return;  // validation reports the missing section
+  if (!comp || !comp->is_map()) return;      // validation reports the missing section
   if (ConfigNode* f = comp->find("flow")) {  // keeps where the value came from, for messages
     f->kind = ConfigNode::Kind::Scalar;
     f->scalar = flow;

@@ -22,7 +22,8 @@ void permute(compiler::CrossbarBlock& b, Eigen::MatrixXi& levels, const std::vec
   for (std::size_t p = 0; p < row_at.size(); ++p) inputs[p] = b.inputs[std::size_t(row_at[p])];
   for (std::size_t q = 0; q < out_at.size(); ++q) outputs[q] = b.outputs[std::size_t(out_at[q])];
   for (Eigen::Index p = 0; p < lv.rows(); ++p)
-    for (Eigen::Index q = 0; q < lv.cols(); ++q) lv(p, q) = levels(row_at[std::size_t(p)], out_at[std::size_t(q)]);
+    for (Eigen::Index q = 0; q < lv.cols(); ++q)
+      lv(p, q) = levels(row_at[std::size_t(p)], out_at[std::size_t(q)]);
   b.inputs = std::move(inputs);
   b.outputs = std::move(outputs);
   levels = std::move(lv);

@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <thread>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <ostream>
+#include <thread>
 
 #include "arch/inventory.hpp"
 #include "compiler/conv_map.hpp"
@@ -86,8 +86,10 @@ wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::os
     std::vector<int> sizes = {net.input_shape().size()};
     for (const wl::Dense* d : net.dense_layers()) sizes.push_back(d->outputs());
     if (sizes != e.layers)
-      throw std::invalid_argument(e.file + ": workload.layers must list the input size and the "
-                                  "dense layers' outputs of workload.net " + e.net);
+      throw std::invalid_argument(e.file +
+                                  ": workload.layers must list the input size and the "
+                                  "dense layers' outputs of workload.net " +
+                                  e.net);
   } else {
     wl::MlpOptions mo;
     mo.dropout = static_cast<float>(e.dropout);
@@ -230,8 +232,8 @@ Compiled compile(const Experiment& e, std::ostream& log) {
     po.retrain.seed = e.compile_seed;
     log << "compile: PRUNIX to " << 100 * e.sparsity << " % over " << e.compile_epochs
         << " epochs\n";
-    compiler::PrunixResult r = compiler::prunix(
-        c.ann, c.data.train, &c.data.test, po, [&](const compiler::PruneEpoch& p) {
+    compiler::PrunixResult r =
+        compiler::prunix(c.ann, c.data.train, &c.data.test, po, [&](const compiler::PruneEpoch& p) {
           log << "  epoch " << p.epoch << ": sparsity " << 100 * p.sparsity << " %, test accuracy "
               << 100 * p.test_accuracy << " %\n";
           log.flush();
@@ -285,8 +287,8 @@ Compiled compile(const Experiment& e, std::ostream& log) {
     wl::TrainConfig recipe = train_config(e);
     recipe.seed = e.compile_seed + 1;
     compiler::weight_constrained_training(
-        c.ann, c.data.train, &c.data.test, static_cast<float>(e.wct_strength), e.wct_epochs,
-        recipe, [&](const compiler::WctEpoch& w) {
+        c.ann, c.data.train, &c.data.test, static_cast<float>(e.wct_strength), e.wct_epochs, recipe,
+        [&](const compiler::WctEpoch& w) {
           log << "  epoch " << w.epoch << ": mean conductance " << w.mean_relative_conductance
               << " of the window, test accuracy " << 100 * w.test_accuracy << " %\n";
           log.flush();
@@ -342,9 +344,10 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   for (const auto& m : placement.layers)
     if (m.conv_weights == "time_multiplexed")
       throw std::invalid_argument(
-          e.file + ": non-ideal crossbars with time-multiplexed conv weights are not modelled "
-                   "(the device effects would be drawn per position instead of per array); use "
-                   "chip.conv_weights: replicated with a non-ideal device");
+          e.file +
+          ": non-ideal crossbars with time-multiplexed conv weights are not modelled "
+          "(the device effects would be drawn per position instead of per array); use "
+          "chip.conv_weights: replicated with a non-ideal device");
   // Non-ideal crossbars: the reader is programmed from the quantised layers (the ADC range stays
   // the one calibrated on ideal sums: the chip is calibrated before its devices age or drift).
   const wl::GoldenModel exact(snn, sc, fc);
@@ -540,7 +543,8 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   };
   if (c.placement.crossbars_per_core != e.arch.core.crossbars) throw mismatch("core");
   if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
-  if (!(c.placement.crossbar == g)) throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
+  if (!(c.placement.crossbar == g))
+    throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
   const std::string conv = e.arch.chip.conv_time_multiplexed ? "time_multiplexed" : "replicated";
   for (const auto& m : c.placement.layers)
     if (!m.conv_weights.empty() && m.conv_weights != conv)
@@ -551,8 +555,10 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   std::vector<int> sizes = {c.ann.input_shape().size()};
   for (const wl::Dense* dl : c.ann.dense_layers()) sizes.push_back(dl->outputs());
   if (sizes != e.layers)
-    throw std::invalid_argument(dir + ": the compiled network has other layer sizes than "
-                                "workload.layers in " + e.file);
+    throw std::invalid_argument(dir +
+                                ": the compiled network has other layer sizes than "
+                                "workload.layers in " +
+                                e.file);
   c.ann_accuracy = c.ann.accuracy(c.data.test);
   c.ann_accuracy_before = c.ann_accuracy;
   c.stages = nlohmann::json::array();
@@ -577,8 +583,9 @@ nlohmann::json evaluate(const Experiment& e, const Compiled& c, int images, std:
   const int n = test.size();
   // Images are independent (their spikes and read noise are keyed by the image's index), and
   // wl::evaluate encodes image k as input_spikes(e, test, k) does.
-  const int threads =
-      e.threads > 0 ? e.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = e.threads > 0
+                          ? e.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const wl::SnnEvaluation r = wl::evaluate(golden, test, n, threads);
   const int correct = static_cast<int>(std::lround(r.accuracy * n));
   nlohmann::json j = report_head(e, c, n, correct);

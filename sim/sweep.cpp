@@ -104,8 +104,7 @@ static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings
       sweep.command == "run" ? merge_experiment(sweep.base) : arch::load_with_extends(sweep.base);
   auto set = [&](const std::string& path, const ConfigNode& value) {
     arch::set_path(root, path, value);
-    if (sweep.command == "run" && path == "compile.flow" &&
-        value.kind == ConfigNode::Kind::Scalar)
+    if (sweep.command == "run" && path == "compile.flow" && value.kind == ConfigNode::Kind::Scalar)
       set_flow(root, value.scalar);  // a flow axis: each point takes only its flow's keys
   };
   for (const auto& [path, value] : sweep.fixed) set(path, value);

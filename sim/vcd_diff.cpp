@@ -78,8 +78,10 @@ VcdMap read_vcd_map(const std::string& path) {
     p.line = static_cast<int>(e.Mark().line) + 1;
     for (const auto& kv : e) {
       const std::string key = kv.first.as<std::string>();
-      if (key == "a") p.a = kv.second.as<std::string>();
-      else if (key == "b") p.b = kv.second.as<std::string>();
+      if (key == "a")
+        p.a = kv.second.as<std::string>();
+      else if (key == "b")
+        p.b = kv.second.as<std::string>();
       else if (key == "signed") {
         try {
           p.is_signed = kv.second.as<bool>();

@@ -50,7 +50,7 @@ struct SignalDiff {
 };
 
 struct VcdDiffResult {
-  std::string clock;  // the clock used, or empty
+  std::string clock;          // the clock used, or empty
   std::uint64_t samples = 0;  // clock edges, or change times of the last pair without a clock
   int tolerance_cycles = 0;
   std::vector<SignalDiff> signals;

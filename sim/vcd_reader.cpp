@@ -20,9 +20,12 @@ std::string normalise(std::string bits, int width) {
 }
 
 std::uint64_t unit_fs(const std::string& unit) {
-  static const std::map<std::string, std::uint64_t> units = {
-      {"s", 1'000'000'000'000'000ULL}, {"ms", 1'000'000'000'000ULL}, {"us", 1'000'000'000ULL},
-      {"ns", 1'000'000ULL}, {"ps", 1'000ULL}, {"fs", 1ULL}};
+  static const std::map<std::string, std::uint64_t> units = {{"s", 1'000'000'000'000'000ULL},
+                                                             {"ms", 1'000'000'000'000ULL},
+                                                             {"us", 1'000'000'000ULL},
+                                                             {"ns", 1'000'000ULL},
+                                                             {"ps", 1'000ULL},
+                                                             {"fs", 1ULL}};
   auto it = units.find(unit);
   return it == units.end() ? 0 : it->second;
 }
@@ -68,10 +71,12 @@ std::vector<std::string> VcdFile::nearest(const std::string& name, int n) const 
 
 std::string VcdFile::value_at(const VcdVariable& v, std::uint64_t t, bool inclusive) const {
   const auto& ch = changes[v.code];
-  auto it = inclusive ? std::upper_bound(ch.begin(), ch.end(), t,
-                                         [](std::uint64_t x, const VcdChange& c) { return x < c.time_fs; })
-                      : std::lower_bound(ch.begin(), ch.end(), t,
-                                         [](const VcdChange& c, std::uint64_t x) { return c.time_fs < x; });
+  auto it =
+      inclusive
+          ? std::upper_bound(ch.begin(), ch.end(), t,
+                             [](std::uint64_t x, const VcdChange& c) { return x < c.time_fs; })
+          : std::lower_bound(ch.begin(), ch.end(), t,
+                             [](const VcdChange& c, std::uint64_t x) { return c.time_fs < x; });
   if (it == ch.begin()) return std::string(v.width, 'x');
   return std::prev(it)->value;
 }
@@ -154,8 +159,10 @@ VcdFile read_vcd(const std::string& path) {
     std::string w;
     while (words >> w) {
       if (!pending_kw.empty()) {
-        if (w == "$end") declaration();
-        else pending.push_back(w);
+        if (w == "$end")
+          declaration();
+        else
+          pending.push_back(w);
         continue;
       }
       if (!vector_value.empty()) {
@@ -164,8 +171,7 @@ VcdFile read_vcd(const std::string& path) {
         continue;
       }
       if (w[0] == '$') {
-        if (w == "$end" || w == "$dumpvars" || w == "$dumpall" || w == "$dumpon" ||
-            w == "$dumpoff")
+        if (w == "$end" || w == "$dumpvars" || w == "$dumpall" || w == "$dumpon" || w == "$dumpoff")
           continue;  // the changes inside these blocks are ordinary changes
         if (w == "$comment" || w == "$date" || w == "$version" || w == "$timescale" ||
             w == "$scope" || w == "$upscope" || w == "$var" || w == "$enddefinitions") {

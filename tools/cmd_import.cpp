@@ -25,18 +25,17 @@ int run_import(const ImportArgs& a) {
   std::printf("import: %s (producer: %s)\n", a.file.c_str(), m.producer.c_str());
   for (const auto& line : m.log) std::printf("  %s\n", line.c_str());
   const wl::Shape in = m.network.input_shape();
-  std::printf("network: input %dx%dx%d, %zu layers, %d outputs\n", in.channels, in.height,
-              in.width, m.network.size(), m.network.output_shape().size());
+  std::printf("network: input %dx%dx%d, %zu layers, %d outputs\n", in.channels, in.height, in.width,
+              m.network.size(), m.network.output_shape().size());
   wl::ModelInfo info;
   info.dataset = a.dataset;
   info.training = {{"source", "onnx"}, {"file", a.file}, {"producer", m.producer}};
   if (!a.dataset.empty()) {
     wl::DataSplit data = wl::load_dataset(a.dataset, a.data_dir);
     if (data.test.features() != in.size())
-      throw std::invalid_argument("data set '" + a.dataset + "' has " +
-                                  std::to_string(data.test.features()) +
-                                  " features per sample; the ONNX model expects " +
-                                  std::to_string(in.size()));
+      throw std::invalid_argument(
+          "data set '" + a.dataset + "' has " + std::to_string(data.test.features()) +
+          " features per sample; the ONNX model expects " + std::to_string(in.size()));
     info.test_accuracy = m.network.accuracy(data.test);
     std::printf("test accuracy on %s: %.2f %% (%d images)\n", a.dataset.c_str(),
                 100 * info.test_accuracy, data.test.size());
@@ -51,11 +50,11 @@ int run_import(const ImportArgs& a) {
 static void add_import_commands(CLI::App& app, int& status) {
   auto a = std::make_shared<ImportArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "import", "import an ONNX model (Gemm/MatMul, Conv, Relu, pooling, Flatten/Reshape) into "
-                "the xbarsim model format");
+      "import",
+      "import an ONNX model (Gemm/MatMul, Conv, Relu, pooling, Flatten/Reshape) into "
+      "the xbarsim model format");
   cmd->add_option("file", a->file, "the .onnx file")->required();
-  cmd->add_option("-o,--out", a->out, "model directory to write, e.g. out/models/NAME")
-      ->required();
+  cmd->add_option("-o,--out", a->out, "model directory to write, e.g. out/models/NAME")->required();
   cmd->add_option("--dataset", a->dataset,
                   "data set the model was trained on (recorded in the manifest; its test "
                   "accuracy is measured)");

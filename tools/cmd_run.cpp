@@ -33,7 +33,8 @@ struct RunArgs {
 
 // The compiled network: loaded from --compiled, or compiled now.
 sim::Compiled compiled_network(const RunArgs& a, const sim::Experiment& e) {
-  return a.compiled.empty() ? sim::compile(e, std::cerr) : sim::load_compiled(e, a.compiled, std::cerr);
+  return a.compiled.empty() ? sim::compile(e, std::cerr)
+                            : sim::load_compiled(e, a.compiled, std::cerr);
 }
 
 std::string out_dir(const RunArgs& a, const sim::Experiment& e) {
@@ -104,8 +105,8 @@ int compile_main(const RunArgs& a) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& flow : flows) {
     arch::ConfigNode root = sim::merge_experiment(a.experiment, a.overrides);
-    sim::Experiment ef = a.compare ? (sim::set_flow(root, flow), sim::experiment_from_tree(root, a.experiment))
-                                   : e;
+    sim::Experiment ef =
+        a.compare ? (sim::set_flow(root, flow), sim::experiment_from_tree(root, a.experiment)) : e;
     std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
     sim::Compiled c = sim::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
@@ -225,9 +226,9 @@ static void add_run_commands(CLI::App& app, int& status) {
   add_common(run, *ra);
   run->add_option("--images", ra->images, "test images to simulate (default: the experiment's)")
       ->check(CLI::PositiveNumber);
-  run->add_option(
-      "--trace", ra->trace,
-      "write a VCD waveform (crossbars busy and spikes fired per tile, packets in flight, membrane potentials)");
+  run->add_option("--trace", ra->trace,
+                  "write a VCD waveform (crossbars busy and spikes fired per tile, packets in "
+                  "flight, membrane potentials)");
   run->add_option("--trace-image", ra->trace_image,
                   "which simulated image to trace (0-based, default 0)");
   run->add_option("--trace-layer", ra->trace_layer,

@@ -86,7 +86,8 @@ int run_structured(const StructuredArgs& a) {
   const double area_per_crossbar = inv.tile.area_mm2 / arch.tile.crossbars(arch.core);
   wl::LoadedModel m = wl::load_model(a.model);
   const std::string ds = a.dataset.empty() ? m.info.dataset : a.dataset;
-  if (ds.empty()) throw std::invalid_argument(a.model + "/manifest.yaml names no data set; give --dataset");
+  if (ds.empty())
+    throw std::invalid_argument(a.model + "/manifest.yaml names no data set; give --dataset");
   wl::DataSplit data = wl::load_dataset(ds, a.data_dir);
   if (data.train.features() != m.network.input_shape().size())
     throw std::invalid_argument("data set '" + ds + "' does not fit the model in " + a.model);
@@ -99,17 +100,17 @@ int run_structured(const StructuredArgs& a) {
     train = train.subset(idx);
   }
   const wl::Dataset snn_test = spaced(data.test, a.snn_images);
-  std::printf("structured: %s on %s (%d retraining samples, %d test), arch %s: crossbar %d x %d, "
-              "%d rows x %d weights per crossbar, %.5f mm2 per crossbar (tile area / crossbars "
-              "per tile)\n",
-              a.model.c_str(), ds.c_str(), train.size(), data.test.size(), arch.name.c_str(),
-              arch.crossbar.rows, arch.crossbar.columns, g.rows, g.outputs_per_crossbar,
-              area_per_crossbar);
-  std::printf("budget: keep %.2f of the groups per pruned layer (C/F: %.2f of the filters), %d "
-              "epochs, Adam lr %g; TraNNsformer: sparsity %.2f on the dense layers; SNN: %d "
-              "images, T = %d, Poisson, IF, reset by subtraction\n",
-              a.keep, a.cf_keep, a.epochs, double(a.lr), a.tf_sparsity, snn_test.size(),
-              a.timesteps);
+  std::printf(
+      "structured: %s on %s (%d retraining samples, %d test), arch %s: crossbar %d x %d, "
+      "%d rows x %d weights per crossbar, %.5f mm2 per crossbar (tile area / crossbars "
+      "per tile)\n",
+      a.model.c_str(), ds.c_str(), train.size(), data.test.size(), arch.name.c_str(),
+      arch.crossbar.rows, arch.crossbar.columns, g.rows, g.outputs_per_crossbar, area_per_crossbar);
+  std::printf(
+      "budget: keep %.2f of the groups per pruned layer (C/F: %.2f of the filters), %d "
+      "epochs, Adam lr %g; TraNNsformer: sparsity %.2f on the dense layers; SNN: %d "
+      "images, T = %d, Poisson, IF, reset by subtraction\n",
+      a.keep, a.cf_keep, a.epochs, double(a.lr), a.tf_sparsity, snn_test.size(), a.timesteps);
   std::fflush(stdout);
 
   wl::TrainConfig retrain;
@@ -138,8 +139,8 @@ int run_structured(const StructuredArgs& a) {
       to.crossbar_rows = g.rows;
       to.crossbar_outputs = g.outputs_per_crossbar;
       cc::TrannsformerResult r = cc::trannsformer(
-          net, train, &data.test,
-          to, [&](const cc::TrannsformerEpoch& e) { log_epoch(e.epoch, e.sparsity, e.test_accuracy); });
+          net, train, &data.test, to,
+          [&](const cc::TrannsformerEpoch& e) { log_epoch(e.epoch, e.sparsity, e.test_accuracy); });
       clusters = r.clusters;
       tilings = cc::dense_tilings(net, g);
     } else {
@@ -170,7 +171,8 @@ int run_structured(const StructuredArgs& a) {
         n = cc::map_clustered(int(l), mask, clusters[dense_k], g).stats.crossbars;
         row.kernel_copies += n;
       } else {
-        const cc::StructuredLayerMapping sm = cc::map_structured(int(l), sl.structure, mask, tilings[l], g);
+        const cc::StructuredLayerMapping sm =
+            cc::map_structured(int(l), sl.structure, mask, tilings[l], g);
         n = sm.mapping.stats.crossbars;
         row.kernel_copies += sm.kernel_copies;
       }
@@ -235,7 +237,8 @@ static void add_structured_commands(CLI::App& app, int& status) {
       "FC layers");
   cmd->add_option("model", a->model, "trained model directory (xbarsim train --net ...)")
       ->required();
-  cmd->add_option("--arch", a->arch, "arch file: crossbar geometry and area")->capture_default_str();
+  cmd->add_option("--arch", a->arch, "arch file: crossbar geometry and area")
+      ->capture_default_str();
   cmd->add_option("--set", a->sets, "arch override KEY=VALUE, e.g. crossbar.rows=128");
   cmd->add_option("--dataset", a->dataset, "data set (default: the model's)");
   cmd->add_option("--data-dir", a->data_dir, "data directory (as for xbarsim train)");

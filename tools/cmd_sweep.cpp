@@ -127,8 +127,11 @@ int run_points(const sim::Sweep& sweep, const std::vector<const sim::SweepPoint*
       const fs::path dir = sim::point_dir(out, *p);
       fs::create_directories(dir);
       write_file(dir / "config.yaml", arch::to_yaml(p->resolved));
-      write_file(dir / "point.json",
-                 nlohmann::json{{"index", p->index}, {"axes", p->axes()}, {"xbarsim", XBARSIM_VERSION}}.dump(2) + "\n");
+      write_file(
+          dir / "point.json",
+          nlohmann::json{{"index", p->index}, {"axes", p->axes()}, {"xbarsim", XBARSIM_VERSION}}
+                  .dump(2) +
+              "\n");
       fs::remove(dir / "status.json");
       std::fflush(nullptr);
       pid_t pid = fork();

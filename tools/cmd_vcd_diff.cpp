@@ -63,8 +63,8 @@ std::vector<StimulusLine> read_stimulus(const std::string& path, int neurons) {
       throw sim::VcdError(path + ":" + std::to_string(n) +
                           ": expected five integers: rst in_valid in_index in_code fire");
     if (l.valid && (l.index < 0 || l.index >= neurons))
-      throw sim::VcdError(path + ":" + std::to_string(n) + ": in_index " +
-                          std::to_string(l.index) + " outside 0.." + std::to_string(neurons - 1));
+      throw sim::VcdError(path + ":" + std::to_string(n) + ": in_index " + std::to_string(l.index) +
+                          " outside 0.." + std::to_string(neurons - 1));
     out.push_back(l);
   }
   return out;
@@ -146,7 +146,9 @@ static void add_vcd_commands(CLI::App& app, int& status) {
   CLI::App* trace = app.add_subcommand(
       "neuron-trace",
       "run xbarsim's neuron core over a stimulus file (rtl/tb format) and write its VCD");
-  trace->add_option("stimulus", t->stimulus, "one line per cycle: rst in_valid in_index in_code fire")
+  trace
+      ->add_option("stimulus", t->stimulus,
+                   "one line per cycle: rst in_valid in_index in_code fire")
       ->required();
   trace->add_option("--arch", t->arch, "arch YAML: potential bits, IF/LIF, leak, reset")
       ->required();

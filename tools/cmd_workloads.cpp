@@ -255,7 +255,8 @@ int run_snn(const SnnArgs& a) {
     for (std::size_t l = 0; l < golden.quantised().size(); ++l) {
       const auto& q = golden.quantised()[l];
       std::printf(
-          "  layer %zu fixed point: weight LSB %.4g, ADC step %ld LSB (max code %ld), threshold %ld "
+          "  layer %zu fixed point: weight LSB %.4g, ADC step %ld LSB (max code %ld), threshold "
+          "%ld "
           "codes, %zu blocks\n",
           l, q.weight_step, q.adc_step, q.adc_max_code, q.threshold, q.blocks.size());
     }
@@ -277,15 +278,17 @@ int run_snn(const SnnArgs& a) {
 
 static void add_workload_commands(CLI::App& app, int& status) {
   auto t = std::make_shared<TrainArgs>();
-  CLI::App* train = app.add_subcommand("train", "train an MLP or a CNN on a data set and write the model");
+  CLI::App* train =
+      app.add_subcommand("train", "train an MLP or a CNN on a data set and write the model");
   train->add_option("--dataset", t->dataset, "data set: mnist | fashion-mnist | cifar10")
       ->capture_default_str();
   train->add_option("--data-dir", t->data_dir,
                     "data directory (default: $XBARSIM_DATA_DIR, else data/ for mnist and "
                     "/usr/share/datasets/fashion-mnist for fashion-mnist)");
-  train->add_option("--layers,--net", t->layers,
-                    "layer sizes, inputs first: 784-1200-1200-10; or a CNN: "
-                    "12c5-2s-64c5-2s-1200-1200-10 (Nc K conv, Ks avg / Km max pooling)")
+  train
+      ->add_option("--layers,--net", t->layers,
+                   "layer sizes, inputs first: 784-1200-1200-10; or a CNN: "
+                   "12c5-2s-64c5-2s-1200-1200-10 (Nc K conv, Ks avg / Km max pooling)")
       ->capture_default_str();
   train->add_option("--epochs", t->epochs, "epochs")->capture_default_str();
   auto* o_batch = train->add_option("--batch", t->batch, "mini-batch size")->capture_default_str();

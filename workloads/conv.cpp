@@ -27,17 +27,18 @@ std::string dims(const Eigen::MatrixXf& m) {
 Conv2d::Conv2d(Shape input, int out_channels, int kernel, int stride, int padding, bool bias)
     : in_(input), k_(kernel), stride_(stride), pad_(padding) {
   if (input.size() <= 0 || out_channels <= 0 || kernel <= 0 || stride <= 0 || padding < 0)
-    throw std::invalid_argument("conv layer needs a non-empty input, out_channels, kernel and "
-                                "stride > 0 and padding >= 0 (input " +
-                                shape_text(input) + ", " + std::to_string(out_channels) +
-                                " filters, kernel " + std::to_string(kernel) + ", stride " +
-                                std::to_string(stride) + ", padding " + std::to_string(padding) +
-                                ")");
+    throw std::invalid_argument(
+        "conv layer needs a non-empty input, out_channels, kernel and "
+        "stride > 0 and padding >= 0 (input " +
+        shape_text(input) + ", " + std::to_string(out_channels) + " filters, kernel " +
+        std::to_string(kernel) + ", stride " + std::to_string(stride) + ", padding " +
+        std::to_string(padding) + ")");
   const int ho = (input.height + 2 * padding - kernel) / stride + 1;
   const int wo = (input.width + 2 * padding - kernel) / stride + 1;
   if (input.height + 2 * padding < kernel || input.width + 2 * padding < kernel)
-    throw std::invalid_argument("conv kernel " + std::to_string(kernel) + " larger than its input " +
-                                shape_text(input) + " with padding " + std::to_string(padding));
+    throw std::invalid_argument("conv kernel " + std::to_string(kernel) +
+                                " larger than its input " + shape_text(input) + " with padding " +
+                                std::to_string(padding));
   out_ = {out_channels, ho, wo};
   index_.resize(std::size_t(ho) * std::size_t(wo) * std::size_t(kernel_size()));
   for (int p = 0; p < ho * wo; ++p)
@@ -95,7 +96,8 @@ void Conv2d::forward(const RowMatrix& in, RowMatrix& out, bool, Rng&) {
   for (int s = 0; s < b; ++s)
     for (int c = 0; c < co; ++c) {
       const float bias = has_bias() ? bias_(c) : 0.0f;
-      for (int p = 0; p < P; ++p) out(s, Eigen::Index(c) * P + p) = y(Eigen::Index(s) * P + p, c) + bias;
+      for (int p = 0; p < P; ++p)
+        out(s, Eigen::Index(c) * P + p) = y(Eigen::Index(s) * P + p, c) + bias;
     }
 }
 
@@ -107,7 +109,8 @@ void Conv2d::backward(const RowMatrix& in, const RowMatrix&, const RowMatrix& gr
   RowMatrix g(Eigen::Index(b) * P, co);
   for (int s = 0; s < b; ++s)
     for (int c = 0; c < co; ++c)
-      for (int p = 0; p < P; ++p) g(Eigen::Index(s) * P + p, c) = grad_out(s, Eigen::Index(c) * P + p);
+      for (int p = 0; p < P; ++p)
+        g(Eigen::Index(s) * P + p, c) = grad_out(s, Eigen::Index(c) * P + p);
   // dW^T (K x co) = cols^T G
   gemm(true, false, K, co, b * P, 1.0f, cols_.data(), K, g.data(), co, 0.0f, grad_w_.data(), co);
   if (has_bias()) grad_b_ = g.colwise().sum().transpose();

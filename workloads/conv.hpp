@@ -9,11 +9,11 @@
 
 namespace xbar::workloads {
 
-// 2-D convolution (cross-correlation, as PyTorch and ONNX define it), square kernel, the same stride
-// and zero padding in both directions, no bias unless asked (crossbars and the SNN conversion want
-// none). Weights are out_channels x (in_channels * k * k), the unrolled kernel in (c, ky, kx) order:
-// PyTorch's weight.reshape(C_out, -1), and exactly the crossbar view (a kernel column of k^2*C_in
-// rows). An optional 0/1 mask of the same shape is kept as Dense keeps its mask.
+// 2-D convolution (cross-correlation, as PyTorch and ONNX define it), square kernel, the same
+// stride and zero padding in both directions, no bias unless asked (crossbars and the SNN
+// conversion want none). Weights are out_channels x (in_channels * k * k), the unrolled kernel in
+// (c, ky, kx) order: PyTorch's weight.reshape(C_out, -1), and exactly the crossbar view (a kernel
+// column of k^2*C_in rows). An optional 0/1 mask of the same shape is kept as Dense keeps its mask.
 class Conv2d : public Layer {
  public:
   Conv2d(Shape input, int out_channels, int kernel, int stride = 1, int padding = 0,
@@ -60,7 +60,7 @@ class Conv2d : public Layer {
   Eigen::MatrixXf weights_, grad_w_, mask_;
   Eigen::VectorXf bias_, grad_b_;
   std::vector<int> index_;  // input feature of kernel row r at position p: [p*K + r], -1 = padding
-  RowMatrix cols_;  // the last forward's im2col matrix (samples*positions x kernel_size)
+  RowMatrix cols_;          // the last forward's im2col matrix (samples*positions x kernel_size)
 };
 
 // Pooling over k x k windows with stride s (default s = k), no padding; windows must fit exactly
@@ -93,7 +93,8 @@ class Pool2d : public Layer {
 
 class AvgPool2d : public Pool2d {
  public:
-  AvgPool2d(Shape input, int kernel, int stride = 0) : Pool2d(Mode::kAverage, input, kernel, stride) {}
+  AvgPool2d(Shape input, int kernel, int stride = 0)
+      : Pool2d(Mode::kAverage, input, kernel, stride) {}
 };
 class MaxPool2d : public Pool2d {
  public:

@@ -34,9 +34,9 @@ struct SnnConfig {
 // The non-ideal (analog) read of a programmed crossbar block: the hook through which device and
 // circuit effects reach the golden model without it depending on them (models/analog.hpp
 // implements it from the arch). Given the block's driven local rows (indices into
-// Block::inputs), it returns one analog partial sum per block output in weight LSBs, after the ADC's
-// own non-idealities and before its quantisation. It must be a pure function of its arguments:
-// noise is keyed by (layer, block, image, timestep), never by call order.
+// Block::inputs), it returns one analog partial sum per block output in weight LSBs, after the
+// ADC's own non-idealities and before its quantisation. It must be a pure function of its
+// arguments: noise is keyed by (layer, block, image, timestep), never by call order.
 class AnalogReader {
  public:
   virtual ~AnalogReader() = default;

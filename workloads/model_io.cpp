@@ -160,8 +160,7 @@ LoadedModel load_model(const fs::path& dir) {
       }
       const int kk = c->kernel_size();
       c->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), c_out, kk));
-      if (l["mask"])
-        c->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), c_out, kk));
+      if (l["mask"]) c->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), c_out, kk));
       if (l["bias"])
         c->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), c_out, 1).col(0));
       m.network.add(std::move(c));

@@ -196,8 +196,8 @@ class Importer {
 
     // Every unsupported operator first, with node names, so one run lists all there is to change.
     static const std::set<std::string> kSupported = {
-        "Gemm",    "MatMul",  "Add",      "Conv",    "Relu",    "AveragePool",
-        "MaxPool", "Flatten", "Reshape",  "Identity", "Dropout", "Constant"};
+        "Gemm",    "MatMul",  "Add",     "Conv",     "Relu",    "AveragePool",
+        "MaxPool", "Flatten", "Reshape", "Identity", "Dropout", "Constant"};
     std::vector<std::string> bad;
     for (const auto& n : g.node())
       if (!kSupported.count(n.op_type()) || (!n.domain().empty() && n.domain() != "ai.onnx"))
@@ -205,15 +205,17 @@ class Importer {
     if (!bad.empty()) {
       std::string msg = "unsupported ONNX operator(s): ";
       for (std::size_t i = 0; i < bad.size(); ++i) msg += (i ? ", " : "") + bad[i];
-      throw error(msg + "; supported: Gemm, MatMul, Add (bias), Conv, Relu, AveragePool, "
-                        "MaxPool, Flatten, Reshape, Identity, Dropout, Constant");
+      throw error(msg +
+                  "; supported: Gemm, MatMul, Add (bias), Conv, Relu, AveragePool, "
+                  "MaxPool, Flatten, Reshape, Identity, Dropout, Constant");
     }
 
     for (const auto& t : g.initializer()) tensors_[t.name()] = &t;
     for (const auto& n : g.node())
       if (n.op_type() == "Constant") {
         const auto* v = attr(n, "value");
-        if (!v || !v->has_t()) throw node_error(n, "only the 'value' form of Constant is supported");
+        if (!v || !v->has_t())
+          throw node_error(n, "only the 'value' form of Constant is supported");
         if (n.output_size() != 1) throw node_error(n, "expected one output");
         tensors_[n.output(0)] = &v->t();
       }
@@ -222,8 +224,9 @@ class Importer {
     const onnx::ValueInfoProto* input = nullptr;
     for (const auto& i : g.input())
       if (!tensors_.count(i.name())) {
-        if (input) throw error("the graph has more than one data input ('" + input->name() +
-                               "', '" + i.name() + "')");
+        if (input)
+          throw error("the graph has more than one data input ('" + input->name() + "', '" +
+                      i.name() + "')");
         input = &i;
       }
     if (!input) throw error("the graph has no data input");
@@ -280,8 +283,9 @@ class Importer {
                std::to_string(pending_->weights.rows()) + (pending_->bias ? " with bias" : "");
       } else if (op == "Add") {
         if (!pending_ || n.input_size() != 2)
-          throw node_error(n, "only an Add of a constant bias right after Gemm, MatMul or Conv "
-                              "is supported");
+          throw node_error(n,
+                           "only an Add of a constant bias right after Gemm, MatMul or Conv "
+                           "is supported");
         add_bias(n, floats(constant(n, 1 - data_in), "node '" + n.name() + "'"));
         what = "bias of the layer before";
       } else if (op == "Conv") {
@@ -290,7 +294,8 @@ class Importer {
         if (w.dims_size() != 4 || w.dims(2) != w.dims(3))
           throw node_error(n, "weights must be [C_out, C_in, k, k], are " + dims_text(w));
         if (attr_int(n, "group", 1) != 1) throw node_error(n, "group != 1 is not supported");
-        if (uniform(n, "dilations", 1) != 1) throw node_error(n, "dilations != 1 are not supported");
+        if (uniform(n, "dilations", 1) != 1)
+          throw node_error(n, "dilations != 1 are not supported");
         if (const auto* ap = attr(n, "auto_pad"); ap && ap->s() != "NOTSET")
           throw node_error(n, "auto_pad " + ap->s() + " is not supported (give explicit pads)");
         if (uniform(n, "kernel_shape", w.dims(2)) != w.dims(2))
@@ -315,11 +320,11 @@ class Importer {
           add_bias(n, floats(constant(n, 2), "node '" + n.name() + "'"));
         const Shape o = current_shape();
         const Pending& q = *pending_;
-        what = "conv " + std::to_string(o.channels) + " filters " + std::to_string(q.kernel) +
-               "x" + std::to_string(q.kernel) + " stride " + std::to_string(q.stride) +
-               " padding " + std::to_string(q.padding) + (q.bias ? " with bias" : "") + " -> " +
-               std::to_string(o.channels) +
-               "x" + std::to_string(o.height) + "x" + std::to_string(o.width);
+        what = "conv " + std::to_string(o.channels) + " filters " + std::to_string(q.kernel) + "x" +
+               std::to_string(q.kernel) + " stride " + std::to_string(q.stride) + " padding " +
+               std::to_string(q.padding) + (q.bias ? " with bias" : "") + " -> " +
+               std::to_string(o.channels) + "x" + std::to_string(o.height) + "x" +
+               std::to_string(o.width);
       } else if (op == "Relu") {
         flush();
         net_.add(std::make_unique<Relu>());

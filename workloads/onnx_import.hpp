@@ -14,8 +14,8 @@ namespace xbar::workloads {
 
 struct OnnxImport {
   Network network;
-  std::string producer;           // producer_name and version from the file
-  std::vector<std::string> log;   // one line per ONNX node: what it became
+  std::string producer;          // producer_name and version from the file
+  std::vector<std::string> log;  // one line per ONNX node: what it became
 };
 
 // Throws DataError naming the file: unreadable or malformed files, a graph that is not a single

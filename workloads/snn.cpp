@@ -54,9 +54,12 @@ float activation_scale(const RowMatrix& acts, const ConversionConfig& c) {
 
 const char* to_string(LayerStructure::Kind k) {
   switch (k) {
-    case LayerStructure::Kind::kConv: return "conv";
-    case LayerStructure::Kind::kAvgPool: return "avgpool";
-    default: return "dense";
+    case LayerStructure::Kind::kConv:
+      return "conv";
+    case LayerStructure::Kind::kAvgPool:
+      return "avgpool";
+    default:
+      return "dense";
   }
 }
 
@@ -85,8 +88,9 @@ SpikingNetwork to_snn(const Network& net, const Dataset& train, const Conversion
     } else if (const auto* p = dynamic_cast<const Pool2d*>(&l)) {
       if (p->mode() == Pool2d::Mode::kMax)
         throw std::invalid_argument(
-            where + ": max pooling has no exact equivalent with integrate-and-fire neurons and "
-                    "dense crossbar layers; train with average pooling (e.g. 2s or 2a in the spec)");
+            where +
+            ": max pooling has no exact equivalent with integrate-and-fire neurons and "
+            "dense crossbar layers; train with average pooling (e.g. 2s or 2a in the spec)");
       weighted_at.push_back(i);
     } else if (l.kind() != "relu" && l.kind() != "dropout" && l.kind() != "flatten") {
       throw std::invalid_argument(where + ": unsupported layer");
@@ -107,13 +111,17 @@ SpikingNetwork to_snn(const Network& net, const Dataset& train, const Conversion
       sl.structure.output = {1, 1, d->outputs()};
     } else if (const auto* cv = dynamic_cast<const Conv2d*>(&l)) {
       w = cv->unrolled();
-      sl.structure = {LayerStructure::Kind::kConv, cv->input(), cv->output(), cv->kernel(),
-                      cv->stride(), cv->padding()};
+      sl.structure = {LayerStructure::Kind::kConv,
+                      cv->input(),
+                      cv->output(),
+                      cv->kernel(),
+                      cv->stride(),
+                      cv->padding()};
     } else {
       const auto* p = dynamic_cast<const Pool2d*>(&l);
       w = p->unrolled();
-      sl.structure = {LayerStructure::Kind::kAvgPool, p->input(), p->output(), p->kernel(),
-                      p->stride(), 0};
+      sl.structure = {
+          LayerStructure::Kind::kAvgPool, p->input(), p->output(), p->kernel(), p->stride(), 0};
     }
     float lambda = 1.0f;
     if (c.normalisation != Normalisation::kNone) {

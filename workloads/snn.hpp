@@ -63,7 +63,8 @@ struct ConversionConfig {
 // in this scheme and is refused). Each Conv2d and AvgPool2d becomes its exact dense equivalent
 // (Conv2d::unrolled, Pool2d::unrolled) with its LayerStructure kept; average pooling is its own
 // spiking layer (weights 1/k^2) rather than folded into the next layer, because folding a 2x2
-// pool into a 5x5 conv makes a 10x10 stride-2 kernel of 4x the crossbar rows. W_l <- W_l * lambda_{l-1} / lambda_l, lambda_0 = 1 (inputs in [0, 1]), threshold 1.
+// pool into a 5x5 conv makes a 10x10 stride-2 kernel of 4x the crossbar rows. W_l <- W_l *
+// lambda_{l-1} / lambda_l, lambda_0 = 1 (inputs in [0, 1]), threshold 1.
 SpikingNetwork to_snn(const Network& net, const Dataset& train,
                       const ConversionConfig& config = {});
 

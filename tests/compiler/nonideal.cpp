@@ -97,20 +97,21 @@ BOOST_AUTO_TEST_CASE(sawtooth_pulls_each_weight_to_its_nearest_level) {
   cc::gsr_regulariser(0.0f, 0.1f, 3)(net);
   BOOST_TEST(grad[0] == 0.0f, boost::test_tools::tolerance(1e-6f));  // on a level
   BOOST_TEST(grad[1] == 0.0f, boost::test_tools::tolerance(1e-6f));
-  BOOST_TEST(grad[2] == 0.1f * 0.4f, boost::test_tools::tolerance(1e-5f));   // above level 2: down
-  BOOST_TEST(grad[3] == 0.1f * 0.4f, boost::test_tools::tolerance(1e-5f));   // -3.6 -> -4: push down
+  BOOST_TEST(grad[2] == 0.1f * 0.4f, boost::test_tools::tolerance(1e-5f));  // above level 2: down
+  BOOST_TEST(grad[3] == 0.1f * 0.4f, boost::test_tools::tolerance(1e-5f));  // -3.6 -> -4: push down
   BOOST_TEST(grad[4] == 0.0f, boost::test_tools::tolerance(1e-6f));
   // The group term: lambda sqrt(|g|) w / ||w_g|| per input (a group of one weight here).
   std::fill(grad, grad + 5, 0.0f);
   cc::gsr_regulariser(0.01f, 0.0f, 3)(net);
-  for (int i = 0; i < 5; ++i) BOOST_TEST(grad[i] == (w(0, i) > 0 ? 0.01f : -0.01f),
-                                         boost::test_tools::tolerance(1e-6f));
+  for (int i = 0; i < 5; ++i)
+    BOOST_TEST(grad[i] == (w(0, i) > 0 ? 0.01f : -0.01f), boost::test_tools::tolerance(1e-6f));
 }
 
 BOOST_AUTO_TEST_CASE(weight_constrained_training_lowers_the_conductance_it_stores) {
   SmallMnist m;
   wl::Network plain = m.net, constrained = m.net;
-  const auto a = cc::weight_constrained_training(plain, m.data.train, &m.data.test, 0.0f, 2, m.recipe);
+  const auto a =
+      cc::weight_constrained_training(plain, m.data.train, &m.data.test, 0.0f, 2, m.recipe);
   const auto b =
       cc::weight_constrained_training(constrained, m.data.train, &m.data.test, 2e-3f, 2, m.recipe);
   BOOST_TEST(b.back().mean_relative_conductance < 0.8 * a.back().mean_relative_conductance);
@@ -126,8 +127,8 @@ BOOST_AUTO_TEST_CASE(prunix_meets_the_global_sparsity_with_per_layer_ratios) {
   o.retrain = m.recipe;
   const cc::PrunixResult r = cc::prunix(m.net, m.data.train, &m.data.test, o);
   BOOST_TEST_REQUIRE(r.layer_sparsity.size() == 2u);
-  BOOST_TEST((r.layer_sparsity[0] * 784 * 32 + r.layer_sparsity[1] * 320) / (784 * 32 + 320) ==
-                 0.7, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST((r.layer_sparsity[0] * 784 * 32 + r.layer_sparsity[1] * 320) / (784 * 32 + 320) == 0.7,
+             boost::test_tools::tolerance(1e-9));
   // The 784-input layer is far less sensitive per weight than the 10 outputs.
   BOOST_TEST(r.layer_sparsity[0] > r.layer_sparsity[1]);
   BOOST_TEST(r.epochs.back().sparsity == 0.7, boost::test_tools::tolerance(0.01));

@@ -1,5 +1,7 @@
 // Kernel mapping of conv layers (replicated over output positions) and crossbar-aware structured
 // pruning: group budgets, recombination, reordering, C/F propagation and the group lasso.
+#include "compiler/structured.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <set>
@@ -9,7 +11,6 @@
 #include "compiler/place.hpp"
 #include "compiler/placement.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "compiler/structured.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/snn.hpp"
 
@@ -66,7 +67,8 @@ BOOST_AUTO_TEST_CASE(conv_layer_maps_replicated_with_grouped_positions) {
   Eigen::MatrixXf w = Eigen::MatrixXf::Constant(2, 9, 0.5f);
   conv.set_weights(w);
   wl::LayerStructure s{wl::LayerStructure::Kind::kConv, conv.input(), conv.output(), 3, 1, 0};
-  const cc::CrossbarGeometry g = cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::CrossbarGeometry g =
+      cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
   BOOST_REQUIRE(g.outputs_per_crossbar == 4);
   const cc::Mask c = cc::to_mask(conv.unrolled());
   const cc::StructuredLayerMapping m = cc::map_structured(0, s, c, cc::dense_tiling(9, 2, g), g);
@@ -83,18 +85,22 @@ BOOST_AUTO_TEST_CASE(conv_layer_maps_replicated_with_grouped_positions) {
   // Every synapse is owned by exactly one block (first-block-owns), none left over.
   for (int o : cc::synapse_owners(c, m.mapping.blocks)) BOOST_TEST(o >= 0);
   // With 9-row crossbars no two positions fit: one block per position.
-  const cc::CrossbarGeometry g9 = cc::make_geometry(9, 8, xbar::arch::SignedEncoding::Differential, 1);
-  BOOST_TEST(cc::map_structured(0, s, c, cc::dense_tiling(9, 2, g9), g9).mapping.stats.crossbars == 16);
+  const cc::CrossbarGeometry g9 =
+      cc::make_geometry(9, 8, xbar::arch::SignedEncoding::Differential, 1);
+  BOOST_TEST(cc::map_structured(0, s, c, cc::dense_tiling(9, 2, g9), g9).mapping.stats.crossbars ==
+             16);
   // A tiling of the wrong size is refused.
   BOOST_CHECK_THROW(cc::map_structured(0, s, c, cc::dense_tiling(8, 2, g), g), cc::CompileError);
 }
 
 BOOST_AUTO_TEST_CASE(map_cnn_maps_every_spiking_layer_and_owns_every_synapse) {
   wl::Network net = toy_cnn();  // conv 4c3 -> avgpool 2 -> dense 40 -> dense 3
-  const cc::CrossbarGeometry g = cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::CrossbarGeometry g =
+      cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
   const std::vector<cc::LayerMapping> m = cc::map_cnn(net, g);
   BOOST_REQUIRE(m.size() == 4u);
-  const wl::SpikingNetwork snn = wl::to_snn(net, wl::Dataset{}, {.normalisation = wl::Normalisation::kNone});
+  const wl::SpikingNetwork snn =
+      wl::to_snn(net, wl::Dataset{}, {.normalisation = wl::Normalisation::kNone});
   for (std::size_t l = 0; l < m.size(); ++l) {
     BOOST_TEST(m[l].inputs == snn.layers[l].weights.cols());
     BOOST_TEST(m[l].outputs == snn.layers[l].weights.rows());
@@ -131,9 +137,11 @@ BOOST_AUTO_TEST_CASE(crossbar_grain_keeps_the_budget_of_whole_tiles) {
     wl::Trainer(c).train(trained, d);
   }
   BOOST_TEST_MESSAGE("trained accuracy " << trained.accuracy(d));
-  for (auto method : {cc::StructuredMethod::CrossbarGrain, cc::StructuredMethod::CrossbarGrainReordered}) {
+  for (auto method :
+       {cc::StructuredMethod::CrossbarGrain, cc::StructuredMethod::CrossbarGrainReordered}) {
     wl::Network net = trained;
-    const cc::CrossbarGeometry g = cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
+    const cc::CrossbarGeometry g =
+        cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
     cc::StructuredOptions o;
     o.method = method;
     o.keep = 0.5;
@@ -163,8 +171,8 @@ BOOST_AUTO_TEST_CASE(crossbar_grain_keeps_the_budget_of_whole_tiles) {
                           .mapping.stats.crossbars;
       dense_xbars += full[l].mapping.stats.crossbars;
     }
-    BOOST_TEST_MESSAGE(cc::to_string(method) << ": crossbars " << dense_xbars << " -> " << pruned_xbars
-                                             << ", accuracy " << net.accuracy(d));
+    BOOST_TEST_MESSAGE(cc::to_string(method) << ": crossbars " << dense_xbars << " -> "
+                                             << pruned_xbars << ", accuracy " << net.accuracy(d));
     BOOST_TEST(dense_xbars - pruned_xbars == 25 + 2);
     BOOST_TEST(net.accuracy(d) > 0.8);
   }
@@ -173,7 +181,8 @@ BOOST_AUTO_TEST_CASE(crossbar_grain_keeps_the_budget_of_whole_tiles) {
 BOOST_AUTO_TEST_CASE(column_grain_recombines_surviving_columns) {
   const wl::Dataset d = toy_images(200, 3);
   wl::Network net = toy_cnn();
-  const cc::CrossbarGeometry g = cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::CrossbarGeometry g =
+      cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
   cc::StructuredOptions o;
   o.method = cc::StructuredMethod::ColumnGrain;
   o.keep = 0.3;
@@ -185,7 +194,8 @@ BOOST_AUTO_TEST_CASE(column_grain_recombines_surviving_columns) {
   int expect = 0, survivors = 0;
   for (int r0 = 0; r0 < 36; r0 += 8) {
     int alive = 0;
-    for (int j = 0; j < 40; ++j) alive += (w.block(j, r0, 1, std::min(8, 36 - r0)).array() != 0.0f).any();
+    for (int j = 0; j < 40; ++j)
+      alive += (w.block(j, r0, 1, std::min(8, 36 - r0)).array() != 0.0f).any();
     survivors += alive;
     expect += (alive + 3) / 4;
   }
@@ -200,7 +210,8 @@ BOOST_AUTO_TEST_CASE(channel_filter_pruning_removes_the_rows_of_dead_filters) {
   wl::Network net = wl::make_cnn({1, 8, 8}, "4c3-2s-6c2-2s-10-3", {.dropout = 0});
   wl::Rng init(5);
   wl::init_weights(net, wl::Init::kHeUniform, 0, init);
-  const cc::CrossbarGeometry g = cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::CrossbarGeometry g =
+      cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
   cc::StructuredOptions o;
   o.method = cc::StructuredMethod::ChannelFilter;
   o.keep = 0.5;
@@ -229,7 +240,8 @@ BOOST_AUTO_TEST_CASE(group_lasso_shrinks_the_weak_groups) {
   const wl::Dataset d = toy_images(300, 6);
   auto norms = [&](float lasso) {
     wl::Network net = toy_cnn();
-    const cc::CrossbarGeometry g = cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
+    const cc::CrossbarGeometry g =
+        cc::make_geometry(8, 8, xbar::arch::SignedEncoding::Differential, 1);
     cc::StructuredOptions o;
     o.method = cc::StructuredMethod::Xcs;
     o.keep = 1.0;
@@ -241,7 +253,8 @@ BOOST_AUTO_TEST_CASE(group_lasso_shrinks_the_weak_groups) {
     return net.dense_layers()[0]->weights().cwiseAbs().sum();
   };
   const double without = norms(0.0f), with = norms(0.02f);
-  BOOST_TEST_MESSAGE("sum |w| of the first dense layer: lasso 0 -> " << without << ", 0.02 -> " << with);
+  BOOST_TEST_MESSAGE("sum |w| of the first dense layer: lasso 0 -> " << without << ", 0.02 -> "
+                                                                     << with);
   BOOST_TEST(with < 0.8 * without);
 }
 
@@ -251,7 +264,8 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_conv_is_one_crossbar_per_kernel_tile) {
   wl::Conv2d conv({1, 6, 6}, 2, 3);
   conv.set_weights(Eigen::MatrixXf::Constant(2, 9, 0.5f));
   wl::LayerStructure s{wl::LayerStructure::Kind::kConv, conv.input(), conv.output(), 3, 1, 0};
-  const cc::CrossbarGeometry g = cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
+  const cc::CrossbarGeometry g =
+      cc::make_geometry(16, 8, xbar::arch::SignedEncoding::Differential, 1);
   const cc::Mask c = cc::to_mask(conv.unrolled());
   const cc::StructuredLayerMapping m =
       cc::map_structured(0, s, c, cc::dense_tiling(9, 2, g), g, /*time_multiplexed=*/true);
@@ -274,9 +288,9 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_conv_is_one_crossbar_per_kernel_tile) {
 
 BOOST_AUTO_TEST_CASE(time_multiplexed_arrays_stay_on_one_crossbar_when_placed) {
   wl::Network net = toy_cnn();  // conv 4c3 -> avgpool 2 -> dense 40 -> dense 3
-  const xbar::arch::ArchSpec arch = xbar::arch::load_arch(
-      xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
-      {"chip.conv_weights=time_multiplexed", "tile.neurons=64"});
+  const xbar::arch::ArchSpec arch =
+      xbar::arch::load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
+                            {"chip.conv_weights=time_multiplexed", "tile.neurons=64"});
   BOOST_REQUIRE(arch.chip.conv_time_multiplexed);
   const cc::CrossbarGeometry g = cc::geometry_for(arch);
   const std::vector<cc::LayerMapping> rep = cc::map_cnn(net, g), tm = cc::map_cnn(net, g, true);

@@ -2,12 +2,13 @@
 // integer arithmetic exact, drift and its compensation, read noise, the ADC's non-idealities and
 // rounding, and the golden model with effects on (seeded, repeatable, bit-identical when off) on
 // MNIST digits.
+#include "models/analog.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "arch/arch_spec.hpp"
 #include "models/adc.hpp"
-#include "models/analog.hpp"
 #include "tests/models/nonideal_arch.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "workloads/dataset.hpp"
@@ -166,9 +167,9 @@ BOOST_AUTO_TEST_CASE(ir_drop_lowers_partial_sums_and_first_order_tracks_exact) {
     worst_err = std::max(worst_err, std::abs(f[std::size_t(k)] - e[std::size_t(k)]) / ideal);
   }
   BOOST_TEST_MESSAGE("all 64 rows driven: IR drop costs up to " << 100 * worst_drop
-                                                                 << " % of a partial sum; "
-                                                                    "first order is off by "
-                                                                 << 100 * worst_err << " %");
+                                                                << " % of a partial sum; "
+                                                                   "first order is off by "
+                                                                << 100 * worst_err << " %");
   BOOST_TEST(worst_drop > 0.01);
   // Measured: 17 % drop, first order off by 3.3 % (it recovers ~80 % of the drop here; the error
   // grows as the square of the drop, see irdrop/first_order_error_falls_quadratically...).
@@ -195,7 +196,7 @@ BOOST_AUTO_TEST_CASE(adc_offset_gain_and_inl) {
   BOOST_REQUIRE(reader);
   std::vector<double> out;
   reader->read(0, 0, {0}, 0, 0, out);
-  BOOST_TEST(out[0] == 3.0);  // 1 + 0.5 * 4
+  BOOST_TEST(out[0] == 3.0);                            // 1 + 0.5 * 4
   BOOST_TEST(wl::adc_code_analog(out[0], 4, 31) == 1);  // the ideal 1 would give code 0
   BOOST_TEST(!m::make_analog_reader(resparc(), {ql}));  // nothing on: the exact integer path
 }
@@ -249,12 +250,16 @@ BOOST_AUTO_TEST_CASE(golden_with_effects_is_seeded_and_identical_when_off) {
   BOOST_TEST(spikes > 1000);
   // Device model switched on with every effect at zero: bit-identical to the integer path.
   BOOST_TEST(same(run_all(with_reader(resparc({"device.impl=nonideal", "device.seed=1"}))), base));
-  const std::vector<std::string> fx{
-      "device.impl=nonideal",           "device.programming_noise=gaussian",
-      "device.programming_sigma_c0=0.02", "device.read_noise_sigma=0.02",
-      "device.sa0_rate=0.0175",          "device.sa1_rate=0.0904",
-      "crossbar.ir_drop=first_order",    "crossbar.wordline_segment_ohm=2",
-      "crossbar.bitline_segment_ohm=2",  "adc.inl_lsb=0.5"};
+  const std::vector<std::string> fx{"device.impl=nonideal",
+                                    "device.programming_noise=gaussian",
+                                    "device.programming_sigma_c0=0.02",
+                                    "device.read_noise_sigma=0.02",
+                                    "device.sa0_rate=0.0175",
+                                    "device.sa1_rate=0.0904",
+                                    "crossbar.ir_drop=first_order",
+                                    "crossbar.wordline_segment_ohm=2",
+                                    "crossbar.bitline_segment_ohm=2",
+                                    "adc.inl_lsb=0.5"};
   auto seeded = [&](int seed) {
     auto o = fx;
     o.push_back("device.seed=" + std::to_string(seed));
@@ -274,9 +279,8 @@ BOOST_AUTO_TEST_CASE(golden_with_effects_is_seeded_and_identical_when_off) {
 }
 
 BOOST_AUTO_TEST_CASE(stuck_cells_are_known_before_programming) {
-  const a::ArchSpec arch =
-      resparc({"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02",
-               "device.sa1_rate=0.09"});
+  const a::ArchSpec arch = resparc(
+      {"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02", "device.sa1_rate=0.09"});
   const Eigen::MatrixXi levels = random_levels(64, 32, 15, 9);
   for (int block : {0, 3}) {
     const m::AnalogCrossbar x(arch, levels, 1, block);
@@ -290,17 +294,18 @@ BOOST_AUTO_TEST_CASE(a_half_stuck_pair_is_compensated_by_its_partner) {
   // stuck_pair: (P, N) levels of 4-bit cells, top 15.
   BOOST_TEST((m::stuck_pair(5, 0, 2, 0, 15, true) == std::pair<int, int>{15, 10}));  // SA1 on G+
   BOOST_TEST((m::stuck_pair(0, 7, 0, 2, 15, true) == std::pair<int, int>{8, 15}));   // SA1 on G-
-  BOOST_TEST((m::stuck_pair(5, 0, 0, 2, 15, true) == std::pair<int, int>{15, 15}));  // 20 > 15: clipped
-  BOOST_TEST((m::stuck_pair(5, 0, 1, 0, 15, true) == std::pair<int, int>{0, 0}));    // SA0 on G+
-  BOOST_TEST((m::stuck_pair(5, 0, 2, 0, 15, false) == std::pair<int, int>{15, 0}));  // not compensated
-  BOOST_TEST((m::stuck_pair(5, 0, 2, 1, 15, true) == std::pair<int, int>{15, 0}));   // both stuck
+  BOOST_TEST(
+      (m::stuck_pair(5, 0, 0, 2, 15, true) == std::pair<int, int>{15, 15}));  // 20 > 15: clipped
+  BOOST_TEST((m::stuck_pair(5, 0, 1, 0, 15, true) == std::pair<int, int>{0, 0}));  // SA0 on G+
+  BOOST_TEST(
+      (m::stuck_pair(5, 0, 2, 0, 15, false) == std::pair<int, int>{15, 0}));  // not compensated
+  BOOST_TEST((m::stuck_pair(5, 0, 2, 1, 15, true) == std::pair<int, int>{15, 0}));  // both stuck
   // Stuck-at faults only: fault-aware programming reads back much closer to the weights (on these
   // uniform levels an SA1 on the wrong side of a large weight often cannot be cancelled: the
   // partner would need more than 15 levels), and every pair reads back with exactly the error
   // stuck_weight_error predicts.
-  const a::ArchSpec arch =
-      resparc({"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02",
-               "device.sa1_rate=0.09"});
+  const a::ArchSpec arch = resparc(
+      {"device.impl=nonideal", "device.seed=4", "device.sa0_rate=0.02", "device.sa1_rate=0.09"});
   const Eigen::MatrixXi levels = random_levels(64, 32, 15, 9);
   const m::AnalogCrossbar naive(arch, levels, 0, 0), aware(arch, levels, 0, 0, nullptr, true);
   const Eigen::MatrixXd w = levels.cast<double>();

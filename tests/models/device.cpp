@@ -1,12 +1,13 @@
 // Device effects against their closed forms and statistics: level mapping, stuck-at rates inside
 // their binomial confidence interval, drift exact without spread, programming variation's sigma,
 // aging's narrowed window, fault maps, and stateless keyed randomness.
+#include "models/device.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "arch/arch_spec.hpp"
 #include "models/crossbar.hpp"
-#include "models/device.hpp"
 #include "tests/models/nonideal_arch.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -156,7 +157,8 @@ BOOST_AUTO_TEST_CASE(aging_narrows_the_window_toward_its_middle) {
   const a::ArchSpec arch = resparc();
   const m::AgingEffect aging(arch.device, 1e6, 0.05);  // 6 decades x 5 % = 30 %
   BOOST_TEST(std::abs(aging.narrowing() - 0.3) < 1e-12);
-  m::CellArray top = uniform_array(arch.device, 2, 2, 15), bottom = uniform_array(arch.device, 2, 2, 0);
+  m::CellArray top = uniform_array(arch.device, 2, 2, 15),
+               bottom = uniform_array(arch.device, 2, 2, 0);
   aging.apply(top, {});
   aging.apply(bottom, {});
   const double g_on = 1.0 / 20e3, g_off = 1.0 / 200e3;
@@ -199,12 +201,11 @@ BOOST_AUTO_TEST_CASE(arch_keys_are_validated_and_default_off) {
   BOOST_TEST(!ideal.device.effects.enabled);
   BOOST_TEST((ideal.crossbar.ir_drop == a::IrDrop::None));
   BOOST_TEST(m::device_effects(ideal, nullptr).empty());
-  const a::ArchSpec ni =
-      resparc({"device.impl=nonideal", "device.seed=4", "device.programming_noise=lognormal",
-               "device.programming_sigma_c0=0.05", "device.sa1_rate=0.01",
-               "device.drift_time_s=100", "device.drift_nu_mean=0.05",
-               "crossbar.ir_drop=first_order", "crossbar.wordline_segment_ohm=2",
-               "adc.inl_lsb=0.5"});
+  const a::ArchSpec ni = resparc(
+      {"device.impl=nonideal", "device.seed=4", "device.programming_noise=lognormal",
+       "device.programming_sigma_c0=0.05", "device.sa1_rate=0.01", "device.drift_time_s=100",
+       "device.drift_nu_mean=0.05", "crossbar.ir_drop=first_order",
+       "crossbar.wordline_segment_ohm=2", "adc.inl_lsb=0.5"});
   BOOST_TEST(ni.device.effects.seed == 4u);
   BOOST_TEST(m::device_effects(ni, nullptr).size() == 3u);
   BOOST_TEST(ni.crossbar.wordline_segment_ohm == 2.0);
@@ -220,13 +221,13 @@ BOOST_AUTO_TEST_CASE(arch_keys_are_validated_and_default_off) {
   };
   BOOST_TEST(fails({"device.sa0_rate=0.1"}, "does not apply to impl 'ideal'"));
   BOOST_TEST(fails({"device.impl=nonideal"}, "missing required key 'seed'"));
-  BOOST_TEST(fails({"device.impl=nonideal", "device.seed=1", "device.sa0_rate=1.5"},
-                   "out of range"));
-  BOOST_TEST(fails({"device.impl=nonideal", "device.seed=1", "device.sa0_rate=0.6",
-                    "device.sa1_rate=0.6"},
-                   "exceeds 1"));
-  BOOST_TEST(fails({"device.impl=nonideal", "device.seed=1", "device.drift_time_s=10"},
-                   "drift_nu_mean"));
+  BOOST_TEST(
+      fails({"device.impl=nonideal", "device.seed=1", "device.sa0_rate=1.5"}, "out of range"));
+  BOOST_TEST(
+      fails({"device.impl=nonideal", "device.seed=1", "device.sa0_rate=0.6", "device.sa1_rate=0.6"},
+            "exceeds 1"));
+  BOOST_TEST(
+      fails({"device.impl=nonideal", "device.seed=1", "device.drift_time_s=10"}, "drift_nu_mean"));
   BOOST_TEST(fails({"crossbar.ir_drop=exactly"}, "did you mean 'exact'"));
   BOOST_TEST(fails({"crossbar.wordline_segment_ohm=-1"}, "out of range"));
 }

@@ -2,10 +2,11 @@
 // crossbars 4x4 .. 32x32 with 1-10 ohm wire segments, and against closed forms: no wire resistance
 // gives G^T V exactly, a 1x1 array V / (R_source + 1/G + R_sink), superposition. The first-order
 // approximation's error is bounded and falls quadratically with the wire resistance.
+#include "models/irdrop.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "models/irdrop.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/spice/ngspice.hpp"
 #include "workloads/rng.hpp"
@@ -162,9 +163,9 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused) {
   BOOST_CHECK_THROW(m::irdrop_transfer_exact(g, {-1, 0, 0, 0}), std::invalid_argument);
   g(0, 0) = -1e-6;
   BOOST_CHECK_THROW(m::irdrop_transfer_exact(g, {}), std::invalid_argument);
-  BOOST_CHECK_THROW(m::irdrop_spice_netlist(random_conductances(2, 2, 9), {},
-                                            Eigen::VectorXd::Ones(2)),
-                    std::invalid_argument);
+  BOOST_CHECK_THROW(
+      m::irdrop_spice_netlist(random_conductances(2, 2, 9), {}, Eigen::VectorXd::Ones(2)),
+      std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

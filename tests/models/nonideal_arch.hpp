@@ -14,10 +14,10 @@ namespace xbar::test {
 inline arch::ArchSpec resparc(std::vector<std::string> overrides = {}) {
   for (std::size_t i = 0; i < overrides.size(); ++i)
     if (overrides[i] == "device.impl=nonideal") {
-      overrides.insert(overrides.begin() + std::ptrdiff_t(i) + 1,
-                       {"device.r_on_ohm=20000", "device.r_off_ohm=200000",
-                        "device.bits_per_cell=4", "device.read_voltage_v=0.5",
-                        "device.read_pulse_ns=5"});
+      overrides.insert(
+          overrides.begin() + std::ptrdiff_t(i) + 1,
+          {"device.r_on_ohm=20000", "device.r_off_ohm=200000", "device.bits_per_cell=4",
+           "device.read_voltage_v=0.5", "device.read_pulse_ns=5"});
       break;
     }
   return arch::load_arch(source_dir() + "/configs/arch/resparc-64.yaml", overrides);

@@ -65,7 +65,8 @@ sc_dt::sc_bv<kColumns * kColumnBits> column_values(const Read& r) {
     }
   sc_dt::sc_bv<kColumns * kColumnBits> v;
   for (int c = 0; c < kColumns; ++c)
-    v.range(c * kColumnBits + kColumnBits - 1, c * kColumnBits) = static_cast<std::uint64_t>(col[c]);
+    v.range(c * kColumnBits + kColumnBits - 1, c * kColumnBits) =
+        static_cast<std::uint64_t>(col[c]);
   return v;
 }
 
@@ -183,8 +184,7 @@ struct Bench : sc_core::sc_module {
 Eigen::MatrixXi random_levels(std::mt19937_64& rng, int rows, int q_max) {
   Eigen::MatrixXi w(rows, kOutputs);
   for (int r = 0; r < rows; ++r)
-    for (int k = 0; k < kOutputs; ++k)
-      w(r, k) = static_cast<int>(rng() % (2 * q_max + 1)) - q_max;
+    for (int k = 0; k < kOutputs; ++k) w(r, k) = static_cast<int>(rng() % (2 * q_max + 1)) - q_max;
   return w;
 }
 
@@ -213,13 +213,15 @@ BOOST_AUTO_TEST_CASE(random_reads_100k_cycles) {
   const arch::ArchSpec a = adc_arch();
   const int q_max = (1 << a.crossbar.weight_bits) - 1;
   auto rng = std::make_shared<std::mt19937_64>(3);
-  auto array = std::make_shared<models::CrossbarArray>(a, random_levels(*rng, a.crossbar.rows, q_max));
+  auto array =
+      std::make_shared<models::CrossbarArray>(a, random_levels(*rng, a.crossbar.rows, q_max));
   auto count = std::make_shared<int>(0);
   auto plan = [&a, rng, array, count, q_max](std::uint64_t, Read& r) mutable {
     std::uniform_real_distribution<double> u(0, 1);
     if (u(*rng) < 0.3) return false;  // idle cycle
     if (++*count % 50 == 0)
-      array = std::make_shared<models::CrossbarArray>(a, random_levels(*rng, a.crossbar.rows, q_max));
+      array =
+          std::make_shared<models::CrossbarArray>(a, random_levels(*rng, a.crossbar.rows, q_max));
     r.array = array;
     r.driven.clear();
     const double density = 0.05 + 0.55 * u(*rng);

@@ -23,18 +23,18 @@ using test::MismatchLog;
 
 namespace {
 
-#define MESH_CONFIG(NAME, P)                                                               \
-  struct NAME {                                                                            \
-    using Rtl = V##P;                                                                      \
-    static constexpr int rows = RTL_##NAME##_ROWS, cols = RTL_##NAME##_COLS;               \
-    static constexpr int local_ports = RTL_##NAME##_LOCAL_PORTS;                           \
-    static constexpr int depth = RTL_##NAME##_DEPTH;                                       \
-    static constexpr int router_latency = RTL_##NAME##_ROUTER_LATENCY;                     \
-    static constexpr int link_latency = RTL_##NAME##_LINK_LATENCY;                         \
+#define MESH_CONFIG(NAME, P)                                                                 \
+  struct NAME {                                                                              \
+    using Rtl = V##P;                                                                        \
+    static constexpr int rows = RTL_##NAME##_ROWS, cols = RTL_##NAME##_COLS;                 \
+    static constexpr int local_ports = RTL_##NAME##_LOCAL_PORTS;                             \
+    static constexpr int depth = RTL_##NAME##_DEPTH;                                         \
+    static constexpr int router_latency = RTL_##NAME##_ROUTER_LATENCY;                       \
+    static constexpr int link_latency = RTL_##NAME##_LINK_LATENCY;                           \
     static constexpr int row_bits = RTL_##NAME##_ROW_BITS, col_bits = RTL_##NAME##_COL_BITS; \
     static constexpr int port_bits = RTL_##NAME##_PORT_BITS, id_bits = RTL_##NAME##_ID_BITS; \
-    static constexpr int endpoints = rows * cols * local_ports;                            \
-    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;        \
+    static constexpr int endpoints = rows * cols * local_ports;                              \
+    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;          \
   };
 MESH_CONFIG(MESH_A, mesh_a)
 MESH_CONFIG(MESH_B, mesh_b)
@@ -43,12 +43,12 @@ MESH_CONFIG(MESH_B, mesh_b)
 // tile grid), optionally with the model's router latency altered.
 template <class C>
 arch::ArchSpec mesh_arch(int router_latency_delta = 0) {
-  arch::ArchSpec a = arch::load_arch(
-      test::source_dir() + "/configs/arch/resparc-64.yaml",
-      {"noc.buffer_depth_flits=" + std::to_string(C::depth),
-       "noc.router_latency_cycles=" + std::to_string(C::router_latency),
-       "noc.link_latency_cycles=" + std::to_string(C::link_latency),
-       "noc.tiles_per_router=" + std::to_string(C::local_ports)});
+  arch::ArchSpec a =
+      arch::load_arch(test::source_dir() + "/configs/arch/resparc-64.yaml",
+                      {"noc.buffer_depth_flits=" + std::to_string(C::depth),
+                       "noc.router_latency_cycles=" + std::to_string(C::router_latency),
+                       "noc.link_latency_cycles=" + std::to_string(C::link_latency),
+                       "noc.tiles_per_router=" + std::to_string(C::local_ports)});
   a.noc.router_latency_cycles += router_latency_delta;
   return a;
 }
@@ -70,7 +70,7 @@ struct Bench : sc_core::sc_module {
   typename C::Rtl rtl{"rtl"};
   models::MeshNoc noc;
   const int grid_rows = C::rows, grid_cols = C::cols * C::local_ports;
-  std::vector<int> endpoint_of;  // tile -> RTL endpoint (router * k + local port)
+  std::vector<int> endpoint_of;                   // tile -> RTL endpoint (router * k + local port)
   std::vector<std::deque<std::uint64_t>> source;  // per tile: flits (encoded) not yet accepted
   std::map<std::uint64_t, std::set<std::pair<std::uint64_t, int>>> expected;  // cycle -> (id, tile)
   std::function<std::vector<Planned>(std::uint64_t)> plan;
@@ -138,19 +138,24 @@ struct Bench : sc_core::sc_module {
       }
       std::set<std::pair<std::uint64_t, int>> want;
       if (auto it = expected.find(cycle); it != expected.end()) {
-        for (auto [id, t] : it->second) want.insert({id & ((std::uint64_t{1} << C::id_bits) - 1), t});
+        for (auto [id, t] : it->second)
+          want.insert({id & ((std::uint64_t{1} << C::id_bits) - 1), t});
         expected.erase(it);
       }
       log.check(cycle, "packets delivered", static_cast<long long>(got.size()),
                 static_cast<long long>(want.size()));
       for (auto& d : got)
         if (!want.count(d))
-          log.check(cycle, "packet " + std::to_string(d.first) + " at tile " +
-                               std::to_string(d.second) + " delivered", 1, 0);
+          log.check(cycle,
+                    "packet " + std::to_string(d.first) + " at tile " + std::to_string(d.second) +
+                        " delivered",
+                    1, 0);
       for (auto& d : want)
         if (!got.count(d))
-          log.check(cycle, "packet " + std::to_string(d.first) + " at tile " +
-                               std::to_string(d.second) + " delivered", 0, 1);
+          log.check(cycle,
+                    "packet " + std::to_string(d.first) + " at tile " + std::to_string(d.second) +
+                        " delivered",
+                    0, 1);
       for (auto& d : got) {
         ++delivered;
         if (auto s = sent_at.find(d.first); s != sent_at.end()) {
@@ -173,7 +178,8 @@ struct Bench : sc_core::sc_module {
         m.dst_tile = p.dst;
         m.flits = p.flits;
         noc.send(m, cycle);
-        for (int f = 0; f < p.flits; ++f) source[p.src].push_back(encode(p, f == 0, f == p.flits - 1));
+        for (int f = 0; f < p.flits; ++f)
+          source[p.src].push_back(encode(p, f == 0, f == p.flits - 1));
         sent_at[p.id & ((std::uint64_t{1} << C::id_bits) - 1)] = cycle;
         ++packets;
       }

@@ -269,8 +269,8 @@ Comparison compare(const Setup& s, const Outcome& model, const Outcome& rtl) {
         c.spikes_compared += ms.size();
         c.spikes_per_layer[l] += ms.size();
         if (ms != rs)
-          note(image + " layer " + std::to_string(l) + " timestep " + std::to_string(t) +
-                   " spikes", join(ms), join(rs));
+          note(image + " layer " + std::to_string(l) + " timestep " + std::to_string(t) + " spikes",
+               join(ms), join(rs));
       }
     const auto mp = take(model, i, kOutputs), rp = take(rtl, j, kOutputs);
     if (mp != rp) note(image + " output potentials", join(mp), join(rp));
@@ -315,24 +315,23 @@ Comparison model_against(const sim::ChipParts& parts, const char* what) {
   std::ostringstream counters;
   for (size_t i = 0; i < rtl.counters.size(); ++i)
     counters << ' ' << rtl.counter_names[i] << '=' << rtl.counters[i];
-  BOOST_TEST_MESSAGE(what << ": " << crossbars << " crossbars on " << tiles.size() << " of "
-                          << s.placement.tiles.size() << " tiles, " << s.images.size() << " images x " << s.network.timesteps
-                          << " timesteps, cycles per image [" << cycles.str() << " ], "
-                          << c.spikes_compared << " spikes in " << c.slots_compared
-                          << " (image, layer, timestep) slots compared (layer 0: "
-                          << c.spikes_per_layer[0] << ", layer 1: " << c.spikes_per_layer[1]
-                          << "), " << c.mismatches << " mismatches; RTL clock cycles: neuron cores "
-                          << k.neuron_core_cycles << " (" << k.neuron_core_items
-                          << " items), mesh " << k.mesh_cycles << " (" << k.mesh_flits
-                          << " flits); model chip "
-                          << std::chrono::duration<double>(t1 - t0).count() << " s (child), RTL chip "
-                          << std::chrono::duration<double>(t2 - t1).count() << " s;"
-                          << counters.str());
+  BOOST_TEST_MESSAGE(
+      what << ": " << crossbars << " crossbars on " << tiles.size() << " of "
+           << s.placement.tiles.size() << " tiles, " << s.images.size() << " images x "
+           << s.network.timesteps << " timesteps, cycles per image [" << cycles.str() << " ], "
+           << c.spikes_compared << " spikes in " << c.slots_compared
+           << " (image, layer, timestep) slots compared (layer 0: " << c.spikes_per_layer[0]
+           << ", layer 1: " << c.spikes_per_layer[1] << "), " << c.mismatches
+           << " mismatches; RTL clock cycles: neuron cores " << k.neuron_core_cycles << " ("
+           << k.neuron_core_items << " items), mesh " << k.mesh_cycles << " (" << k.mesh_flits
+           << " flits); model chip " << std::chrono::duration<double>(t1 - t0).count()
+           << " s (child), RTL chip " << std::chrono::duration<double>(t2 - t1).count() << " s;"
+           << counters.str());
   for (const auto& m : c.first) BOOST_ERROR(m);
   // The comparison means something only if every layer fired.
   for (size_t l = 0; l < c.spikes_per_layer.size(); ++l)
     BOOST_TEST(c.spikes_per_layer[l] > 0u, "layer " << l << " never fired");
-  BOOST_TEST(counter(rtl, "noc.flit_hops") > 0);  // packets crossed router-to-router links
+  BOOST_TEST(counter(rtl, "noc.flit_hops") > 0);          // packets crossed router-to-router links
   BOOST_TEST(counter(rtl, "potential_saturations") > 0);  // the rails were reached
   BOOST_TEST(tiles.size() >= 2u);
   return c;

@@ -1,6 +1,8 @@
 // Co-simulation of rtl/neuron_core.v (verilated) against models::NeuronCore in a cycle-accurate
 // SystemC wrapper: same clock, same stimulus, every output compared every cycle. One elaboration
 // per test case (SystemC allows one per process).
+#include "models/neuron_core.hpp"
+
 #include <Vneuron.h>
 
 #include <boost/test/unit_test.hpp>
@@ -8,7 +10,6 @@
 #include <random>
 
 #include "arch/arch_spec.hpp"
-#include "models/neuron_core.hpp"
 #include "tests/rtl/cosim.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -175,8 +176,9 @@ std::function<Stimulus(std::uint64_t)> random_stimulus(unsigned seed, double fir
     const double r = u(*rng);
     switch ((c / 4000) % 3) {
       case 0:
-        s.code = r < 0.1 ? max_code : r < 0.15 ? -max_code - 1
-                                                : static_cast<long long>((*rng)() % 120) - 40;
+        s.code = r < 0.1    ? max_code
+                 : r < 0.15 ? -max_code - 1
+                            : static_cast<long long>((*rng)() % 120) - 40;
         break;
       case 1:
         s.code = r < 0.7 ? max_code : static_cast<long long>((*rng)() % 256) - 128;
@@ -212,13 +214,14 @@ BOOST_AUTO_TEST_CASE(if_subtract_random_100k_cycles) {
   const auto p = params_from(arch_for({}), 300);
   const Outcome o = run(p, p, random_stimulus(1, 1.0 / 12), 100'000);
   BOOST_TEST(o.mismatches == 0u);
-  BOOST_TEST(o.spikes > 5'000u);  // the comparison saw real activity
+  BOOST_TEST(o.spikes > 5'000u);     // the comparison saw real activity
   BOOST_TEST(o.saturated > 1'000u);  // and saturation
 }
 
 BOOST_AUTO_TEST_CASE(lif_zero_random_100k_cycles) {
-  const auto p = params_from(
-      arch_for({"neuron.impl=lif", "neuron.threshold=1.0", "neuron.leak=0.87", "neuron.reset=zero"}), 120);
+  const auto p = params_from(arch_for({"neuron.impl=lif", "neuron.threshold=1.0",
+                                       "neuron.leak=0.87", "neuron.reset=zero"}),
+                             120);
   BOOST_REQUIRE(p.leaky);
   BOOST_REQUIRE_EQUAL(p.leak_q16, 57016);
   const Outcome o = run(p, p, random_stimulus(2, 1.0 / 6), 100'000);
@@ -274,9 +277,9 @@ BOOST_AUTO_TEST_CASE(directed_corner_cases) {
   for (int n = 0; n < kNeurons; ++n) item(n, n % 2 ? -1 : 1);
   fire();
   fire();
-  const Outcome o =
-      run(p, p, [plan](std::uint64_t c) { return c - 1 < plan.size() ? plan[c - 1] : Stimulus{}; },
-          plan.size() + 4);
+  const Outcome o = run(
+      p, p, [plan](std::uint64_t c) { return c - 1 < plan.size() ? plan[c - 1] : Stimulus{}; },
+      plan.size() + 4);
   BOOST_TEST(o.mismatches == 0u);
   BOOST_TEST(o.spikes >= static_cast<std::uint64_t>(kNeurons));  // the simultaneous spikes
   BOOST_TEST(o.saturated > 0u);

@@ -62,8 +62,8 @@ struct RtlNeuronCore::Bank : sc_core::sc_module {
           potentials(indexed("potentials", j).c_str()),
           rtl(indexed("rtl", j).c_str()) {}
   };
-  sc_core::sc_signal<bool> clk{"clk"}, rst{"rst"}, leaky{"leaky"},
-      reset_to_zero{"reset_to_zero"}, fire{"fire"};
+  sc_core::sc_signal<bool> clk{"clk"}, rst{"rst"}, leaky{"leaky"}, reset_to_zero{"reset_to_zero"},
+      fire{"fire"};
   sc_core::sc_signal<std::uint32_t> leak_q16{"leak_q16"}, threshold{"threshold"};
   std::vector<std::unique_ptr<Slice>> slices;
 
@@ -102,15 +102,18 @@ struct RtlNeuronCore::Bank : sc_core::sc_module {
 RtlNeuronCore::RtlNeuronCore(const models::NeuronParams& params, int neurons,
                              const models::NeuronParams& programmed)
     : models::NeuronCore(params, neurons) {
-  const std::string verilated = "the RTL neuron core (rtl/neuron_core.v) was verilated with "
-                                "POTENTIAL_BITS=" + std::to_string(kPotentialBits);
+  const std::string verilated =
+      "the RTL neuron core (rtl/neuron_core.v) was verilated with "
+      "POTENTIAL_BITS=" +
+      std::to_string(kPotentialBits);
   if (params.potential_min != kPotentialMin || params.potential_max != kPotentialMax) {
-    throw std::invalid_argument(verilated + " (potentials " + std::to_string(kPotentialMin) +
-                                ".." + std::to_string(kPotentialMax) + "); the layer's neurons "
-                                "hold " + std::to_string(params.potential_min) + ".." +
-                                std::to_string(params.potential_max) +
-                                " (set neuron.potential_bits=" + std::to_string(kPotentialBits) +
-                                ")");
+    throw std::invalid_argument(
+        verilated + " (potentials " + std::to_string(kPotentialMin) + ".." +
+        std::to_string(kPotentialMax) +
+        "); the layer's neurons "
+        "hold " +
+        std::to_string(params.potential_min) + ".." + std::to_string(params.potential_max) +
+        " (set neuron.potential_bits=" + std::to_string(kPotentialBits) + ")");
   }
   for (const auto* p : {&params, &programmed}) {
     if (p->threshold < 1 || p->threshold > kPotentialMax)
@@ -120,17 +123,17 @@ RtlNeuronCore::RtlNeuronCore(const models::NeuronParams& params, int neurons,
       throw std::invalid_argument("the RTL neuron core's leak_q16 is 0..65536, the layer asks " +
                                   std::to_string(p->leak_q16));
   }
-  bank_ = std::make_unique<Bank>(sc_core::sc_gen_unique_name("rtl_neuron_core"), neurons,
-                                 programmed);
+  bank_ =
+      std::make_unique<Bank>(sc_core::sc_gen_unique_name("rtl_neuron_core"), neurons, programmed);
 }
 
 RtlNeuronCore::~RtlNeuronCore() = default;
 
 long long RtlNeuronCore::potential(int neuron) const {
   const Bank::Slice& s = *bank_->slices[static_cast<size_t>(neuron / kNeurons)];
-  return sign_extend(field(s.potentials.read(), (neuron % kNeurons) * kPotentialBits,
-                           kPotentialBits),
-                     kPotentialBits);
+  return sign_extend(
+      field(s.potentials.read(), (neuron % kNeurons) * kPotentialBits, kPotentialBits),
+      kPotentialBits);
 }
 
 void RtlNeuronCore::reset() {
@@ -151,9 +154,9 @@ void RtlNeuronCore::step(const std::vector<long long>& sums, std::vector<int>& s
   for (int i = 0; i < n; ++i) {
     long long s = sums.empty() ? 0 : sums[i];
     if (s < kSumMin || s > kSumMax)
-      throw std::range_error("neuron " + std::to_string(i) + " of an RTL neuron core receives " +
-                             std::to_string(s) + " in one timestep, beyond its SUM_BITS=" +
-                             std::to_string(kSumBits) + " accumulator");
+      throw std::range_error(
+          "neuron " + std::to_string(i) + " of an RTL neuron core receives " + std::to_string(s) +
+          " in one timestep, beyond its SUM_BITS=" + std::to_string(kSumBits) + " accumulator");
     // The RTL has no saturation output; the count comes from its own potential before the step,
     // with the arithmetic of rtl/neuron_core.v steps (a) and (b).
     const long long v = v_[i];
@@ -290,7 +293,8 @@ void RtlMeshNoc<C>::inject(models::Packet packet) {
     slots_.push_back(packet);
   }
   for (int f = 0; f < packet.flits; ++f)
-    source_[packet.src_tile].push_back(encode(slot, packet.dst_tile, f == 0, f == packet.flits - 1));
+    source_[packet.src_tile].push_back(
+        encode(slot, packet.dst_tile, f == 0, f == packet.flits - 1));
   stats_.flits += static_cast<std::uint64_t>(packet.flits);
   in_flight_ += static_cast<std::uint64_t>(packet.flits);
 }
@@ -327,7 +331,7 @@ bool RtlMeshNoc<C>::step(std::uint64_t cycle) {
   // Flits on the ejection ports now are the deliveries of cycle + 1.
   const std::uint32_t ejected = eject_valid_.read();
   if (ejected == 0) return in_flight_ > 0;
-  const sc_dt::sc_bv<E * FW> out = eject_flit_.read();
+  const sc_dt::sc_bv<E* FW> out = eject_flit_.read();
   for (size_t t = 0; t < source_.size(); ++t) {
     const int e = tile_endpoint_[t];
     if (!((ejected >> e) & 1)) continue;

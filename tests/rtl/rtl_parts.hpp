@@ -1,9 +1,9 @@
 // The verilated reference RTL (rtl/) as parts of the chip (sim::ChipParts): a models::NeuronCore
 // whose arithmetic is done by rtl/neuron_core.v and a models::Noc whose flits travel through
 // rtl/mesh.v. The chip calls them from its one SC_THREAD; they clock their verilated modules
-// themselves, edge by edge, through delta cycles (sc_core::wait(SC_ZERO_TIME)), so SystemC time does
-// not move and the chip's own cycle count is untouched. Call step()/reset()/tick() from a SystemC
-// thread only.
+// themselves, edge by edge, through delta cycles (sc_core::wait(SC_ZERO_TIME)), so SystemC time
+// does not move and the chip's own cycle count is untouched. Call step()/reset()/tick() from a
+// SystemC thread only.
 #pragma once
 
 #include <Vmesh_a.h>
@@ -58,18 +58,18 @@ class RtlNeuronCore : public models::NeuronCore {
 };
 
 // The mesh configurations verilated in rtl/CMakeLists.txt (RTL_MESH_A_*, RTL_MESH_B_*).
-#define XBAR_RTL_MESH_TRAITS(NAME, P, UP)                                                       \
-  struct NAME {                                                                                  \
-    using Rtl = V##P;                                                                            \
-    static constexpr const char* name = #P;                                                      \
-    static constexpr int rows = RTL_##UP##_ROWS, cols = RTL_##UP##_COLS;                         \
-    static constexpr int local_ports = RTL_##UP##_LOCAL_PORTS, depth = RTL_##UP##_DEPTH;         \
-    static constexpr int router_latency = RTL_##UP##_ROUTER_LATENCY;                             \
-    static constexpr int link_latency = RTL_##UP##_LINK_LATENCY;                                 \
-    static constexpr int row_bits = RTL_##UP##_ROW_BITS, col_bits = RTL_##UP##_COL_BITS;         \
-    static constexpr int port_bits = RTL_##UP##_PORT_BITS, id_bits = RTL_##UP##_ID_BITS;         \
-    static constexpr int endpoints = rows * cols * local_ports;                                  \
-    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;              \
+#define XBAR_RTL_MESH_TRAITS(NAME, P, UP)                                                \
+  struct NAME {                                                                          \
+    using Rtl = V##P;                                                                    \
+    static constexpr const char* name = #P;                                              \
+    static constexpr int rows = RTL_##UP##_ROWS, cols = RTL_##UP##_COLS;                 \
+    static constexpr int local_ports = RTL_##UP##_LOCAL_PORTS, depth = RTL_##UP##_DEPTH; \
+    static constexpr int router_latency = RTL_##UP##_ROUTER_LATENCY;                     \
+    static constexpr int link_latency = RTL_##UP##_LINK_LATENCY;                         \
+    static constexpr int row_bits = RTL_##UP##_ROW_BITS, col_bits = RTL_##UP##_COL_BITS; \
+    static constexpr int port_bits = RTL_##UP##_PORT_BITS, id_bits = RTL_##UP##_ID_BITS; \
+    static constexpr int endpoints = rows * cols * local_ports;                          \
+    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;      \
   };
 XBAR_RTL_MESH_TRAITS(MeshA, mesh_a, MESH_A)  // 3x3 routers, 1 tile each
 XBAR_RTL_MESH_TRAITS(MeshB, mesh_b, MESH_B)  // 2x2 routers, 2 tiles each
@@ -77,10 +77,10 @@ XBAR_RTL_MESH_TRAITS(MeshB, mesh_b, MESH_B)  // 2x2 routers, 2 tiles each
 // The verilated mesh C as the chip's network, one clock edge per tick(cycle). Tiles sit on the
 // grid as in models::MeshNoc (tile t at row t / grid_columns; a router serves a block of
 // concentration tiles; ports in tile order). Each tile has a source queue of encoded flits and
-// offers its front flit every cycle; the router takes it when its inject_ready was high at the start
-// of the cycle. A tail flit on an ejection port after the edge closing cycle c is the packet's
-// delivery in cycle c + 1 (MeshNoc: deliver(packet, cycle + 1) at ejection). The flit carries a
-// 16-bit slot number standing for the chip's 64-bit packet id. NocStats: flits counted at
+// offers its front flit every cycle; the router takes it when its inject_ready was high at the
+// start of the cycle. A tail flit on an ejection port after the edge closing cycle c is the
+// packet's delivery in cycle c + 1 (MeshNoc: deliver(packet, cycle + 1) at ejection). The flit
+// carries a 16-bit slot number standing for the chip's 64-bit packet id. NocStats: flits counted at
 // injection; per flit ejected after h router-to-router hops, h + 1 buffer writes, buffer reads
 // and router traversals and h link hops -- what MeshNoc counts on the way, equal once every flit is
 // delivered (XY routes are fixed and nothing is dropped). The arch's mesh parameters and the grid

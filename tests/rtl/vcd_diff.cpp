@@ -19,7 +19,8 @@ std::string icarus_trace(const std::vector<int>& values, const std::string& init
       "$date today $end\n$version Icarus Verilog $end\n$timescale 1ns $end\n"
       "$scope module tb $end\n$var reg 1 ! clk $end\n$scope module dut $end\n"
       "$var wire 4 \" count [3:0] $end\n$upscope $end\n$upscope $end\n$enddefinitions $end\n"
-      "#0\n$dumpvars\n0!\n" + initial + " \"\n$end\n";
+      "#0\n$dumpvars\n0!\n" +
+      initial + " \"\n$end\n";
   for (size_t k = 0; k < values.size(); ++k) {
     const int t = 10 * static_cast<int>(k + 1);
     std::string bits;
@@ -61,7 +62,7 @@ BOOST_AUTO_TEST_CASE(reads_scopes_vectors_and_x) {
   const sim::VcdVariable* v = f.find("tb.dut.count");
   BOOST_REQUIRE(v);
   BOOST_TEST(v->width == 4);
-  BOOST_TEST(f.value_at(*v, 5'000'000, true) == "xxxx");  // bx extends with x
+  BOOST_TEST(f.value_at(*v, 5'000'000, true) == "xxxx");    // bx extends with x
   BOOST_TEST(f.value_at(*v, 10'000'000, false) == "xxxx");  // just before the edge at 10 ns
   BOOST_TEST(f.value_at(*v, 10'000'000, true) == "0011");
   BOOST_TEST(f.end_time_fs == 25'000'000u);
@@ -117,25 +118,29 @@ BOOST_AUTO_TEST_CASE(bad_input_is_located) {
     }
     return std::string("no error");
   };
-  const std::string bad = dir.write("bad.vcd", "$timescale 1ns $end\n$scope module tb $end\n"
-                                               "$var wire 1 ! clk $end\n$upscope $end\n"
-                                               "$enddefinitions $end\n#0\n0!\n1?\n");
+  const std::string bad = dir.write("bad.vcd",
+                                    "$timescale 1ns $end\n$scope module tb $end\n"
+                                    "$var wire 1 ! clk $end\n$upscope $end\n"
+                                    "$enddefinitions $end\n#0\n0!\n1?\n");
   BOOST_TEST(message([&] { sim::read_vcd(bad); }) ==
              bad + ":8: value change for undeclared identifier '?'");
   const std::string cut = dir.write("cut.vcd", "$timescale 1ns $end\n$var wire 1 ! clk\n");
   BOOST_TEST(message([&] { sim::read_vcd(cut); }) == cut + ":2: $var without $end");
-  BOOST_TEST(message([&] { sim::read_vcd(dir.path().string() + "/none.vcd"); }).find(
-                 "cannot open") != std::string::npos);
+  BOOST_TEST(message([&] {
+               sim::read_vcd(dir.path().string() + "/none.vcd");
+             }).find("cannot open") != std::string::npos);
   const auto fa = sim::read_vcd(dir.write("a.vcd", icarus_trace({1})));
   const auto fb = sim::read_vcd(dir.write("b.vcd", xbarsim_trace({1})));
   const auto map = sim::read_vcd_map(
-      dir.write("m.yaml", "signals:\n  - {a: tb.dut.count, b: core.count}\n  - {a: tb.dut.cuont, "
-                          "b: core.count}\n"));
+      dir.write("m.yaml",
+                "signals:\n  - {a: tb.dut.count, b: core.count}\n  - {a: tb.dut.cuont, "
+                "b: core.count}\n"));
   BOOST_TEST(message([&] { sim::vcd_diff(fa, fb, map, {}); }) ==
              map.path + ":3: unknown signal 'tb.dut.cuont' in " + fa.path +
                  "; nearest: tb.dut.count, tb.clk");
-  BOOST_TEST(message([&] { sim::read_vcd_map(dir.write("k.yaml", "signal: []\n")); }).find(
-                 ":1: unknown key 'signal' (valid: clock, signals)") != std::string::npos);
+  BOOST_TEST(message([&] {
+               sim::read_vcd_map(dir.write("k.yaml", "signal: []\n"));
+             }).find(":1: unknown key 'signal' (valid: clock, signals)") != std::string::npos);
 }
 
 // The README flow: the reference neuron core under Icarus Verilog and xbarsim's model on the same
@@ -158,15 +163,14 @@ BOOST_AUTO_TEST_CASE(icarus_against_neuron_trace_cli) {
   const std::string trace = "neuron-trace " + src + "/configs/rtl/neuron_stimulus.txt --arch " +
                             src + "/configs/arch/resparc-64.yaml --set neuron.potential_bits=12 ";
   BOOST_REQUIRE_EQUAL(test::run_cli(trace + "--threshold 40 --vcd " + d + "/model.vcd", &out), 0);
-  BOOST_REQUIRE_EQUAL(test::run_cli(trace + "--threshold 41 --vcd " + d + "/model41.vcd", &out),
-                      0);
+  BOOST_REQUIRE_EQUAL(test::run_cli(trace + "--threshold 41 --vcd " + d + "/model41.vcd", &out), 0);
   const std::string map = " --map " + src + "/configs/rtl/neuron_core.yaml";
   BOOST_TEST(test::run_cli("vcd-diff " + d + "/rtl.vcd " + d + "/model.vcd" + map, &out) == 0);
   BOOST_TEST(out.find("18 equal, 0 differ") != std::string::npos, out);
   BOOST_TEST(test::run_cli("vcd-diff " + d + "/rtl.vcd " + d + "/model41.vcd" + map, &out) == 1);
-  BOOST_TEST(out.find("DIFFERS  neuron_core_tb.spikes  <->  neuron_core.spikes") !=
-                 std::string::npos,
-             out);
+  BOOST_TEST(
+      out.find("DIFFERS  neuron_core_tb.spikes  <->  neuron_core.spikes") != std::string::npos,
+      out);
   BOOST_TEST(test::run_cli("vcd-diff " + d + "/rtl.vcd " + d + "/none.vcd" + map, &out) == 2);
 }
 

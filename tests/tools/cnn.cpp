@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(small_cnn_trains_and_runs_on_the_chip) {
   BOOST_TEST(r["images"] == 4);
   BOOST_TEST(r["golden"]["spike_exact"] == true);
   // Pruning flows are for MLPs: a CNN with flow prune is refused with the reason.
-  BOOST_TEST(xbar::test::run_cli("compile " + yaml + " --set compile.flow=prune --set "
+  BOOST_TEST(xbar::test::run_cli("compile " + yaml +
+                                     " --set compile.flow=prune --set "
                                      "compile.sparsity=0.5 --set compile.epochs=1",
                                  &text) != 0);
   BOOST_TEST(text.find("is for MLPs") != std::string::npos, text);
@@ -86,9 +87,10 @@ BOOST_AUTO_TEST_CASE(import_writes_a_model_and_lists_unsupported_operators) {
   const int rc = xbar::test::run_cli(
       "import " + (dir.path() / "cnn.onnx").string() + " -o " + (dir.path() / "m").string(), &text);
   BOOST_TEST_REQUIRE(rc == 0, text);  // tools/setup.sh installs libonnx-dev: import is built in
-  BOOST_TEST(text.find("conv1 (Conv): conv 4 filters 3x3 stride 1 padding 1 with bias -> 4x10x10") !=
-                 std::string::npos,
-             text);
+  BOOST_TEST(
+      text.find("conv1 (Conv): conv 4 filters 3x3 stride 1 padding 1 with bias -> 4x10x10") !=
+          std::string::npos,
+      text);
   BOOST_TEST(fs::exists(dir.path() / "m" / "manifest.yaml"));
   BOOST_TEST(xbar::test::run_cli("import " + (dir.path() / "unsupported.onnx").string() + " -o " +
                                      (dir.path() / "u").string(),
@@ -110,14 +112,15 @@ BOOST_AUTO_TEST_CASE(pytorch_style_onnx_of_a_trained_mlp_and_cnn_imports_and_sim
   const std::string src = xbar::test::source_dir();
   const std::string digits = src + "/data/mnist/package/src/digits";
   const std::vector<std::pair<std::string, std::string>> nets = {{"mlp", "784-32-10"},
-                                                                  {"cnn", "4c5-2s-8c5-2s-10"}};
+                                                                 {"cnn", "4c5-2s-8c5-2s-10"}};
   for (const auto& [name, spec] : nets) {
     std::string text;
     const fs::path model = dir.path() / name, onnx = dir.path() / (name + ".onnx"),
                    imported = dir.path() / (name + "-imported");
     BOOST_TEST_REQUIRE(train_net(spec, model, &text) == 0, text);
-    const std::string export_cmd = "/usr/bin/python3 " + src + "/tools/make_onnx_fixtures.py --export " +
-                                   model.string() + " " + onnx.string() + " > /dev/null";
+    const std::string export_cmd = "/usr/bin/python3 " + src +
+                                   "/tools/make_onnx_fixtures.py --export " + model.string() + " " +
+                                   onnx.string() + " > /dev/null";
     BOOST_TEST_REQUIRE(std::system(export_cmd.c_str()) == 0);
     BOOST_TEST_REQUIRE(xbar::test::run_cli("import " + onnx.string() + " -o " + imported.string() +
                                                " --dataset mnist --data-dir " + digits,
@@ -129,11 +132,11 @@ BOOST_AUTO_TEST_CASE(pytorch_style_onnx_of_a_trained_mlp_and_cnn_imports_and_sim
     int k = 0;
     for (const fs::path& m : {model, imported}) {
       const fs::path out = dir.path() / (name + "-run-" + std::to_string(k));
-      BOOST_TEST_REQUIRE(xbar::test::run_cli("run " + experiment(dir, name + std::to_string(k),
-                                                                 layers, m) +
-                                                 " --out " + out.string(),
-                                             &text) == 0,
-                         text);
+      BOOST_TEST_REQUIRE(
+          xbar::test::run_cli("run " + experiment(dir, name + std::to_string(k), layers, m) +
+                                  " --out " + out.string(),
+                              &text) == 0,
+          text);
       std::ifstream in(out / "report.json");
       reports[k] = nlohmann::json::parse(in);
       ++k;
@@ -159,8 +162,8 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_cnn_trades_crossbars_for_cycles) {
   for (int k = 0; k < 2; ++k) {
     const fs::path out = dir.path() / ("run" + std::to_string(k));
     const std::string set = k ? " --set arch.chip.conv_weights=time_multiplexed" : "";
-    BOOST_TEST_REQUIRE(xbar::test::run_cli("run " + yaml + set + " --out " + out.string(), &text) == 0,
-                       text);
+    BOOST_TEST_REQUIRE(
+        xbar::test::run_cli("run " + yaml + set + " --out " + out.string(), &text) == 0, text);
     std::ifstream in(out / "report.json");
     r[k] = nlohmann::json::parse(in);
   }
@@ -182,10 +185,12 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_cnn_trades_crossbars_for_cycles) {
              text);
   BOOST_TEST(xbar::test::run_cli("run " + yaml +
                                      " --set arch.chip.conv_weights=time_multiplexed --set "
-                                     "arch.extends=" + xbar::test::source_dir() +
+                                     "arch.extends=" +
+                                     xbar::test::source_dir() +
                                      "/configs/arch/resparc-64-rram.yaml",
                                  &text) == 1);
-  BOOST_TEST(text.find("time-multiplexed conv weights are not modelled") != std::string::npos, text);
+  BOOST_TEST(text.find("time-multiplexed conv weights are not modelled") != std::string::npos,
+             text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

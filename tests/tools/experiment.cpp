@@ -150,7 +150,9 @@ nlohmann::json json_file(const fs::path& p) {
   return nlohmann::json::parse(in);
 }
 
-nlohmann::json json_out(const std::string& text) { return nlohmann::json::parse(text.substr(text.find('{'))); }
+nlohmann::json json_out(const std::string& text) {
+  return nlohmann::json::parse(text.substr(text.find('{')));
+}
 
 std::string rram() {
   return "--set arch.extends=" + xbar::test::source_dir() + "/configs/arch/resparc-64-rram.yaml";
@@ -160,8 +162,8 @@ std::string rram() {
 
 BOOST_AUTO_TEST_CASE(chip_preset_can_be_swapped_from_the_command_line) {
   TempDir dir;
-  auto e = xbar::sim::load_experiment(
-      tiny(dir), {"arch.extends=" + xbar::test::source_dir() + "/configs/arch/resparc-64-rram.yaml"});
+  auto e = xbar::sim::load_experiment(tiny(dir), {"arch.extends=" + xbar::test::source_dir() +
+                                                  "/configs/arch/resparc-64-rram.yaml"});
   BOOST_TEST(e.arch.name == "resparc-64-rram");
   BOOST_TEST(e.arch.device.effects.enabled);
   BOOST_TEST(e.arch.crossbar.rows == 32);  // the experiment's own arch keys still apply
@@ -188,7 +190,8 @@ BOOST_AUTO_TEST_CASE(nonideal_run_matches_golden_spike_for_spike) {
   // With the mapping mitigations on as well, still spike for spike.
   BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + ideal.string() + " " + rram() +
                              " --set compile.fault_aware=true --set compile.rearrange=columns"
-                             " --out " + (dir.path() / "mitigated").string(),
+                             " --out " +
+                             (dir.path() / "mitigated").string(),
                          &text) == 0,
                      text);
   const nlohmann::json c = json_file(dir.path() / "mitigated" / "report.json");
@@ -204,7 +207,8 @@ BOOST_AUTO_TEST_CASE(compiled_network_runs_again_and_must_fit_the_chip) {
   BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --out " + first.string(), &text) == 0, text);
   BOOST_TEST_REQUIRE(fs::exists(first / "model" / "manifest.yaml"));
   BOOST_TEST_REQUIRE(
-      run("run " + tiny(dir) + " --compiled " + first.string() + " --out " + again.string(), &text) == 0,
+      run("run " + tiny(dir) + " --compiled " + first.string() + " --out " + again.string(),
+          &text) == 0,
       text);
   BOOST_TEST(text.find("compiled: loaded") != std::string::npos, text);
   nlohmann::json a = json_file(first / "report.json"), b = json_file(again / "report.json");
@@ -217,7 +221,8 @@ BOOST_AUTO_TEST_CASE(compiled_network_runs_again_and_must_fit_the_chip) {
                  &text) == 1);
   BOOST_TEST(text.find("was compiled for another crossbar geometry") != std::string::npos, text);
   BOOST_TEST(!fs::exists(dir.path() / "no" / "report.json"));
-  BOOST_TEST(run("run " + tiny(dir) + " --compiled " + (dir.path() / "missing").string(), &text) == 1);
+  BOOST_TEST(run("run " + tiny(dir) + " --compiled " + (dir.path() / "missing").string(), &text) ==
+             1);
   BOOST_TEST(text.find("not a compiled network") != std::string::npos, text);
 }
 
@@ -226,8 +231,8 @@ BOOST_AUTO_TEST_CASE(mapping_mitigations_keep_ideal_results_and_undo_stuck_cells
   std::string text;
   const fs::path c = dir.path() / "c";
   BOOST_TEST_REQUIRE(run("compile " + tiny(dir) + " --out " + c.string(), &text) == 0, text);
-  const std::string base = "accuracy " + tiny(dir) + " --compiled " + (c / "dense").string() +
-                           " --images 60 --json";
+  const std::string base =
+      "accuracy " + tiny(dir) + " --compiled " + (c / "dense").string() + " --images 60 --json";
   BOOST_TEST_REQUIRE(run(base, &text) == 0, text);
   const nlohmann::json plain = json_out(text);
   // On an ideal chip the order of rows and columns changes no sum: the same accuracy.
@@ -237,9 +242,10 @@ BOOST_AUTO_TEST_CASE(mapping_mitigations_keep_ideal_results_and_undo_stuck_cells
   BOOST_TEST(moved["accuracy"] == plain["accuracy"]);
   // Stuck-at faults alone (the rates measured on RRAM): fault-aware mapping removes most of the
   // weight error they cause and classifies at least as well.
-  const std::string faults = base + " " + rram() +
-                             " --set arch.crossbar.ir_drop=none --set arch.device.programming_noise=none"
-                             " --set arch.device.read_noise_sigma=0 --set arch.device.drift_time_s=0";
+  const std::string faults =
+      base + " " + rram() +
+      " --set arch.crossbar.ir_drop=none --set arch.device.programming_noise=none"
+      " --set arch.device.read_noise_sigma=0 --set arch.device.drift_time_s=0";
   BOOST_TEST_REQUIRE(run(faults, &text) == 0, text);
   const nlohmann::json naive = json_out(text);
   BOOST_TEST_REQUIRE(run(faults + " --set compile.fault_aware=true", &text) == 0, text);
@@ -254,10 +260,10 @@ BOOST_AUTO_TEST_CASE(mapping_mitigations_keep_ideal_results_and_undo_stuck_cells
 BOOST_AUTO_TEST_CASE(prunix_flow_and_weight_constrained_training_compile) {
   TempDir dir;
   std::string text;
-  const std::string path =
-      tiny(dir, "flow: prunix\n  sparsity: 0.7\n  epochs: 2\n  wct_strength: 0.001\n  wct_epochs: 1");
-  BOOST_TEST_REQUIRE(run("compile " + path + " --json --out " + (dir.path() / "p").string(), &text) == 0,
-                     text);
+  const std::string path = tiny(
+      dir, "flow: prunix\n  sparsity: 0.7\n  epochs: 2\n  wct_strength: 0.001\n  wct_epochs: 1");
+  BOOST_TEST_REQUIRE(
+      run("compile " + path + " --json --out " + (dir.path() / "p").string(), &text) == 0, text);
   const nlohmann::json j = json_out(text);
   std::set<std::string> stages;
   for (const auto& s : j["stages"]) stages.insert(s["stage"].get<std::string>());

@@ -1,13 +1,14 @@
 // Convolution and pooling layers: gradients against finite differences, the unrolled (Toeplitz)
 // form against the layer's own forward pass, the CNN spec, model files, ANN->SNN conversion of a
 // CNN, and a small CNN that learns MNIST.
+#include "workloads/conv.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "tests/support/temp_dir.hpp"
-#include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/snn.hpp"
 #include "workloads/trainer.hpp"
@@ -80,7 +81,8 @@ BOOST_AUTO_TEST_CASE(conv_forward_matches_direct_convolution_and_unrolled_form) 
   wl::RowMatrix y;
   wl::Rng rng(0);
   conv.forward(x, y, false, rng);
-  // Direct definition: y[c, oy, ox] = b[c] + sum w[c, ci, ky, kx] x[ci, 2oy - 1 + ky, 2ox - 1 + kx].
+  // Direct definition: y[c, oy, ox] = b[c] + sum w[c, ci, ky, kx] x[ci, 2oy - 1 + ky, 2ox - 1 +
+  // kx].
   for (int s = 0; s < 2; ++s)
     for (int c = 0; c < 3; ++c)
       for (int oy = 0; oy < 3; ++oy)
@@ -232,7 +234,8 @@ BOOST_AUTO_TEST_CASE(cnn_converts_to_an_equivalent_spiking_network) {
     const wl::RowMatrix ann = net.predict(d.images.row(s));
     for (int j = 0; j < 5; ++j) BOOST_TEST(a(j) == ann(0, j), boost::test_tools::tolerance(1e-4f));
   }
-  // receptive_input agrees with the unrolled matrix: every non-zero of output (c, p) is in p's field.
+  // receptive_input agrees with the unrolled matrix: every non-zero of output (c, p) is in p's
+  // field.
   const wl::LayerStructure& st = snn.layers[2].structure;
   for (int p = 0; p < st.positions(); ++p)
     for (int r = 0; r < st.kernel_rows(); ++r) {
@@ -242,9 +245,10 @@ BOOST_AUTO_TEST_CASE(cnn_converts_to_an_equivalent_spiking_network) {
     }
   // Max pooling is refused with the layer named.
   wl::Network mx = wl::make_cnn({1, 10, 10}, "3c3-2m-5");
-  BOOST_CHECK_EXCEPTION(wl::to_snn(mx, d), std::invalid_argument, [](const std::invalid_argument& e) {
-    return std::string(e.what()).find("layer 2 (maxpool)") != std::string::npos;
-  });
+  BOOST_CHECK_EXCEPTION(
+      wl::to_snn(mx, d), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()).find("layer 2 (maxpool)") != std::string::npos;
+      });
 }
 
 BOOST_AUTO_TEST_CASE(small_cnn_learns_mnist) {

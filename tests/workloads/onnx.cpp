@@ -22,8 +22,9 @@ bool make_fixtures(const fs::path& dir) {
     return false;
   }
   if (std::system("/usr/bin/python3 -c 'import onnx, numpy' > /dev/null 2>&1") != 0) {
-    BOOST_TEST_MESSAGE("SKIPPED: /usr/bin/python3 lacks python3-onnx or python3-numpy "
-                       "(tools/setup.sh installs them)");
+    BOOST_TEST_MESSAGE(
+        "SKIPPED: /usr/bin/python3 lacks python3-onnx or python3-numpy "
+        "(tools/setup.sh installs them)");
     return false;
   }
   const std::string cmd = "/usr/bin/python3 " + xbar::test::source_dir() +
@@ -64,8 +65,9 @@ BOOST_AUTO_TEST_CASE(mlp_and_cnn_import_with_the_reference_outputs) {
   wl::OnnxImport cnn = wl::import_onnx(dir.path() / "cnn.onnx");
   std::vector<std::string> kinds;
   for (std::size_t i = 0; i < cnn.network.size(); ++i) kinds.push_back(cnn.network.layer(i).kind());
-  const std::vector<std::string> want = {"conv", "relu",    "avgpool", "conv",    "relu", "maxpool",
-                                         "flatten", "dense", "relu",   "flatten", "dense"};
+  const std::vector<std::string> want = {"conv", "relu",    "avgpool", "conv",
+                                         "relu", "maxpool", "flatten", "dense",
+                                         "relu", "flatten", "dense"};
   BOOST_TEST(kinds == want, boost::test_tools::per_element());
   BOOST_TEST(cnn.log.size() == 11u);
   check_outputs(dir.path(), "cnn", cnn.network);
@@ -108,11 +110,10 @@ BOOST_AUTO_TEST_CASE(unsupported_operators_are_listed_with_node_names) {
   BOOST_CHECK_EXCEPTION(wl::import_onnx(junk), wl::DataError, [&](const wl::DataError& e) {
     return std::string(e.what()).rfind(junk + ": ", 0) == 0;
   });
-  BOOST_CHECK_EXCEPTION(wl::import_onnx(dir.path() / "none.onnx"), wl::DataError,
-                        [&](const wl::DataError& e) {
-                          return std::string(e.what()).find("none.onnx: cannot open") !=
-                                 std::string::npos;
-                        });
+  BOOST_CHECK_EXCEPTION(
+      wl::import_onnx(dir.path() / "none.onnx"), wl::DataError, [&](const wl::DataError& e) {
+        return std::string(e.what()).find("none.onnx: cannot open") != std::string::npos;
+      });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
