@@ -2,7 +2,7 @@
 # The structured-pruning tables of the README for the LeNet-like CNN (12c5-2s-64c5-2s-1200-1200-10)
 # on MNIST and Fashion-MNIST: trains the models if out/models/ lacks them, then runs
 # `xbarsim structured` on each. Usage, from the repository root:
-#   bench/cnn_tables.sh [BUILD_DIR]          (default build; about 40 min on 2 shared cores)
+#   bench/cnn_tables.sh [BUILD_DIR]          (default build; about 2.5 hours on 2 shared cores)
 # Writes out/cnn-tables/{mnist,fashion}.md and the logs next to them.
 set -e
 B=${1:-build}

@@ -194,7 +194,8 @@ int run_structured(const StructuredArgs& a) {
       std::printf("%s%d", l ? " + " : "", row.per_layer[l]);
     char snn_text[32] = "not run";
     if (row.snn >= 0) std::snprintf(snn_text, sizeof snn_text, "%.2f %%", 100 * row.snn);
-    std::printf("), %d if each tile were one time-multiplexed copy; ANN %.2f %%, SNN %s, %.0f s\n",
+    std::printf("), %d kernel tiles (crossbars with chip.conv_weights: time_multiplexed); ANN %.2f "
+                "%%, SNN %s, %.0f s\n",
                 row.kernel_copies, 100 * row.ann, snn_text, row.seconds);
     std::fflush(stdout);
     rows.push_back(row);
