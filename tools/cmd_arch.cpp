@@ -1,10 +1,13 @@
 // xbarsim validate | area | list: the architecture side of the command line.
+#include <yaml-cpp/yaml.h>
+
 #include <iostream>
 
 #include "arch/arch_spec.hpp"
 #include "arch/component_library.hpp"
 #include "arch/inventory.hpp"
 #include "sim/area_report.hpp"
+#include "sim/experiment.hpp"
 #include "tools/commands.hpp"
 
 namespace xbar::tools {
@@ -17,7 +20,9 @@ struct ArchArgs {
 };
 
 void add_arch_args(CLI::App* cmd, ArchArgs& args) {
-  cmd->add_option("config", args.config, "arch YAML (e.g. configs/arch/resparc-64.yaml)")
+  cmd->add_option(
+         "config", args.config,
+         "arch YAML (e.g. configs/arch/resparc-64.yaml); validate also takes an experiment")
       ->required();
   cmd->add_option("--set", args.overrides, "override a key: --set crossbar.rows=128 (repeatable)");
 }
@@ -29,6 +34,17 @@ arch::Inventory load_inventory(const ArchArgs& args, arch::ArchSpec* spec_out = 
   arch::Inventory inv = arch::build_inventory(spec, lib);
   if (spec_out) *spec_out = std::move(spec);
   return inv;
+}
+
+// An experiment file has a workload section; anything else (or a file that does not parse, which
+// the arch loader then reports with its position) is taken as an arch config.
+bool is_experiment_file(const std::string& path) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    return root.IsMap() && root["workload"];
+  } catch (const YAML::Exception&) {
+    return false;
+  }
 }
 
 void print_list(bool as_json) {
@@ -97,12 +113,22 @@ void print_list(bool as_json) {
 static void add_arch_commands(CLI::App& app, int& status) {
   auto validate_args = std::make_shared<ArchArgs>();
   auto print_resolved = std::make_shared<bool>(false);
-  CLI::App* validate =
-      app.add_subcommand("validate", "check an arch config and its component library");
+  CLI::App* validate = app.add_subcommand(
+      "validate", "check an arch config and its component library, or an experiment file");
   add_arch_args(validate, *validate_args);
   validate->add_flag("--print", *print_resolved, "print the fully resolved config");
   validate->callback([&status, validate_args, print_resolved] {
     status = guarded([&] {
+      if (is_experiment_file(validate_args->config)) {
+        // An experiment: every section checked as `run` checks it, then its chip's inventory.
+        sim::Experiment e = sim::load_experiment(validate_args->config, validate_args->overrides);
+        arch::ComponentLibrary lib = arch::ComponentLibrary::load(e.arch.technology.library);
+        arch::Inventory inv = arch::build_inventory(e.arch, lib);
+        if (*print_resolved) std::cout << arch::to_yaml(e.resolved);
+        std::cout << "ok: " << validate_args->config << ": experiment '" << e.name << "' on chip '"
+                  << e.arch.name << "', library '" << inv.library_name << "'\n";
+        return 0;
+      }
       arch::ArchSpec spec;
       arch::Inventory inv = load_inventory(*validate_args, &spec);
       if (*print_resolved) std::cout << arch::to_yaml(spec.resolved);

@@ -58,6 +58,27 @@ BOOST_AUTO_TEST_CASE(validate_reports_each_problem_on_one_located_line) {
   BOOST_TEST(contains(r.out, "2 problems found"));
 }
 
+BOOST_AUTO_TEST_CASE(validate_checks_an_experiment_file_section_by_section) {
+  // Every example experiment is valid as shipped, its arch section included.
+  for (const char* example :
+       {"configs/examples/mnist-500.yaml", "configs/examples/mnist-1200.yaml"}) {
+    Result r = run(std::string("validate ") + example);
+    BOOST_TEST(r.status == 0, r.out);
+    BOOST_TEST(contains(r.out, "experiment '"), r.out);
+  }
+  // A misspelled workload key and a bad chip override are reported where they are; nothing runs.
+  TempDir dir;
+  std::string path = dir.write(
+      "exp.yaml", "version: 1\nname: x\narch:\n  extends: " + xbar::test::source_dir() + "/" +
+                      kResparc +
+                      "\n  adc:\n    bits: 99\nworkload:\n  dataset: mnist\n  layerz: [1]\n");
+  Result r = run("validate " + path);
+  BOOST_TEST(r.status == 2, r.out);
+  BOOST_TEST(contains(r.out, path + ":9:3: workload.layerz: unknown key 'layerz'"), r.out);
+  BOOST_TEST(contains(r.out, "adc.bits: value 99 is out of range"), r.out);
+  BOOST_TEST(contains(r.out, "missing required section 'compile'"), r.out);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
   Result r = run("area no/such/chip.yaml");
   BOOST_TEST(r.status == 2);
