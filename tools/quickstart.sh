@@ -9,6 +9,6 @@ echo "quickstart: building (Release) in build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 # The main job: train (or load the cached) 784-500-500-10 MNIST network, compile it onto the
-# RESPARC-like chip, simulate 200 test images cycle by cycle and report.
+# RESPARC-like chip with TraNNsformer, simulate 200 test images cycle by cycle and report.
 echo "quickstart: xbarsim run configs/examples/mnist-500.yaml"
 ./build/tools/xbarsim run configs/examples/mnist-500.yaml
