@@ -123,4 +123,8 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   return inv;
 }
 
+Inventory build_inventory(const ArchSpec& a) {
+  return build_inventory(a, ComponentLibrary::load(a.technology.library));
+}
+
 }  // namespace xbar::arch

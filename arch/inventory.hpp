@@ -49,6 +49,8 @@ struct Inventory {
 // Costs of the components of `arch`, scaled and with provenance; throws ConfigError when the
 // library lacks a component the chip uses or is for another technology node.
 Inventory build_inventory(const ArchSpec& arch, const ComponentLibrary& lib);
+// The same with the library the arch names (technology.library), loaded from its file.
+Inventory build_inventory(const ArchSpec& arch);
 
 ScalingContext scaling_context(const ArchSpec& arch);
 

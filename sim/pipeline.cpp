@@ -456,8 +456,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   // Cost: the inventory of the chip as placed, the energy of what it did.
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
-  const arch::Inventory inv =
-      arch::build_inventory(placed, arch::ComponentLibrary::load(placed.technology.library));
+  const arch::Inventory inv = arch::build_inventory(placed);
   const ChipStats stats = chip.stats();
   const EnergyReport energy = account_energy(chip.activity(), inv, placed, stats.cycles,
                                              c.placement.crossbar.columns_per_output);

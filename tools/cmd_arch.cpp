@@ -1,6 +1,4 @@
 // xbarsim validate | area | list: the architecture side of the command line.
-#include <yaml-cpp/yaml.h>
-
 #include <iostream>
 
 #include "arch/arch_spec.hpp"
@@ -19,19 +17,16 @@ struct ArchArgs {
   std::vector<std::string> overrides;
 };
 
-void add_arch_args(CLI::App* cmd, ArchArgs& args) {
-  cmd->add_option(
-         "config", args.config,
-         "arch YAML (e.g. configs/arch/resparc-64.yaml); validate also takes an experiment")
-      ->required();
+void add_arch_args(CLI::App* cmd, ArchArgs& args,
+                   const char* what = "arch YAML (e.g. configs/arch/resparc-64.yaml)") {
+  cmd->add_option("config", args.config, what)->required();
   cmd->add_option("--set", args.overrides, "override a key: --set crossbar.rows=128 (repeatable)");
 }
 
 // Loads the arch, its library and the chip's inventory; every problem is a ConfigError.
 arch::Inventory load_inventory(const ArchArgs& args, arch::ArchSpec* spec_out = nullptr) {
   arch::ArchSpec spec = arch::load_arch(args.config, args.overrides);
-  arch::ComponentLibrary lib = arch::ComponentLibrary::load(spec.technology.library);
-  arch::Inventory inv = arch::build_inventory(spec, lib);
+  arch::Inventory inv = arch::build_inventory(spec);
   if (spec_out) *spec_out = std::move(spec);
   return inv;
 }
@@ -40,9 +35,9 @@ arch::Inventory load_inventory(const ArchArgs& args, arch::ArchSpec* spec_out = 
 // the arch loader then reports with its position) is taken as an arch config.
 bool is_experiment_file(const std::string& path) {
   try {
-    YAML::Node root = YAML::LoadFile(path);
-    return root.IsMap() && root["workload"];
-  } catch (const YAML::Exception&) {
+    const arch::ConfigNode root = arch::parse_yaml_file(path);
+    return root.is_map() && root.find("workload");
+  } catch (const arch::ConfigError&) {
     return false;
   }
 }
@@ -115,15 +110,15 @@ static void add_arch_commands(CLI::App& app, int& status) {
   auto print_resolved = std::make_shared<bool>(false);
   CLI::App* validate = app.add_subcommand(
       "validate", "check an arch config and its component library, or an experiment file");
-  add_arch_args(validate, *validate_args);
+  add_arch_args(validate, *validate_args,
+                "arch YAML (e.g. configs/arch/resparc-64.yaml) or experiment YAML");
   validate->add_flag("--print", *print_resolved, "print the fully resolved config");
   validate->callback([&status, validate_args, print_resolved] {
     status = guarded([&] {
       if (is_experiment_file(validate_args->config)) {
         // An experiment: every section checked as `run` checks it, then its chip's inventory.
         sim::Experiment e = sim::load_experiment(validate_args->config, validate_args->overrides);
-        arch::ComponentLibrary lib = arch::ComponentLibrary::load(e.arch.technology.library);
-        arch::Inventory inv = arch::build_inventory(e.arch, lib);
+        arch::Inventory inv = arch::build_inventory(e.arch);
         if (*print_resolved) std::cout << arch::to_yaml(e.resolved);
         std::cout << "ok: " << validate_args->config << ": experiment '" << e.name << "' on chip '"
                   << e.arch.name << "', library '" << inv.library_name << "'\n";

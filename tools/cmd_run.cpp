@@ -54,8 +54,7 @@ void write_text(const fs::path& p, const std::string& text) {
 nlohmann::json compile_summary(const sim::Experiment& e, const sim::Compiled& c) {
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
-  arch::Inventory inv =
-      arch::build_inventory(placed, arch::ComponentLibrary::load(placed.technology.library));
+  arch::Inventory inv = arch::build_inventory(placed);
   nlohmann::json j;
   j["flow"] = e.flow;
   j["crossbars"] = c.placement.crossbars();

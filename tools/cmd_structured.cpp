@@ -81,8 +81,7 @@ int run_structured(const StructuredArgs& a) {
   wl::set_gemm_threads(threads);
   const arch::ArchSpec arch = arch::load_arch(a.arch, a.sets);
   const cc::CrossbarGeometry g = cc::geometry_for(arch);
-  const arch::Inventory inv =
-      arch::build_inventory(arch, arch::ComponentLibrary::load(arch.technology.library));
+  const arch::Inventory inv = arch::build_inventory(arch);
   const double area_per_crossbar = inv.tile.area_mm2 / arch.tile.crossbars(arch.core);
   wl::LoadedModel m = wl::load_model(a.model);
   const std::string ds = a.dataset.empty() ? m.info.dataset : a.dataset;
@@ -194,9 +193,10 @@ int run_structured(const StructuredArgs& a) {
       std::printf("%s%d", l ? " + " : "", row.per_layer[l]);
     char snn_text[32] = "not run";
     if (row.snn >= 0) std::snprintf(snn_text, sizeof snn_text, "%.2f %%", 100 * row.snn);
-    std::printf("), %d kernel tiles (crossbars with chip.conv_weights: time_multiplexed); ANN %.2f "
-                "%%, SNN %s, %.0f s\n",
-                row.kernel_copies, 100 * row.ann, snn_text, row.seconds);
+    std::printf(
+        "), %d kernel tiles (crossbars with chip.conv_weights: time_multiplexed); ANN %.2f "
+        "%%, SNN %s, %.0f s\n",
+        row.kernel_copies, 100 * row.ann, snn_text, row.seconds);
     std::fflush(stdout);
     rows.push_back(row);
   }
