@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "arch/config_tree.hpp"
 #include "arch/scaling.hpp"
-#include "arch/schema.hpp"
+#include "config/config_tree.hpp"
+#include "config/schema.hpp"
 
 namespace xbar::arch {
 
@@ -90,6 +90,6 @@ class ComponentLibrary {
 };
 
 // The schema of one library entry (also printed by `xbarsim list`).
-SectionSpec library_entry_schema(const ComponentInfo& c);
+config::SectionSpec library_entry_schema(const ComponentInfo& c);
 
 }  // namespace xbar::arch

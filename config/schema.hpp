@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "arch/config_tree.hpp"
+#include "config/config_tree.hpp"
 
-namespace xbar::arch {
+namespace xbar::config {
 
 enum class ValueType {
   Int,         // integer
@@ -87,4 +87,4 @@ std::string unknown_key_message(const std::string& key, const std::vector<std::s
 // "64 (power of two, 2..4096)" style summary of a key's constraints, for `xbarsim list`.
 std::string describe_constraints(const KeySpec& key);
 
-}  // namespace xbar::arch
+}  // namespace xbar::config

@@ -1,11 +1,11 @@
-#include "arch/schema.hpp"
+#include "config/schema.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
 
-namespace xbar::arch {
+namespace xbar::config {
 
 std::optional<long long> parse_int(const ConfigNode& n) {
   if (n.kind != ConfigNode::Kind::Scalar || n.quoted || n.scalar.empty()) return std::nullopt;
@@ -258,4 +258,4 @@ std::optional<long long> read_int_or_auto(const ConfigNode& section, const std::
   return read_int(section, key);
 }
 
-}  // namespace xbar::arch
+}  // namespace xbar::config
