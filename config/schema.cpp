@@ -1,5 +1,6 @@
 #include "config/schema.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -227,6 +228,33 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
                           : " (needed by " + section.selector + " '" + selected + "')";
     out.push_back(
         {map.where, key_path, "missing required key '" + k.name + "'" + why + ": " + k.doc});
+  }
+}
+
+void validate_document(const ConfigNode& root, const DocumentSpec& document,
+                       std::vector<Diagnostic>& out) {
+  if (!root.is_map()) {
+    out.push_back({root.where, "", "expected a map of sections, got " + root.describe()});
+    return;
+  }
+  std::vector<std::string> valid;
+  for (const auto& k : document.keys) valid.push_back(k.name);
+  for (const SectionSpec* s : document.sections) valid.push_back(s->name);
+  for (const auto& o : document.other) valid.push_back(o);
+  for (const auto& [key, value] : root.entries)
+    if (std::find(valid.begin(), valid.end(), key) == valid.end())
+      out.push_back({value.key_where, key, unknown_key_message(key, valid)});
+  for (const auto& k : document.keys) {
+    if (const ConfigNode* v = root.find(k.name))
+      validate_value(*v, k, k.name, out);
+    else if (k.required)
+      out.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
+  }
+  for (const SectionSpec* s : document.sections) {
+    if (const ConfigNode* v = root.find(s->name))
+      validate_section(*v, *s, s->name, out);
+    else if (s->required)
+      out.push_back({root.where, s->name, "missing required section '" + s->name + "': " + s->doc});
   }
 }
 

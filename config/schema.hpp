@@ -39,6 +39,7 @@ struct KeySpec {
   bool power_of_two = false;
   std::vector<std::string> choices;   // Enum values
   std::vector<std::string> only_for;  // selector values this key belongs to (empty: all)
+  std::string default_text;           // an optional key's default, as `xbarsim list` shows it
 };
 
 struct Choice {
@@ -65,6 +66,18 @@ struct SectionSpec {
 // Checks `map` against `keys` (plus `section.selector`); appends problems to `out`.
 void validate_section(const ConfigNode& map, const SectionSpec& section, const std::string& path,
                       std::vector<Diagnostic>& out);
+
+// The top level of a configuration file: its own keys (version, name, ...) and its sections. Every
+// entry is checked -- an unknown key is reported with the valid ones, a missing required key or
+// section named -- and each section validated; keys in `other` are known but checked by the
+// caller (e.g. an experiment's arch section).
+struct DocumentSpec {
+  std::vector<KeySpec> keys;
+  std::vector<const SectionSpec*> sections;
+  std::vector<std::string> other;
+};
+void validate_document(const ConfigNode& root, const DocumentSpec& document,
+                       std::vector<Diagnostic>& out);
 
 // Checks one value against its key spec; appends problems to `out`.
 void validate_value(const ConfigNode& value, const KeySpec& key, const std::string& path,
