@@ -7,6 +7,8 @@ namespace fs = std::filesystem;
 
 namespace xbar::arch {
 
+using namespace config;  // the schema vocabulary: ConfigNode, KeySpec, read_*
+
 namespace {
 
 KeySpec integer(std::string name, double min, double max, std::string doc, std::string unit = "") {

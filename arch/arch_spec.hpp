@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "arch/config_tree.hpp"
-#include "arch/schema.hpp"
+#include "config/config_tree.hpp"
+#include "config/schema.hpp"
 
 namespace xbar::arch {
 
@@ -143,19 +143,19 @@ struct ArchSpec {
   Tile tile;
   Noc noc;
   Chip chip;
-  ConfigNode resolved;  // the fully merged tree, written next to results
+  config::ConfigNode resolved;  // the fully merged tree, written next to results
 
   // Grid for a given tile count: the configured one, or the most nearly square that holds them.
   std::pair<int, int> grid_for(int tiles) const;
 };
 
 // The schema of an arch file, section by section (also what `xbarsim list` prints).
-const std::vector<SectionSpec>& arch_schema();
-const std::vector<KeySpec>& arch_top_level_keys();
+const std::vector<config::SectionSpec>& arch_schema();
+const std::vector<config::KeySpec>& arch_top_level_keys();
 
-// Loads, merges, overrides and validates; throws ConfigError listing every problem.
+// Loads, merges, overrides and validates; throws config::ConfigError listing every problem.
 ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
 // Validates an already-merged tree (used by experiment files that embed an arch).
-ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file);
+ArchSpec arch_from_tree(const config::ConfigNode& root, const std::string& source_file);
 
 }  // namespace xbar::arch

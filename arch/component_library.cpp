@@ -6,6 +6,8 @@
 
 namespace xbar::arch {
 
+using namespace config;  // the schema vocabulary: ConfigNode, KeySpec, read_*
+
 const std::vector<ComponentInfo>& components() {
   static const std::vector<ComponentInfo> list = {
       {Component::CellArray,

@@ -6,6 +6,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar::arch;
+using namespace xbar::config;
 using xbar::test::TempDir;
 
 namespace {

@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(arch_keys_are_validated_and_default_off) {
   auto fails = [](std::vector<std::string> o, const std::string& needle) {
     try {
       resparc(o);
-    } catch (const a::ConfigError& e) {
+    } catch (const xbar::config::ConfigError& e) {
       BOOST_TEST_MESSAGE(e.what());
       return std::string(e.what()).find(needle) != std::string::npos;
     }
