@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "flow/mitigation.hpp"
-#include "flow/pipeline.hpp"
+#include "flow/program.hpp"
+#include "flow/run.hpp"
 
 using Clock = std::chrono::steady_clock;
 namespace wl = xbar::workloads;

@@ -17,7 +17,8 @@
 #include <sstream>
 
 #include "flow/mitigation.hpp"
-#include "flow/pipeline.hpp"
+#include "flow/program.hpp"
+#include "flow/run.hpp"
 #include "models/analog.hpp"
 #include "sim/chip.hpp"
 

@@ -9,6 +9,7 @@
 //    .number("leak", &Neuron::leak, 0, 1, "fraction lost per timestep").only({"lif"});
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "config/enum_names.hpp"
+#include "config/registry.hpp"
 #include "config/schema.hpp"
 
 namespace xbar::config {
@@ -143,11 +145,37 @@ class SectionBinding {
     spec_.required = false;
     return *this;
   }
-  // Keys added from elsewhere (a registry's implementations), with how each is read.
-  SectionBinding& merge(const SectionBinding& other) {
-    for (const auto& k : other.spec_.keys) spec_.keys.push_back(k);
-    for (const auto& r : other.readers_) readers_.push_back(r);
-    for (const auto& d : other.defaults_) defaults_.push_back(d);
+  // The selector chooses among registered implementations, each adding its own keys (which the
+  // implementation reads itself); a key several of them take is declared by each, and belongs to
+  // all of them here.
+  template <class Acc>
+  SectionBinding& select_implementation(std::string key, Acc acc,
+                                        const std::vector<ImplementationInfo>& impls) {
+    std::vector<Choice> choices;
+    for (const auto& i : impls) choices.push_back({i.name, i.doc});
+    select(std::move(key), acc, std::move(choices));
+    for (const auto& i : impls)
+      for (const auto& k : i.keys) {
+        auto same = std::find_if(spec_.keys.begin(), spec_.keys.end(),
+                                 [&](const KeySpec& x) { return x.name == k.name; });
+        if (same == spec_.keys.end()) {
+          spec_.keys.push_back(k);
+          readers_.push_back([](const ConfigNode&, S&) {});
+          defaults_.push_back(nullptr);
+        } else {
+          same->only_for.push_back(i.name);
+        }
+      }
+    return *this;
+  }
+  // The keys of another binding, filling the part of S that `acc` gives (e.g. a shared set of
+  // keys several implementations take).
+  template <class T, class Acc>
+  SectionBinding& include(const SectionBinding<T>& inner, Acc acc) {
+    for (const auto& k : inner.spec_.keys) spec_.keys.push_back(k);
+    for (const auto& r : inner.readers_)
+      readers_.push_back([r, acc](const ConfigNode& n, S& s) { r(n, std::invoke(acc, s)); });
+    for (const auto& d : inner.defaults_) defaults_.push_back(d);
     return *this;
   }
 
@@ -164,6 +192,8 @@ class SectionBinding {
   }
 
  private:
+  template <class>
+  friend class SectionBinding;
   template <class Acc>
   using field_type = std::remove_cvref_t<std::invoke_result_t<Acc, S&>>;
 

@@ -85,30 +85,7 @@ struct ExperimentBindings {
                 "percentile of the activations for normalization: percentile")
         .integer("calibration_images", &Experiment::calibration_images, 1, 100000,
                  "training images that calibrate the ADC range");
-    const std::vector<std::string> retrained{"prune", "trannsformer", "prunix"};
-    compile
-        .select(
-            "flow", &Experiment::flow,
-            {{"dense", "every weight, dense tiling (the original network)"},
-             {"prune",
-              "magnitude pruning with retraining, then compacted tiling (the pruning "
-              "baseline)"},
-             {"trannsformer", "prune, cluster and retrain (TraNNsformer), then clustered mapping"},
-             {"prunix",
-              "PRUNIX: per-layer pruning ratios from measured sensitivity (APA) and group "
-              "sawtooth regularisation while retraining, then compacted tiling"}})
-        .number("sparsity", &Experiment::sparsity, 0, 0.999, "fraction of the weights pruned")
-        .only(retrained)
-        .integer("epochs", &Experiment::compile_epochs, 1, 10000, "retraining epochs")
-        .only(retrained)
-        .number("group_lasso", &Experiment::group_lasso, 0, 1,
-                "PRUNIX group sparsity over each input's fan-out")
-        .optional()
-        .only({"prunix"})
-        .number("sawtooth", &Experiment::sawtooth, 0, 1,
-                "PRUNIX pull toward the conductance levels")
-        .optional()
-        .only({"prunix"})
+    compile.select_implementation("flow", &Experiment::flow, config::implementations("compile"))
         .number("wct_strength", &Experiment::wct_strength, 0, 1,
                 "Weight-Constrained Training after the flow: L1 pull toward low conductance (0: "
                 "off)")
@@ -235,6 +212,7 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   b.train.read(*root.find("train"), e);
   b.snn.read(*root.find("snn"), e);
   b.compile.read(*root.find("compile"), e);
+  e.compile_settings = *root.find("compile");
   b.simulate.read(*root.find("simulate"), e);
   if (e.wct_strength > 0 && e.wct_epochs == 0)
     config::fail(root.find("compile")->find("wct_strength")->where, "compile.wct_strength",

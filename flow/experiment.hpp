@@ -48,11 +48,9 @@ struct Experiment {
   int calibration_images = 0;
 
   // compile
-  std::string flow;  // dense | prune | trannsformer | prunix
-  double sparsity = 0;
-  int compile_epochs = 0;
+  std::string flow;  // one of flow/compile_flow.hpp's compile_flows()
+  config::ConfigNode compile_settings;  // the compile section: the flow reads its own keys
   std::uint64_t compile_seed = 0;
-  double group_lasso = 2e-5, sawtooth = 1e-3;  // prunix
   // Mitigations of non-ideal crossbars (docs/architecture.md, "Mitigations").
   double wct_strength = 0;  // Weight-Constrained Training after the flow (0: off)
   int wct_epochs = 0;

@@ -77,9 +77,9 @@ std::vector<std::vector<double>> input_spike_rates(const wl::GoldenModel& golden
     wl::SpikeTrace trace;
     golden.classify(data.images.row(index).data(), std::uint64_t(index), &trace);
     for (std::size_t l = 0; l < q.size(); ++l)
-      for (const auto& spikes : trace.layers[l])
+      for (const auto& spikes : trace.input_of(l))
         for (int i : spikes) rate[l][std::size_t(i)] += 1;
-    steps += double(trace.layers[0].size());
+    steps += double(trace.input.size());
   }
   for (auto& layer : rate)
     for (double& r : layer) r /= steps;

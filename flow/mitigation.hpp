@@ -19,7 +19,8 @@
 
 #include "compiler/placement.hpp"
 #include "flow/experiment.hpp"
-#include "flow/pipeline.hpp"
+#include "flow/compile.hpp"
+#include "flow/program.hpp"
 
 namespace xbar::flow {
 

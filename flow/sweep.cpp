@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "arch/arch_spec.hpp"
+#include "config/files.hpp"
 #include "config/schema.hpp"
 #include "flow/experiment.hpp"
 
@@ -324,17 +325,6 @@ nlohmann::json point_row(const Sweep& sweep, const SweepPoint& point, const std:
   return row;
 }
 
-static void write_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
 static std::string csv_field(const nlohmann::json& v) {
   std::string s = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -370,8 +360,8 @@ int write_tables(const Sweep& sweep, const std::string& out_dir) {
       csv += "," + csv_field(r["metrics"].value(m, nlohmann::json()));
     csv += "\n";
   }
-  write_atomically(fs::path(out_dir) / "results.jsonl", jsonl);
-  write_atomically(fs::path(out_dir) / "results.csv", csv);
+  config::write_file_atomically(fs::path(out_dir) / "results.jsonl", jsonl);
+  config::write_file_atomically(fs::path(out_dir) / "results.csv", csv);
   return static_cast<int>(rows.size());
 }
 

@@ -253,7 +253,10 @@ void Chip::start_image() {
   image_start_ = now();
   current_ = ImageResult{};
   current_.output_spike_counts.assign(network_.layers.back().levels.rows(), 0);
-  if (trace_) current_.trace.assign(L, std::vector<std::vector<int>>(T));
+  if (trace_) {
+    current_.trace.input = images_[image_];
+    current_.trace.layers.assign(L, SpikeTrain(T));
+  }
   cores_done_ = 0;
   for (auto& per_tile : core_on_tile_)
     for (auto& c : per_tile) {
@@ -391,7 +394,8 @@ void Chip::try_fire(int tile, int layer) {
           vcd_->set(when, sig_potential_[c.neurons[i]], c.core->potential(static_cast<int>(i)));
     }
     if (trace_)
-      current_.trace[layer][t].insert(current_.trace[layer][t].end(), spikes.begin(), spikes.end());
+      current_.trace.layers[layer][t].insert(current_.trace.layers[layer][t].end(), spikes.begin(),
+                                             spikes.end());
     if (layer == L - 1) {
       for (int n : spikes) ++current_.output_spike_counts[n];
     } else {
@@ -425,7 +429,7 @@ void Chip::finish_image() {
     for (size_t i = 0; i < c.neurons.size(); ++i)
       current_.output_potentials[c.neurons[i]] = c.core->potential(static_cast<int>(i));
   }
-  for (auto& layer : current_.trace)
+  for (auto& layer : current_.trace.layers)
     for (auto& t : layer) std::sort(t.begin(), t.end());
   stats_.cycles += current_.cycles;
   if (tracing()) vcd_->write(image_start_);

@@ -50,10 +50,10 @@ struct HardwareNetwork {
   std::shared_ptr<const workloads::AnalogReader> analog = nullptr;
 };
 
-// Input spikes of one image: spikes[t] = indices of the input neurons that fire at timestep t.
-using SpikeTrain = std::vector<std::vector<int>>;
-// Spikes of every layer: trace[l][t] = sorted indices of layer l's output neurons that fired.
-using SpikeTrace = std::vector<std::vector<std::vector<int>>>;
+// Input spikes of one image (spikes[t] = indices of the input neurons that fire at timestep t) and
+// the spikes of every layer, as the golden model records them.
+using workloads::SpikeTrace;
+using workloads::SpikeTrain;
 
 struct ImageResult {
   std::vector<int> output_spike_counts;

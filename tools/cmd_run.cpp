@@ -7,8 +7,10 @@
 
 #include "arch/inventory.hpp"
 #include "compiler/placement.hpp"
+#include "config/files.hpp"
 #include "flow/area_report.hpp"
-#include "flow/pipeline.hpp"
+#include "flow/program.hpp"
+#include "flow/run.hpp"
 #include "tools/commands.hpp"
 
 namespace fs = std::filesystem;
@@ -41,59 +43,11 @@ std::string out_dir(const RunArgs& a, const flow::Experiment& e) {
   return a.out.empty() ? (fs::path("runs") / e.name).string() : a.out;
 }
 
-void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  fs::path tmp = p;
-  tmp += ".tmp";
-  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
-  fs::rename(tmp, p);
-}
-
 // The compile summary: per layer, sparsity, crossbars, utilisation, unclustered fraction; and the
 // chip's area from the component library.
-nlohmann::json compile_summary(const flow::Experiment& e, const flow::Compiled& c) {
-  arch::ArchSpec placed = e.arch;
-  placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
-  arch::Inventory inv = arch::build_inventory(placed);
-  nlohmann::json j;
-  j["flow"] = e.flow;
-  j["crossbars"] = c.placement.crossbars();
-  j["tiles"] = c.placement.tiles.size();
-  j["chip_area_mm2"] = inv.chip.area_mm2;
-  j["ann_accuracy_before"] = c.ann_accuracy_before;
-  j["ann_accuracy"] = c.ann_accuracy;
-  long long synapses = 0;
-  double cells = 0;
-  for (const auto& l : c.placement.layers) {
-    synapses += l.stats.synapses;
-    j["layers"].push_back({{"sparsity", l.stats.sparsity},
-                           {"crossbars", l.stats.crossbars},
-                           {"utilization", l.stats.utilization},
-                           {"unclustered_fraction", l.stats.unclustered_fraction},
-                           {"clusters", l.stats.clusters}});
-    cells += static_cast<double>(l.stats.crossbars) * c.placement.crossbar.weight_slots();
-  }
-  j["utilization"] = cells > 0 ? synapses / cells : 0.0;
-  j["stages"] = c.stages;
-  return j;
-}
-
-void print_summary(const nlohmann::json& j) {
-  std::printf(
-      "flow %-13s crossbars %6d  tiles %5d  utilization %5.1f %%  area %8.3f mm^2  accuracy %.2f "
-      "%% (before %.2f %%)\n",
-      j["flow"].get<std::string>().c_str(), j["crossbars"].get<int>(), j["tiles"].get<int>(),
-      100 * j["utilization"].get<double>(), j["chip_area_mm2"].get<double>(),
-      100 * j["ann_accuracy"].get<double>(), 100 * j["ann_accuracy_before"].get<double>());
-  int l = 0;
-  for (const auto& layer : j["layers"]) {
-    std::printf(
-        "  layer %d: sparsity %5.1f %%, %5d crossbars, utilization %5.1f %%, %3d clusters, "
-        "unclustered %5.1f %%\n",
-        l++, 100 * layer["sparsity"].get<double>(), layer["crossbars"].get<int>(),
-        100 * layer["utilization"].get<double>(), layer["clusters"].get<int>(),
-        100 * layer["unclustered_fraction"].get<double>());
-  }
+flow::CompileSummary compile_summary(const flow::Experiment& e, const flow::Compiled& c) {
+  return {e.flow,  c.placement, flow::placed_inventory(e.arch, c.placement).chip.area_mm2,
+          c.ann_accuracy_before, c.ann_accuracy, c.stages};
 }
 
 int compile_main(const RunArgs& a) {
@@ -111,11 +65,11 @@ int compile_main(const RunArgs& a) {
     flow::Compiled c = flow::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
     flow::save_compiled(ef, c, dir.string());
-    nlohmann::json summary = compile_summary(ef, c);
-    write_text(dir / "compile.json", summary.dump(2) + "\n");
-    write_text(dir / "config.yaml", config::to_yaml(ef.resolved));
-    if (!a.json) print_summary(summary);
-    all.push_back(summary);
+    const flow::CompileSummary summary = compile_summary(ef, c);
+    config::write_file_atomically(dir / "compile.json", summary.to_json().dump(2) + "\n");
+    config::write_file_atomically(dir / "config.yaml", config::to_yaml(ef.resolved));
+    if (!a.json) summary.print(std::cout);
+    all.push_back(summary.to_json());
   }
   if (a.json) std::cout << (a.compare ? all : all[0]).dump(2) << "\n";
   if (a.compare && !a.json) {
@@ -139,7 +93,8 @@ int run_main(const RunArgs& a) {
   flow::Compiled c = compiled_network(a, e);
   if (a.compiled.empty() || fs::weakly_canonical(a.compiled) != fs::weakly_canonical(dir)) {
     flow::save_compiled(e, c, dir.string());
-    write_text(dir / "compile.json", compile_summary(e, c).dump(2) + "\n");
+    config::write_file_atomically(dir / "compile.json",
+                                  compile_summary(e, c).to_json().dump(2) + "\n");
   }
   flow::RunOptions ro;
   ro.placement_file = (dir / "placement_programmed.json").string();
@@ -150,54 +105,28 @@ int run_main(const RunArgs& a) {
   ro.trace_layer = a.trace_layer;
   ro.trace_from = a.trace_from;
   ro.trace_to = a.trace_to;
-  nlohmann::json report = flow::run(e, c, ro, std::cerr);
-  write_text(dir / "config.yaml", config::to_yaml(e.resolved));
-  write_text(dir / "report.json", report.dump(2) + "\n");
-  if (a.json) {
-    std::cout << report.dump(2) << "\n";
-    return 0;
-  }
-  std::printf("%s on %s, flow %s: %d images, T = %d\n", e.name.c_str(), e.arch.name.c_str(),
-              e.flow.c_str(), report["images"].get<int>(), e.timesteps);
-  std::printf("  accuracy        %.2f %% (ANN %.2f %%)\n", 100 * report["accuracy"].get<double>(),
-              100 * report["ann_accuracy"].get<double>());
-  if (report.contains("golden"))
-    std::printf("  golden model    %.2f %%, %d images with any spike different\n",
-                100 * report["golden"]["accuracy"].get<double>(),
-                report["golden"]["images_with_spike_mismatch"].get<int>());
-  std::printf("  latency         %.0f cycles = %.2f us per image, %.0f images/s\n",
-              report["latency"]["cycles_per_image"].get<double>(),
-              report["latency"]["ns_per_image"].get<double>() / 1000,
-              report["latency"]["images_per_s"].get<double>());
-  std::printf("  energy          %.2f nJ per image (%.2f dynamic, %.2f leakage)\n",
-              report["energy"]["per_image_pj"].get<double>() / 1000,
-              report["energy"]["dynamic_pj"].get<double>() / 1000,
-              report["energy"]["leakage_pj"].get<double>() / 1000);
-  std::printf("  area            %.3f mm^2, %d crossbars on %d tiles\n",
-              report["area"]["chip_mm2"].get<double>(), report["mapping"]["crossbars"].get<int>(),
-              report["mapping"]["tiles"].get<int>());
-  std::printf(
-      "  noc             %llu packets, average latency %.1f cycles, worst %llu\n",
-      static_cast<unsigned long long>(report["noc"]["packets"].get<std::uint64_t>()),
-      report["noc"]["average_latency_cycles"].get<double>(),
-      static_cast<unsigned long long>(report["noc"]["worst_latency_cycles"].get<std::uint64_t>()));
-  std::printf("  report          %s\n", (dir / "report.json").c_str());
+  const flow::RunReport report = flow::run(e, c, ro, std::cerr);
+  const nlohmann::json j = report.to_json();
+  config::write_file_atomically(dir / "config.yaml", config::to_yaml(e.resolved));
+  config::write_file_atomically(dir / "report.json", j.dump(2) + "\n");
+  if (a.json)
+    std::cout << j.dump(2) << "\n";
+  else
+    report.print(std::cout, (dir / "report.json").string());
   return 0;
 }
 
 int accuracy_main(const RunArgs& a) {
   flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
   flow::Compiled c = compiled_network(a, e);
-  nlohmann::json j = flow::evaluate(e, c, a.images, std::cerr);
-  if (!a.out.empty()) write_text(fs::path(a.out) / "accuracy.json", j.dump(2) + "\n");
-  if (a.json) {
+  const flow::AccuracyReport report = flow::evaluate(e, c, a.images, std::cerr);
+  const nlohmann::json j = report.to_json();
+  if (!a.out.empty())
+    config::write_file_atomically(fs::path(a.out) / "accuracy.json", j.dump(2) + "\n");
+  if (a.json)
     std::cout << j.dump(2) << "\n";
-    return 0;
-  }
-  std::printf("%s, flow %s%s: %d images, accuracy %.2f %% (golden model; ANN %.2f %%)\n",
-              e.name.c_str(), e.flow.c_str(), j["nonideal"].get<bool>() ? ", non-ideal" : "",
-              j["images"].get<int>(), 100 * j["accuracy"].get<double>(),
-              100 * j["ann_accuracy"].get<double>());
+  else
+    report.print(std::cout);
   return 0;
 }
 

@@ -15,7 +15,9 @@
 #include "compiler/cluster.hpp"
 #include "compiler/map.hpp"
 #include "compiler/structured.hpp"
+#include "compiler/place.hpp"
 #include "compiler/trannsformer.hpp"
+#include "flow/compile.hpp"
 #include "tools/commands.hpp"
 #include "workloads/blas.hpp"
 #include "workloads/conv.hpp"
@@ -81,8 +83,6 @@ int run_structured(const StructuredArgs& a) {
   wl::set_gemm_threads(threads);
   const arch::ArchSpec arch = arch::load_arch(a.arch, a.sets);
   const cc::CrossbarGeometry g = cc::geometry_for(arch);
-  const arch::Inventory inv = arch::build_inventory(arch);
-  const double area_per_crossbar = inv.tile.area_mm2 / arch.tile.crossbars(arch.core);
   wl::LoadedModel m = wl::load_model(a.model);
   const std::string ds = a.dataset.empty() ? m.info.dataset : a.dataset;
   if (ds.empty())
@@ -101,10 +101,9 @@ int run_structured(const StructuredArgs& a) {
   const wl::Dataset snn_test = spaced(data.test, a.snn_images);
   std::printf(
       "structured: %s on %s (%d retraining samples, %d test), arch %s: crossbar %d x %d, "
-      "%d rows x %d weights per crossbar, %.5f mm2 per crossbar (tile area / crossbars "
-      "per tile)\n",
+      "%d rows x %d weights per crossbar; area: the network placed on whole tiles\n",
       a.model.c_str(), ds.c_str(), train.size(), data.test.size(), arch.name.c_str(),
-      arch.crossbar.rows, arch.crossbar.columns, g.rows, g.outputs_per_crossbar, area_per_crossbar);
+      arch.crossbar.rows, arch.crossbar.columns, g.rows, g.outputs_per_crossbar);
   std::printf(
       "budget: keep %.2f of the groups per pruned layer (C/F: %.2f of the filters), %d "
       "epochs, Adam lr %g; TraNNsformer: sparsity %.2f on the dense layers; SNN: %d "
@@ -162,24 +161,30 @@ int run_structured(const StructuredArgs& a) {
     conv.samples = a.norm_samples;
     const wl::SpikingNetwork snn = wl::to_snn(net, train, conv);
     std::size_t dense_k = 0;
+    std::vector<cc::LayerMapping> mappings;
     for (std::size_t l = 0; l < snn.layers.size(); ++l) {
       const wl::SpikingLayer& sl = snn.layers[l];
       const cc::Mask mask = cc::to_mask(sl.weights);
       int n = 0;
       if (!clusters.empty() && sl.structure.kind == wl::LayerStructure::Kind::kDense) {
-        n = cc::map_clustered(int(l), mask, clusters[dense_k], g).stats.crossbars;
+        mappings.push_back(cc::map_clustered(int(l), mask, clusters[dense_k], g));
+        n = mappings.back().stats.crossbars;
         row.kernel_copies += n;
       } else {
-        const cc::StructuredLayerMapping sm =
-            cc::map_structured(int(l), sl.structure, mask, tilings[l], g);
+        cc::StructuredLayerMapping sm = cc::map_structured(int(l), sl.structure, mask, tilings[l], g);
         n = sm.mapping.stats.crossbars;
         row.kernel_copies += sm.kernel_copies;
+        mappings.push_back(std::move(sm.mapping));
       }
       if (sl.structure.kind == wl::LayerStructure::Kind::kDense) ++dense_k;
       row.per_layer.push_back(n);
       row.crossbars += n;
     }
-    row.area_mm2 = row.crossbars * area_per_crossbar;
+    // The chip's area as a run reports it: the network placed on whole tiles.
+    cc::PlaceOptions place;
+    place.seed = a.seed;
+    row.area_mm2 =
+        flow::placed_inventory(arch, cc::place(arch, std::move(mappings), place)).chip.area_mm2;
     if (a.snn_images > 0) {
       wl::SnnConfig sc;
       sc.timesteps = a.timesteps;

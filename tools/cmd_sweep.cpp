@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 
+#include "config/files.hpp"
 #include "flow/sweep.hpp"
 #include "tools/commands.hpp"
 
@@ -47,12 +48,6 @@ nlohmann::json read_status(const fs::path& dir) {
   }
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << text;
-  fs::rename(tmp, p);
-}
 
 // A row appended with a single write() on an O_APPEND descriptor: whole lines even when several
 // processes (MPI ranks) append to the same file.
@@ -117,7 +112,7 @@ int run_points(const flow::Sweep& sweep, const std::vector<const flow::SweepPoin
       st = {{"status", "failed"}, {"error", why}};
       ++failed;
     }
-    write_file(dir / "status.json", st.dump() + "\n");
+    config::write_file_atomically(dir / "status.json", st.dump() + "\n");
     append_row(out, flow::point_row(sweep, *p, out));
     progress.update(++done, failed);
   };
@@ -126,8 +121,8 @@ int run_points(const flow::Sweep& sweep, const std::vector<const flow::SweepPoin
       const flow::SweepPoint* p = todo[next++];
       const fs::path dir = flow::point_dir(out, *p);
       fs::create_directories(dir);
-      write_file(dir / "config.yaml", config::to_yaml(p->resolved));
-      write_file(
+      config::write_file_atomically(dir / "config.yaml", config::to_yaml(p->resolved));
+      config::write_file_atomically(
           dir / "point.json",
           nlohmann::json{{"index", p->index}, {"axes", p->axes()}, {"xbarsim", XBARSIM_VERSION}}
                   .dump(2) +

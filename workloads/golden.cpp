@@ -28,7 +28,11 @@ long round_div(long p, long s) {
   return p < 0 ? -a : a;
 }
 
-int argmax_spikes(const std::vector<int>& counts, const std::vector<double>& v) {
+std::string layer_name(std::size_t l) { return "SNN layer " + std::to_string(l); }
+
+}  // namespace
+
+int predicted_class(const std::vector<int>& counts, const std::vector<double>& v) {
   int best = 0;
   for (int j = 1; j < static_cast<int>(counts.size()); ++j) {
     const auto J = std::size_t(j), B = std::size_t(best);
@@ -36,10 +40,6 @@ int argmax_spikes(const std::vector<int>& counts, const std::vector<double>& v) 
   }
   return best;
 }
-
-std::string layer_name(std::size_t l) { return "SNN layer " + std::to_string(l); }
-
-}  // namespace
 
 long adc_code_analog(double p, long step, long max_code) {
   // (2|p| + s) / (2s) is correctly rounded in double and exact enough for the integers a block sum
@@ -178,14 +178,16 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
   std::vector<Eigen::VectorXf> v(L);
   for (std::size_t l = 0; l < L; ++l) v[l] = Eigen::VectorXf::Zero(net_.layers[l].weights.rows());
   std::vector<int> counts(std::size_t(net_.outputs()), 0);
-  if (trace) trace->layers.assign(L + 1, SpikeTrain(input.size()));
+  if (trace) {
+    trace->input = input;
+    trace->layers.assign(L, SpikeTrain(input.size()));
+  }
   GoldenResult res;
   Eigen::VectorXf current;
   std::vector<int> in_spikes, out_spikes;
   for (std::size_t t = 0; t < input.size(); ++t) {
     in_spikes = input[t];
     res.input_spikes += long(in_spikes.size());
-    if (trace) trace->layers[0][t] = in_spikes;
     for (std::size_t l = 0; l < L; ++l) {
       const RowMatrix& wt = data_[l].wt;
       current.setZero(wt.cols());
@@ -203,7 +205,7 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
           vl[j] = snn_.reset == ResetMode::Subtract ? vl[j] - th : 0.0f;
         }
       res.spikes += long(out_spikes.size());
-      if (trace) trace->layers[l + 1][t] = out_spikes;
+      if (trace) trace->layers[l][t] = out_spikes;
       if (l + 1 == L)
         for (int j : out_spikes) ++counts[std::size_t(j)];
       std::swap(in_spikes, out_spikes);
@@ -211,7 +213,7 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
   }
   res.counts = counts;
   res.potentials.assign(v.back().data(), v.back().data() + v.back().size());
-  res.predicted = argmax_spikes(res.counts, res.potentials);
+  res.predicted = predicted_class(res.counts, res.potentials);
   return res;
 }
 
@@ -225,7 +227,10 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
   std::vector<std::vector<long>> v(L);
   for (std::size_t l = 0; l < L; ++l) v[l].assign(std::size_t(q_[l].weights.rows()), 0);
   std::vector<int> counts(std::size_t(net_.outputs()), 0);
-  if (trace) trace->layers.assign(L + 1, SpikeTrain(input.size()));
+  if (trace) {
+    trace->input = input;
+    trace->layers.assign(L, SpikeTrain(input.size()));
+  }
   GoldenResult res;
   std::vector<int> in_spikes, out_spikes;
   std::vector<std::vector<long>> psum;  // per block of the current layer
@@ -234,7 +239,6 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
   for (std::size_t t = 0; t < input.size(); ++t) {
     in_spikes = input[t];
     res.input_spikes += long(in_spikes.size());
-    if (trace) trace->layers[0][t] = in_spikes;
     for (std::size_t l = 0; l < L; ++l) {
       const QuantisedLayer& ql = q_[l];
       const LayerData& ld = data_[l];
@@ -301,7 +305,7 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
         vl[j] = x;
       }
       res.spikes += long(out_spikes.size());
-      if (trace) trace->layers[l + 1][t] = out_spikes;
+      if (trace) trace->layers[l][t] = out_spikes;
       if (l + 1 == L)
         for (int j : out_spikes) ++counts[std::size_t(j)];
       std::swap(in_spikes, out_spikes);
@@ -309,7 +313,7 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
   }
   res.counts = counts;
   res.potentials.assign(v.back().begin(), v.back().end());
-  res.predicted = argmax_spikes(res.counts, res.potentials);
+  res.predicted = predicted_class(res.counts, res.potentials);
   return res;
 }
 

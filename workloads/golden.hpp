@@ -76,11 +76,19 @@ struct QuantisedLayer {
   LayerPartition blocks;
 };
 
-// Spikes of every layer and timestep: layers[0] = the input spikes, layers[l + 1] = the spikes of
-// SNN layer l; each a SpikeTrain (indices ascending per timestep).
+// Spikes of every layer and timestep, as the golden model and the chip record them: `input` the
+// input spikes, layers[l] those of SNN layer l; each a SpikeTrain (indices ascending per timestep).
 struct SpikeTrace {
+  SpikeTrain input;
   std::vector<SpikeTrain> layers;
+  // What layer l reads: the input for layer 0, else layer l - 1's spikes.
+  const SpikeTrain& input_of(std::size_t layer) const { return layer ? layers[layer - 1] : input; }
+  bool operator==(const SpikeTrace&) const = default;
 };
+
+// The class a spiking network predicts: the output neuron with the most spikes; ties go to the
+// larger final potential, then to the lower index. The golden model and the chip both use it.
+int predicted_class(const std::vector<int>& spike_counts, const std::vector<double>& potentials);
 
 struct GoldenResult {
   std::vector<int> counts;  // output spikes per output neuron

@@ -131,7 +131,7 @@ Outcome run_chip(const Setup& s, const sim::ChipParts& parts) {
   Outcome o;
   for (const sim::ImageResult& r : chip.results()) {
     o.words.push_back(static_cast<long long>(r.cycles));
-    for (const auto& layer : r.trace)
+    for (const auto& layer : r.trace.layers)
       for (const auto& t : layer) {
         o.words.push_back(static_cast<long long>(t.size()));
         o.words.insert(o.words.end(), t.begin(), t.end());

@@ -301,7 +301,7 @@ BOOST_AUTO_TEST_CASE(matches_integer_reference_spike_for_spike) {
             pot -= hl.neuron.threshold;
           }
         }
-        BOOST_TEST(chip.results()[img].trace[l][t] == out[t],
+        BOOST_TEST(chip.results()[img].trace.layers[l][t] == out[t],
                    "image " << img << " layer " << l << " t " << t);
       }
       in = out;
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(matches_integer_reference_spike_for_spike) {
   for (size_t l = 0; l < net.layers.size(); ++l) {
     size_t spikes = 0;
     for (const auto& r : chip.results())
-      for (const auto& t : r.trace[l]) spikes += t.size();
+      for (const auto& t : r.trace.layers[l]) spikes += t.size();
     BOOST_TEST(spikes > 0u, "layer " << l << " never fired");
   }
 }

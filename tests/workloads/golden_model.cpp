@@ -44,11 +44,11 @@ std::vector<float> dense(const std::vector<int>& spikes, int n) {
 wl::SpikeTrace float_reference(const wl::SpikingNetwork& net, const wl::SnnConfig& c,
                                const wl::SpikeTrain& input) {
   wl::SpikeTrace tr;
-  tr.layers.assign(net.layers.size() + 1, wl::SpikeTrain(input.size()));
+  tr.input = input;
+  tr.layers.assign(net.layers.size(), wl::SpikeTrain(input.size()));
   std::vector<std::vector<float>> v;
   for (const auto& l : net.layers) v.emplace_back(std::size_t(l.weights.rows()), 0.0f);
   for (std::size_t t = 0; t < input.size(); ++t) {
-    tr.layers[0][t] = input[t];
     std::vector<int> in = input[t];
     int n_in = net.inputs;
     for (std::size_t l = 0; l < net.layers.size(); ++l) {
@@ -66,7 +66,7 @@ wl::SpikeTrace float_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
           x = c.reset == wl::ResetMode::Subtract ? x - net.layers[l].threshold : 0.0f;
         }
       }
-      tr.layers[l + 1][t] = out;
+      tr.layers[l][t] = out;
       in = out;
       n_in = int(W.rows());
     }
@@ -104,11 +104,11 @@ wl::SpikeTrace fixed_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
   }
   const long leak = std::lround(double(c.leak) * 65536.0);
   wl::SpikeTrace tr;
-  tr.layers.assign(net.layers.size() + 1, wl::SpikeTrain(input.size()));
+  tr.input = input;
+  tr.layers.assign(net.layers.size(), wl::SpikeTrain(input.size()));
   std::vector<std::vector<long>> v;
   for (const auto& ql : q) v.emplace_back(std::size_t(ql.rows()), 0L);
   for (std::size_t t = 0; t < input.size(); ++t) {
-    tr.layers[0][t] = input[t];
     std::vector<int> in = input[t];
     int n_in = net.inputs;
     for (std::size_t l = 0; l < q.size(); ++l) {
@@ -136,7 +136,7 @@ wl::SpikeTrace fixed_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
         }
         v[l][j] = x;
       }
-      tr.layers[l + 1][t] = out;
+      tr.layers[l][t] = out;
       in = out;
       n_in = int(q[l].rows());
     }
@@ -146,8 +146,8 @@ wl::SpikeTrace fixed_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
 
 long total_spikes(const wl::SpikeTrace& t) {
   long n = 0;
-  for (std::size_t l = 1; l < t.layers.size(); ++l)
-    for (const auto& s : t.layers[l]) n += long(s.size());
+  for (const auto& layer : t.layers)
+    for (const auto& s : layer) n += long(s.size());
   return n;
 }
 

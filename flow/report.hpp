@@ -1,0 +1,79 @@
+// What the flows report, as typed values: a compile's summary (compile.json), a cycle-level run
+// (report.json) and a golden-model accuracy run (accuracy.json). Each is filled once by the flow
+// that produces it and gives its JSON (to_json) and its console summary (print), so no command
+// reads a report back by string keys.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "arch/inventory.hpp"
+#include "compiler/placement.hpp"
+#include "config/config_tree.hpp"
+#include "models/noc.hpp"
+#include "sim/chip.hpp"
+#include "sim/energy.hpp"
+
+namespace xbar::flow {
+
+// Per layer of a placement: sizes, synapses, sparsity, crossbars, utilization, clusters.
+nlohmann::json layer_statistics_json(const compiler::Placement& placement);
+
+// What a compile produced (compile.json; `xbarsim compile` prints it).
+struct CompileSummary {
+  std::string flow;
+  compiler::Placement placement;  // for the per-layer statistics
+  double chip_area_mm2 = 0;
+  double ann_accuracy_before = 0, ann_accuracy = 0;
+  nlohmann::json stages;
+  nlohmann::json to_json() const;
+  void print(std::ostream& out) const;
+};
+
+// A cycle-level run of the chip (report.json; `xbarsim run` prints it).
+struct RunReport {
+  std::string experiment, arch_name, flow;
+  std::uint64_t seed = 0;
+  int images = 0, timesteps = 0;
+  double accuracy = 0, ann_accuracy = 0, ann_accuracy_before_compile = 0;
+  struct Golden {  // the spike-exact check against the golden model, when it ran
+    double accuracy = 0;
+    int images_with_spike_mismatch = 0;
+  };
+  std::optional<Golden> golden;
+  double cycles_per_image = 0, clock_period_ns = 0;
+  std::uint64_t worst_cycles = 0;
+  sim::EnergyReport energy;  // summed over the images
+  arch::Inventory inventory;  // the chip as placed (area)
+  compiler::Placement placement;
+  nlohmann::json stages, mitigations;
+  std::string noc_impl;
+  models::NocStats noc;
+  sim::ChipStats chip;
+  double wall_seconds = 0, total_seconds = 0;
+  config::ConfigNode config;  // the experiment, fully resolved
+
+  nlohmann::json to_json() const;
+  // The human summary; `report_path` is where report.json was written.
+  void print(std::ostream& out, const std::string& report_path) const;
+};
+
+// The golden model's accuracy alone (accuracy.json; `xbarsim accuracy` prints it).
+struct AccuracyReport {
+  std::string experiment, flow;
+  std::uint64_t seed = 0;
+  int images = 0;
+  double accuracy = 0, ann_accuracy = 0;
+  bool nonideal = false;
+  int crossbars = 0, tiles = 0;
+  nlohmann::json mitigations;
+  double seconds = 0;
+  config::ConfigNode config;
+  nlohmann::json to_json() const;
+  void print(std::ostream& out) const;
+};
+
+}  // namespace xbar::flow

@@ -1,0 +1,154 @@
+#include "flow/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <thread>
+
+#include "flow/mitigation.hpp"
+#include "flow/program.hpp"
+#include "models/analog.hpp"
+#include "sim/chip.hpp"
+#include "sim/energy.hpp"
+
+namespace wl = xbar::workloads;
+
+namespace xbar::flow {
+
+RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
+              std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json mitigations;
+  const compiler::Placement placement = programmed_placement(e, c, &mitigations);
+  if (!options.placement_file.empty() && !(placement == c.placement))
+    compiler::write_placement(placement, options.placement_file);
+  wl::GoldenModel golden = program_golden(e, c, placement);
+  const sim::HardwareNetwork hw = hardware_network(e, golden);
+  const wl::Dataset test = test_images(e, c, options.images);
+  const int n = test.size();
+  std::vector<sim::SpikeTrain> trains;
+  for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
+  sim::Chip chip("chip", e.arch, placement, hw);
+  chip.enqueue(trains, e.check_golden);
+  std::unique_ptr<sim::VcdTrace> vcd;
+  if (!options.trace_file.empty()) {
+    if (options.trace_image < 0 || options.trace_image >= n)
+      throw std::invalid_argument("--trace-image " + std::to_string(options.trace_image) +
+                                  " is not one of the " + std::to_string(n) + " images simulated");
+    vcd = std::make_unique<sim::VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
+                                          options.trace_from, options.trace_to);
+    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image), options.trace_layer);
+  }
+  // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
+  if (options.progress) {
+    chip.on_image_done([&, start = std::chrono::steady_clock::now()](size_t done) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = s > 0 ? done / s : 0;
+      log << "\r  simulating: " << done << "/" << n << " images, "
+          << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+          << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
+      if (static_cast<int>(done) == n) log << "\n";
+      log.flush();
+    });
+  }
+  const auto t_sim = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double sim_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_sim).count();
+  const auto& results = chip.results();
+  if (static_cast<int>(results.size()) != n)
+    throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
+                             std::to_string(n) + " images");
+
+  int correct = 0, golden_correct = 0, mismatched_images = 0;
+  std::uint64_t cycles = 0, worst = 0;
+  for (int k = 0; k < n; ++k) {
+    const sim::ImageResult& r = results[k];
+    const std::vector<double> potentials(r.output_potentials.begin(), r.output_potentials.end());
+    const int predicted = wl::predicted_class(r.output_spike_counts, potentials);
+    correct += predicted == test.labels[k];
+    cycles += r.cycles;
+    worst = std::max(worst, r.cycles);
+    if (e.check_golden) {
+      wl::SpikeTrace trace;
+      wl::GoldenResult g = golden.run(trains[k], &trace, static_cast<std::uint64_t>(k));
+      golden_correct += g.predicted == test.labels[k];
+      mismatched_images += !(g.predicted == predicted && trace == r.trace);
+    }
+  }
+  RunReport report;
+  report.experiment = e.name;
+  report.arch_name = e.arch.name;
+  report.flow = e.flow;
+  report.seed = e.seed;
+  report.images = n;
+  report.timesteps = e.timesteps;
+  report.accuracy = static_cast<double>(correct) / n;
+  report.ann_accuracy = c.ann_accuracy;
+  report.ann_accuracy_before_compile = c.ann_accuracy_before;
+  if (e.check_golden)
+    report.golden = RunReport::Golden{static_cast<double>(golden_correct) / n, mismatched_images};
+  report.cycles_per_image = static_cast<double>(cycles) / n;
+  report.worst_cycles = worst;
+  report.clock_period_ns = e.arch.technology.clock_period_ns();
+  // Cost: the inventory of the chip as placed, the energy of what it did.
+  report.inventory = placed_inventory(e.arch, c.placement);
+  report.chip = chip.stats();
+  arch::ArchSpec placed = e.arch;
+  placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
+  report.energy = sim::account_energy(chip.activity(), report.inventory, placed, report.chip.cycles,
+                                      c.placement.crossbar.columns_per_output);
+  report.placement = c.placement;
+  report.stages = c.stages;
+  report.mitigations = mitigations;
+  report.noc_impl = e.arch.noc.impl;
+  report.noc = chip.noc().stats();
+  report.wall_seconds = sim_s;
+  report.total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.config = e.resolved;
+  log << "run: " << n << " images, accuracy " << 100.0 * correct / n << " %";
+  if (e.check_golden)
+    log << " (golden " << 100.0 * golden_correct / n << " %, " << mismatched_images
+        << " images differ)";
+  log << "\n";
+  return report;
+}
+
+
+AccuracyReport evaluate(const Experiment& e, const Compiled& c, int images, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json mitigations;
+  const compiler::Placement placement = programmed_placement(e, c, &mitigations);
+  const wl::GoldenModel golden = program_golden(e, c, placement);
+  const wl::Dataset test = test_images(e, c, images);
+  const int n = test.size();
+  // Images are independent (their spikes and read noise are keyed by the image's index), and
+  // wl::evaluate encodes image k as input_spikes(e, test, k) does.
+  const int threads = e.threads > 0
+                          ? e.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const wl::SnnEvaluation r = wl::evaluate(golden, test, n, threads);
+  const int correct = static_cast<int>(std::lround(r.accuracy * n));
+  AccuracyReport report;
+  report.experiment = e.name;
+  report.flow = e.flow;
+  report.seed = e.seed;
+  report.images = n;
+  report.accuracy = static_cast<double>(correct) / n;
+  report.ann_accuracy = c.ann_accuracy;
+  report.nonideal = models::analog_read_enabled(e.arch);
+  report.crossbars = c.placement.crossbars();
+  report.tiles = static_cast<int>(c.placement.tiles.size());
+  report.mitigations = mitigations;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.config = e.resolved;
+  log << "accuracy: " << n << " images, " << 100.0 * correct / n << " % (golden model)\n";
+  return report;
+}
+
+
+
+}  // namespace xbar::flow
