@@ -130,6 +130,8 @@ const std::vector<SectionSpec>& sections() { return bindings().schema; }
 
 }  // namespace
 
+const std::vector<SectionSpec>& experiment_schema() { return sections(); }
+
 ConfigNode merge_experiment(const std::string& path, const std::vector<std::string>& overrides) {
   ConfigNode root = config::parse_yaml_file(path);
   // `--set arch.extends=CHIP.yaml` chooses another chip preset (a path relative to the experiment

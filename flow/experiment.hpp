@@ -64,6 +64,10 @@ struct Experiment {
   int threads = 0;
 };
 
+// The experiment file's sections and keys besides arch (the compile section's flows are
+// flow::compile_flows()), for validation and `xbarsim list`.
+const std::vector<config::SectionSpec>& experiment_schema();
+
 // Reads, merges (the arch section's extends:), overrides and validates; throws config::ConfigError.
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {});
 // Validates an already-merged experiment tree (used by sweeps); `origin` names it.

@@ -42,28 +42,52 @@ bool is_experiment_file(const std::string& path) {
   }
 }
 
+// A section's keys; for a section with a selector, per implementation the keys it takes.
+nlohmann::json section_json(const config::SectionSpec& sec) {
+  nlohmann::json js = {{"doc", sec.doc}};
+  auto key_json = [](const config::KeySpec& k) {
+    return nlohmann::json{
+        {"key", k.name}, {"type", config::describe_constraints(k)}, {"doc", k.doc}};
+  };
+  if (sec.selector.empty()) {
+    for (const auto& k : sec.keys) js["keys"].push_back(key_json(k));
+    return js;
+  }
+  js["selector"] = sec.selector;
+  for (const auto& c : sec.choices) {
+    nlohmann::json ji = {{sec.selector, c.name}, {"doc", c.doc}, {"keys", nlohmann::json::array()}};
+    for (const auto& k : sec.keys)
+      if (k.only_for.empty() ||
+          std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
+        ji["keys"].push_back(key_json(k));
+    js["implementations"].push_back(ji);
+  }
+  return js;
+}
+
+void print_section(const config::SectionSpec& sec) {
+  std::cout << "\n" << sec.name << ": " << sec.doc << "\n";
+  auto print_key = [](const config::KeySpec& k) {
+    std::cout << "    " << k.name << " (" << config::describe_constraints(k) << "): " << k.doc
+              << "\n";
+  };
+  if (sec.selector.empty()) {
+    for (const auto& k : sec.keys) print_key(k);
+    return;
+  }
+  for (const auto& c : sec.choices) {
+    std::cout << "  " << sec.selector << ": " << c.name << " -- " << c.doc << "\n";
+    for (const auto& k : sec.keys)
+      if (k.only_for.empty() ||
+          std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
+        print_key(k);
+  }
+}
+
 void print_list(bool as_json) {
   nlohmann::json j;
-  for (const auto& sec : arch::arch_schema()) {
-    nlohmann::json js = {{"doc", sec.doc}};
-    auto key_json = [](const config::KeySpec& k) {
-      return nlohmann::json{
-          {"key", k.name}, {"type", config::describe_constraints(k)}, {"doc", k.doc}};
-    };
-    if (sec.selector.empty()) {
-      for (const auto& k : sec.keys) js["keys"].push_back(key_json(k));
-    } else {
-      for (const auto& c : sec.choices) {
-        nlohmann::json ji = {{"impl", c.name}, {"doc", c.doc}, {"keys", nlohmann::json::array()}};
-        for (const auto& k : sec.keys)
-          if (k.only_for.empty() ||
-              std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
-            ji["keys"].push_back(key_json(k));
-        js["implementations"].push_back(ji);
-      }
-    }
-    j["arch"][sec.name] = js;
-  }
+  for (const auto& sec : arch::arch_schema()) j["arch"][sec.name] = section_json(sec);
+  for (const auto& sec : flow::experiment_schema()) j["experiment"][sec.name] = section_json(sec);
   for (const auto& c : arch::components()) {
     nlohmann::json jc = {{"doc", c.doc}, {"scales_with", c.size_name}};
     config::SectionSpec entry = arch::library_entry_schema(c);
@@ -75,24 +99,10 @@ void print_list(bool as_json) {
     return;
   }
   std::cout << "Architecture sections (configs/arch/*.yaml); impl: chooses a model\n";
-  for (const auto& sec : arch::arch_schema()) {
-    std::cout << "\n" << sec.name << ": " << sec.doc << "\n";
-    auto print_key = [](const config::KeySpec& k) {
-      std::cout << "    " << k.name << " (" << config::describe_constraints(k) << "): " << k.doc
-                << "\n";
-    };
-    if (sec.selector.empty()) {
-      for (const auto& k : sec.keys) print_key(k);
-      continue;
-    }
-    for (const auto& c : sec.choices) {
-      std::cout << "  impl: " << c.name << " -- " << c.doc << "\n";
-      for (const auto& k : sec.keys)
-        if (k.only_for.empty() ||
-            std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
-          print_key(k);
-    }
-  }
+  for (const auto& sec : arch::arch_schema()) print_section(sec);
+  std::cout << "\nExperiment sections (configs/examples/*.yaml) besides arch; compile.flow chooses "
+               "a compile flow\n";
+  for (const auto& sec : flow::experiment_schema()) print_section(sec);
   std::cout << "\nComponent library entries (configs/tech/*.yaml); rule: chooses a scaling rule\n";
   for (const auto& c : arch::components()) {
     std::cout << "  " << c.name << ": " << c.doc;

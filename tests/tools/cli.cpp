@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "flow/compile_flow.hpp"
 #include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -131,11 +132,17 @@ BOOST_AUTO_TEST_CASE(list_prints_every_implementation) {
   Result r = run("list");
   BOOST_TEST(r.status == 0);
   for (const char* impl : {"impl: if", "impl: lif", "impl: sar", "impl: flash", "impl: mesh",
-                           "impl: bus", "impl: row_driver", "impl: ideal", "leak (number, 0..1)"})
+                           "impl: bus", "impl: row_driver", "impl: ideal", "leak (number, 0..1)",
+                           "flow: dense", "flow: prune", "flow: trannsformer", "flow: prunix"})
     BOOST_TEST(contains(r.out, impl), "missing '" << impl << "'");
   nlohmann::json j = nlohmann::json::parse(run("list --json").out);
   BOOST_TEST(j["arch"]["neuron"]["implementations"].size() == 2u);
   BOOST_TEST(j["components"]["adc"]["rules"].size() == 4u);
+  // The compile flows come from their table (flow/flows/), each with its own keys.
+  const nlohmann::json& flows = j["experiment"]["compile"]["implementations"];
+  BOOST_TEST(flows.size() == xbar::flow::compile_flows().all().size());
+  for (const auto& f : flows)
+    if (f["flow"] == "prune") BOOST_TEST(f["keys"].dump().find("sparsity") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(train_then_snn_as_a_user_runs_them) {
