@@ -233,7 +233,11 @@ std::vector<SectionSpec> build_schema() {
         only(integer("link_latency_cycles", 1, 64, "link traversal", "cycles"), {"mesh"}),
         only(integer("tiles_per_router", 1, 64, "concentration: tiles sharing one router"),
              {"mesh"}),
-        only(integer("bus_latency_cycles", 1, 64, "bus transfer latency", "cycles"), {"bus"})}});
+        only(integer("bus_latency_cycles", 1, 64, "bus transfer latency", "cycles"), {"bus"}),
+        only(optional(choice("engine", config::enum_choices<NocEngine>(),
+                             "how the mesh is simulated: fast (the default) or flit, the plain "
+                             "flit-by-flit reference; both give the same cycles")),
+             {"mesh"})}});
   s.push_back(
       {"chip",
        "the chip: tiles on a grid and off-chip links",
@@ -481,6 +485,8 @@ ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) 
     a.noc.router_latency_cycles = static_cast<int>(read_int(noc, "router_latency_cycles"));
     a.noc.link_latency_cycles = static_cast<int>(read_int(noc, "link_latency_cycles"));
     a.noc.tiles_per_router = static_cast<int>(read_int(noc, "tiles_per_router"));
+    if (const ConfigNode* engine = noc.find("engine"))
+      a.noc.engine = *config::parse_enum<NocEngine>(engine->scalar);
   } else {
     a.noc.bus_latency_cycles = static_cast<int>(read_int(noc, "bus_latency_cycles"));
   }

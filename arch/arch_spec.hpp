@@ -2,12 +2,15 @@
 // extends: chain and --set overrides); every model and pass gets its parameters from here.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "config/config_tree.hpp"
+#include "config/enum_names.hpp"
 #include "config/schema.hpp"
 
 namespace xbar::arch {
@@ -109,6 +112,18 @@ struct Tile {
   int crossbars(const Core& core) const { return cores * core.crossbars; }
 };
 
+// How the mesh is simulated: both give the same cycle for every delivery (tests/models/noc.cpp
+// compares them on random traffic); flit is the plain reference, stepping every flit every cycle.
+enum class NocEngine { Fast, Flit };
+inline constexpr std::array<config::EnumName<NocEngine>, 2> kNocEngineNames = {{
+    {NocEngine::Fast, "fast",
+     "packets whose path nothing else uses move as a whole, the rest flit by flit"},
+    {NocEngine::Flit, "flit", "every flit stepped every cycle (the reference)"},
+}};
+constexpr std::span<const config::EnumName<NocEngine>> enum_names(NocEngine) {
+  return kNocEngineNames;
+}
+
 struct Noc {
   std::string impl;  // mesh | bus
   int flit_bits = 0;
@@ -117,6 +132,7 @@ struct Noc {
   int link_latency_cycles = 0;    // mesh
   int tiles_per_router = 1;       // mesh (concentration)
   int bus_latency_cycles = 0;     // bus
+  NocEngine engine = NocEngine::Fast;  // mesh
 };
 
 struct Chip {

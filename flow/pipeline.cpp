@@ -457,8 +457,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
   const arch::Inventory inv = arch::build_inventory(placed);
-  const sim::ChipStats stats = chip.stats();
-  const sim::EnergyReport energy = sim::account_energy(chip.activity(), inv, placed, stats.cycles,
+  const sim::EnergyReport energy = sim::account_energy(chip.counters(), inv, placed, chip.cycles(),
                                                        c.placement.crossbar.columns_per_output);
   const double period_ns = e.arch.technology.clock_period_ns();
   const double cycles_per_image = static_cast<double>(cycles) / n;
@@ -485,25 +484,11 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
                   {"layers", layer_stats_json(c.placement)},
                   {"stages", c.stages},
                   {"mitigations", mitigations}};
-  const auto& ns = chip.noc().stats();
-  j["noc"] = {{"impl", e.arch.noc.impl},
-              {"packets", ns.packets},
-              {"flits", ns.flits},
-              {"flit_hops", ns.flit_hops},
-              {"average_latency_cycles", ns.average_latency_cycles()},
-              {"worst_latency_cycles", ns.max_latency_cycles},
-              {"local_packets", stats.packets_local}};
-  j["activity"] = {{"crossbar_reads", stats.crossbar_reads},
-                   {"row_activations", stats.row_activations},
-                   {"adc_conversions", stats.adc_conversions},
-                   {"adc_saturations", stats.adc_saturations},
-                   {"neuron_updates", stats.neuron_updates},
-                   {"spikes", stats.spikes},
-                   {"potential_saturations", stats.potential_saturations}};
+  j.update(chip.report_json());  // "activity" and "noc": the chip's counters
   j["simulation"] = {{"wall_seconds", sim_s},
                      {"total_seconds",
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-                     {"cycles_per_second", sim_s > 0 ? stats.cycles / sim_s : 0.0}};
+                     {"cycles_per_second", sim_s > 0 ? chip.cycles() / sim_s : 0.0}};
   j["config"] = config::to_yaml(e.resolved);
   log << "run: " << n << " images, accuracy " << 100.0 * correct / n << " %";
   if (e.check_golden)
