@@ -412,8 +412,10 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
       const double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double rate = s > 0 ? done / s : 0;
+      const double cycles_per_s = s > 0 ? static_cast<double>(chip.cycles()) / s : 0;
       log << "\r  simulating: " << done << "/" << n << " images, "
           << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+          << static_cast<long long>(cycles_per_s) << " cycles/s, "
           << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
       if (static_cast<int>(done) == n) log << "\n";
       log.flush();

@@ -115,10 +115,27 @@ void MeshNoc::inject(Packet packet) {
   stats_.flits += packet.flits;
   flits_in_network_ += packet.flits;
   if (!fast_) {
-    inject_stepped(packet, {});
+    inject_stepped(packet);
     return;
   }
   const std::uint64_t cycle = ticking_cycle();
+  // Under heavy traffic most packets meet a stepped one: find out without building anything.
+  bool meets_stepped = resources_[packet.src_tile].stepped > 0, meets_timed = false;
+  for_each_port(packet.src_tile, packet.dst_tile, [&](int, int, int, int res) {
+    meets_stepped |= resources_[res].stepped > 0;
+    meets_timed |= !resources_[res].timed.empty();
+  });
+  meets_timed |= !resources_[packet.src_tile].timed.empty();
+  if (meets_stepped) {
+    if (meets_timed) {
+      std::vector<int> resources = {packet.src_tile};
+      for_each_port(packet.src_tile, packet.dst_tile,
+                    [&](int, int, int, int res) { resources.push_back(res); });
+      step_all_timed_sharing(resources, cycle);
+    }
+    inject_stepped(packet);
+    return;
+  }
   const std::vector<Hop> hops = path(packet.src_tile, packet.dst_tile);
   std::vector<int> resources = {packet.src_tile};
   for (const Hop& h : hops) resources.push_back(port_resource(h.router, h.out));
@@ -131,10 +148,16 @@ void MeshNoc::inject(Packet packet) {
   }
   // Stepped from here: the timed packets it meets go back to being stepped too.
   step_all_timed_sharing(resources, cycle);
-  inject_stepped(packet, resources);
+  inject_stepped(packet);
 }
 
-void MeshNoc::inject_stepped(const Packet& packet, const std::vector<int>& resources) {
+void MeshNoc::count_stepped(const Packet& packet, int delta) {
+  resources_[packet.src_tile].stepped += delta;
+  for_each_port(packet.src_tile, packet.dst_tile,
+                [&](int, int, int, int res) { resources_[res].stepped += delta; });
+}
+
+void MeshNoc::inject_stepped(const Packet& packet) {
   int index;
   if (!free_packets_.empty()) {
     index = free_packets_.back();
@@ -143,15 +166,11 @@ void MeshNoc::inject_stepped(const Packet& packet, const std::vector<int>& resou
   } else {
     index = static_cast<int>(packets_.size());
     packets_.push_back(packet);
-    packet_resources_.emplace_back();
   }
-  if (fast_) {
-    for (int r : resources) ++resources_[r].stepped;
-    packet_resources_[index] = resources;
-  }
+  if (fast_) count_stepped(packet, +1);
   if (source_[packet.src_tile].empty()) sources_waiting_.push_back(packet.src_tile);
   for (int f = 0; f < packet.flits; ++f)
-    source_[packet.src_tile].push_back({index, f == 0, f == packet.flits - 1, 0});
+    source_[packet.src_tile].push_back({index, packet.dst_tile, f == 0, f == packet.flits - 1, 0});
   flits_stepped_ += packet.flits;
   wake_ = 0;
   ++packets_stepped_;
@@ -283,6 +302,9 @@ void MeshNoc::release(int index) {
 }
 
 void MeshNoc::step_all_timed_sharing(const std::vector<int>& resources, std::uint64_t cycle) {
+  bool any = false;
+  for (int r : resources) any |= !resources_[r].timed.empty();
+  if (!any) return;
   // Every timed packet connected to these resources through shared resources, in timing order
   // (the order their flits stand in the shared buffers).
   std::vector<int> found, todo(resources.begin(), resources.end());
@@ -318,11 +340,10 @@ void MeshNoc::to_flits(int k, std::uint64_t cycle) {
   } else {
     index = static_cast<int>(packets_.size());
     packets_.push_back(t.packet);
-    packet_resources_.emplace_back();
   }
   std::uint64_t stepped = 0;
   for (int f = 0; f < n; ++f) {
-    const Flit flit{index, f == 0, f == n - 1, 0};
+    const Flit flit{index, t.packet.dst_tile, f == 0, f == n - 1, 0};
     for (int i = 0; i < H; ++i) {
       const Hop& hop = t.path[i];
       const size_t at = static_cast<size_t>(i) * n + f;
@@ -376,10 +397,9 @@ void MeshNoc::to_flits(int k, std::uint64_t cycle) {
   }
   flits_stepped_ += stepped;
   wake_ = 0;
-  const std::vector<int> resources = t.resources;
+  const Packet packet = t.packet;
   release(k);
-  for (int r : resources) ++resources_[r].stepped;
-  packet_resources_[index] = resources;
+  count_stepped(packet, +1);
   ++packets_handed_over_;
 }
 
@@ -453,8 +473,7 @@ bool MeshNoc::step(std::uint64_t cycle) {
         InputPort& in = router.in[i];
         const Flit& head = in.buffer.front();
         if (head.ready_cycle > cycle) wake = std::min(wake, head.ready_cycle);
-        if (in.out < 0 && head.head)
-          in.out = route_[static_cast<size_t>(r) * tiles() + packets_[head.packet].dst_tile];
+        if (in.out < 0 && head.head) in.out = route_[static_cast<size_t>(r) * tiles() + head.dst];
         if (in.out < 0) continue;
         const std::uint64_t bit = std::uint64_t{1} << in.out;
         if (!(outputs & bit)) requests[in.out] = 0;
@@ -502,8 +521,7 @@ bool MeshNoc::step(std::uint64_t cycle) {
           if (flit.tail) {
             deliveries_.push_back({r, o, packets_[flit.packet]});
             if (fast_) {
-              for (int res : packet_resources_[flit.packet]) --resources_[res].stepped;
-              packet_resources_[flit.packet].clear();
+              count_stepped(packets_[flit.packet], -1);
             }
             free_packets_.push_back(flit.packet);
           }

@@ -60,6 +60,7 @@ class MeshNoc : public Noc {
   };  // Local + k for the k-th local port
   struct Flit {
     int packet;  // index into packets_
+    int dst;     // its destination tile (routing a head needs nothing else)
     bool head, tail;
     std::uint64_t ready_cycle;  // may leave the router from this cycle on
   };
@@ -150,7 +151,21 @@ class MeshNoc : public Noc {
   static int opposite(int port) { return port < 4 ? (port + 2) % 4 : port; }
   std::vector<Hop> path(int src_tile, int dst_tile) const;
   int port_resource(int router, int port) const { return tiles() + router * ports_ + port; }
-  void inject_stepped(const Packet& packet, const std::vector<int>& resources);
+  void inject_stepped(const Packet& packet);
+  // Adds `delta` to the stepped-packet count of every resource the packet uses.
+  void count_stepped(const Packet& packet, int delta);
+  // Calls f(router, in, out, resource) for each hop of the route from src to dst.
+  template <class F>
+  void for_each_port(int src_tile, int dst_tile, F&& f) const {
+    int router = tile_router_[src_tile], in = tile_port_[src_tile];
+    for (;;) {
+      const int out = route_[static_cast<size_t>(router) * tiles() + dst_tile];
+      f(router, in, out, port_resource(router, out));
+      if (out >= Local) return;
+      router = neighbour(router, out);
+      in = opposite(out);
+    }
+  }
   bool try_time(const Packet& packet, std::uint64_t cycle, Timed& t);
   void commit(Timed&& t);
   void step_all_timed_sharing(const std::vector<int>& resources, std::uint64_t cycle);
@@ -170,7 +185,6 @@ class MeshNoc : public Noc {
   std::vector<Router> routers_;
   std::vector<std::uint64_t> active_;  // bit r: router r holds a flit
   std::vector<Packet> packets_;
-  std::vector<std::vector<int>> packet_resources_;  // per packets_ entry (fast engine)
   std::vector<int> free_packets_;
   std::vector<std::deque<Flit>> source_;  // per tile: flits waiting to enter its local port
   std::vector<int> sources_waiting_;      // tiles whose source_ is not empty (any order)
