@@ -63,6 +63,7 @@ struct ScalingContext {
 struct LibraryEntry {
   std::string rule;
   std::string source;
+  config::Location where;  // of the entry in its library file
   double area_um2 = 0, energy_pj = 0, latency_ns = 0, leakage_mw = 0;
   double ref_size = 0;
   struct TablePoint {

@@ -245,9 +245,13 @@ void validate_document(const ConfigNode& root, const DocumentSpec& document,
     if (std::find(valid.begin(), valid.end(), key) == valid.end())
       out.push_back({value.key_where, key, unknown_key_message(key, valid)});
   for (const auto& k : document.keys) {
-    if (const ConfigNode* v = root.find(k.name))
+    if (const ConfigNode* v = root.find(k.name)) {
+      const std::size_t before = out.size();
       validate_value(*v, k, k.name, out);
-    else if (k.required)
+      if (k.name == "version" && out.size() > before)
+        out.back().message = "unsupported version " + v->scalar + "; this xbarsim reads version " +
+                             std::to_string(static_cast<long long>(k.max));
+    } else if (k.required)
       out.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
   }
   for (const SectionSpec* s : document.sections) {

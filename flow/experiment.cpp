@@ -1,5 +1,6 @@
 #include "flow/experiment.hpp"
 
+#include "arch/inventory.hpp"
 #include "config/schema.hpp"
 #include "workloads/dataset.hpp"
 
@@ -196,9 +197,13 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   if (const ConfigNode* a = root.find("arch")) {
     try {
       spec = arch::arch_from_tree(*a, origin);
+      // The chip priced by its library now, not after minutes of training and compiling: a library
+      // that lacks a component or cannot price the chip's size (e.g. adc.bits) is bad input too.
+      arch::build_inventory(spec);
     } catch (const config::ConfigError& e) {
       for (auto d : e.diagnostics()) {
-        d.path = "arch." + d.path;
+        // Library entries keep their own paths (components.*); the arch's get its section name.
+        if (d.path.rfind("components.", 0) != 0) d.path = "arch." + d.path;
         problems.push_back(d);
       }
     }

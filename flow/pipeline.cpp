@@ -189,7 +189,7 @@ Compiled compile(const Experiment& e, std::ostream& log) {
       throw std::invalid_argument(e.file + ": compile.flow " + e.flow +
                                   " is for MLPs; a CNN compiles with flow dense (see xbarsim "
                                   "structured for crossbar-aware pruning of CNNs)");
-    const bool multiplexed = e.arch.chip.conv_time_multiplexed;
+    const bool multiplexed = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed;
     layers = compiler::map_cnn(c.ann, g, multiplexed);
     log << "compile: CNN, " << layers.size() << " spiking layers, conv and pooling layers "
         << (multiplexed ? "time-multiplexed (one crossbar per kernel tile, read position by "
@@ -319,7 +319,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   wl::SpikingNetwork snn = wl::to_snn(c.ann, c.data.train, cc);
   wl::SnnConfig sc;
   sc.timesteps = e.timesteps;
-  sc.neuron = e.arch.neuron.impl == "lif" ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
+  sc.neuron = e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
   sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
   sc.reset = e.arch.neuron.reset == arch::ResetMode::Zero ? wl::Reset::kZero : wl::Reset::kSubtract;
   sc.encoding = wl::parse_encoding(e.encoding);
@@ -369,7 +369,7 @@ sim::HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel
     l.neuron.potential_min = q.potential_min;
     l.neuron.potential_max = q.potential_max;
     l.neuron.reset_to_zero = e.arch.neuron.reset == arch::ResetMode::Zero;
-    l.neuron.leaky = e.arch.neuron.impl == "lif";
+    l.neuron.leaky = e.arch.neuron.model == arch::NeuronModel::Lif;
     l.neuron.leak_q16 = q.leak_q16;
     hw.layers.push_back(std::move(l));
   }
@@ -531,7 +531,7 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
   if (!(c.placement.crossbar == g))
     throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
-  const std::string conv = e.arch.chip.conv_time_multiplexed ? "time_multiplexed" : "replicated";
+  const std::string conv = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed ? "time_multiplexed" : "replicated";
   for (const auto& m : c.placement.layers)
     if (!m.conv_weights.empty() && m.conv_weights != conv)
       throw mismatch("mapping of conv weights (chip.conv_weights: " + m.conv_weights + ")");

@@ -53,7 +53,7 @@ EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
     }
   for (const auto& [k, r] : rules) e.provenance[k] = r.front().price.provenance;
   e.provenance["cell_array"] =
-      "device model: V^2 * G * t of every driven cell (" + arch.device.impl + ")";
+      "device model: V^2 * G * t of every driven cell (" + config::to_string(arch.device.model) + ")";
   e.provenance["leakage"] =
       "sum of the library's leakage_mw over the chip's inventory x simulated time";
 

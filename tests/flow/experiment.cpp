@@ -120,6 +120,20 @@ BOOST_AUTO_TEST_CASE(bad_experiment_is_reported_where_it_is) {
   BOOST_TEST(text.find("nothing was run") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(chip_its_library_cannot_price_is_rejected_before_training) {
+  // 3-bit ADCs are valid for the arch but not for the library's accelergy rule: the run stops
+  // before it trains anything and writes nothing.
+  TempDir dir;
+  const fs::path out = dir.path() / "out";
+  std::string text;
+  BOOST_TEST(run("run " + tiny(dir) + " --set arch.adc.bits=3 --out " + out.string(), &text) == 2,
+             text);
+  BOOST_TEST(text.find("components.adc: rule 'accelergy'") != std::string::npos, text);
+  BOOST_TEST(text.find("adc.bits is 3") != std::string::npos, text);
+  BOOST_TEST(!fs::exists(out));
+  BOOST_TEST(!fs::exists(dir.path() / "model"));
+}
+
 BOOST_AUTO_TEST_CASE(set_overrides_experiment_and_arch_keys) {
   TempDir dir;
   auto e = xbar::flow::load_experiment(tiny(dir), {"snn.timesteps=4", "arch.crossbar.rows=64"});

@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(runs_points_in_parallel_and_records_failures) {
 BOOST_AUTO_TEST_CASE(killed_sweep_resumes_with_only_what_is_missing) {
   TempDir dir;
   std::string path = sweep_file(
-      dir, "axes:\n  adc.bits: [3, 4, 5, 6, 7, 8]\n  adc.columns_per_adc: [2, 4, 8, 16]\n");
+      dir, "axes:\n  adc.bits: [4, 5, 6, 7, 8, 9]\n  adc.columns_per_adc: [2, 4, 8, 16]\n");
   const fs::path out = dir.path() / "out";
   pid_t pid = fork();
   if (pid == 0) {

@@ -18,7 +18,7 @@ namespace {
 
 using xbar::test::resparc;
 
-m::CellArray uniform_array(const a::Device& d, int rows, int cols, int level) {
+m::CellArray uniform_array(const a::DeviceSpec& d, int rows, int cols, int level) {
   m::CellArray c;
   c.g = Eigen::MatrixXd::Constant(rows, cols, m::level_conductance_s(d, level));
   c.stuck.setZero(rows, cols);
