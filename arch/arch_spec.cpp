@@ -61,6 +61,12 @@ constexpr std::array<EnumName<ConvWeights>, 2> kConvWeights{{
     {ConvWeights::TimeMultiplexed, "time_multiplexed",
      "one crossbar per kernel tile, read position by position"},
 }};
+constexpr std::array<EnumName<NocEngine>, 2> kNocEngines{{
+    {NocEngine::Fast, "fast",
+     "packets whose resources no stepped packet uses are timed whole, the rest flit by flit; "
+     "idle cycles skipped"},
+    {NocEngine::Flit, "flit", "every flit stepped every cycle (the reference)"},
+}};
 }  // namespace
 
 std::span<const EnumName<DeviceModel>> enum_names(DeviceModel) { return kDeviceModels; }
@@ -74,6 +80,7 @@ std::span<const EnumName<DriftCompensation>> enum_names(DriftCompensation) {
 std::span<const EnumName<DacKind>> enum_names(DacKind) { return kDacKinds; }
 std::span<const EnumName<AdcKind>> enum_names(AdcKind) { return kAdcKinds; }
 std::span<const EnumName<ConvWeights>> enum_names(ConvWeights) { return kConvWeights; }
+std::span<const EnumName<NocEngine>> enum_names(NocEngine) { return kNocEngines; }
 
 namespace {
 
@@ -300,7 +307,11 @@ struct ArchBindings {
         .only({"mesh"})
         .integer("bus_latency_cycles", &NocSpec::bus_latency_cycles, 1, 64, "bus transfer latency",
                  "cycles")
-        .only({"bus"});
+        .only({"bus"})
+        .choice("engine", &NocSpec::engine,
+                "how the mesh is simulated; both give the same cycle for every delivery")
+        .optional()
+        .only({"mesh"});
 
     KeySpec tiles("tiles", ValueType::IntOrAuto,
                   "tiles on the chip, or auto: as many as the network needs");

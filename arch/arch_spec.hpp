@@ -31,6 +31,9 @@ enum class AdcKind { Sar, Flash };
 // Conv and pooling layers: a crossbar per group of output positions (replicated) or one per
 // kernel tile read position by position (time-multiplexed; compiler/conv_map.hpp).
 enum class ConvWeights { Replicated, TimeMultiplexed };
+// How the mesh is simulated: both give the same cycle for every delivery (tests/models/noc.cpp
+// compares them on random traffic); flit is the plain reference, stepping every flit every cycle.
+enum class NocEngine { Fast, Flit };
 
 std::span<const config::EnumName<DeviceModel>> enum_names(DeviceModel);
 std::span<const config::EnumName<CellType>> enum_names(CellType);
@@ -41,6 +44,7 @@ std::span<const config::EnumName<DriftCompensation>> enum_names(DriftCompensatio
 std::span<const config::EnumName<DacKind>> enum_names(DacKind);
 std::span<const config::EnumName<AdcKind>> enum_names(AdcKind);
 std::span<const config::EnumName<ConvWeights>> enum_names(ConvWeights);
+std::span<const config::EnumName<NocEngine>> enum_names(NocEngine);
 
 struct TechnologySpec {
   int node_nm = 0;
@@ -140,6 +144,7 @@ struct NocSpec {
   int link_latency_cycles = 0;    // mesh
   int tiles_per_router = 1;       // mesh (concentration)
   int bus_latency_cycles = 0;     // bus
+  NocEngine engine = NocEngine::Fast;  // mesh
 };
 
 struct ChipSpec {

@@ -20,6 +20,7 @@
 #include "flow/program.hpp"
 #include "flow/run.hpp"
 #include "models/analog.hpp"
+#include "models/noc_mesh.hpp"
 #include "sim/chip.hpp"
 
 using namespace xbar;
@@ -60,7 +61,7 @@ Measured measure(const flow::Experiment& e, int images, bool print) {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   m.peak_mb = ru.ru_maxrss / 1024.0;
-  m.cycles = static_cast<double>(chip.stats().cycles);
+  m.cycles = static_cast<double>(chip.cycles());
   if (!print) return m;
   const int n = m.images;
   std::printf("bench_sim: %s, %d images, T = %d, %d crossbars on %zu tiles (%s)%s\n",
@@ -74,13 +75,20 @@ Measured measure(const flow::Experiment& e, int images, bool print) {
   std::printf("  ratio chip/golden %8.2f x\n", m.chip_s / m.golden_s);
   std::printf("  simulated         %8.0f cycles per image, %.3g cycles per second\n", m.cycles / n,
               m.cycles / m.chip_s);
-  const sim::ChipStats st = chip.stats();
+  const sim::Counters st = chip.totals();
   std::printf(
       "  traffic           %8.0f spike packets, %.0f partial-sum packets (%.0f stay in "
       "their tile), %.0f flits per image\n",
-      double(st.spike_packets) / n, double(st.partial_sum_packets) / n,
-      double(st.packets_local) / n, double(chip.noc().stats().flits) / n);
-  std::printf("  peak memory       %8.1f MB\n", m.peak_mb);
+      double(st[sim::Event::SpikePacket]) / n, double(st[sim::Event::PartialSumPacket]) / n,
+      double(st[sim::Event::LocalPacket]) / n, double(chip.noc().stats().flits) / n);
+  if (const auto* mesh = dynamic_cast<const models::MeshNoc*>(&chip.noc())) {
+    const double all = double(mesh->packets_timed() + mesh->packets_stepped());
+    std::printf("  mesh engine       %8.1f %% of packets timed whole (%.1f %% later stepped)\n",
+                all > 0 ? 100.0 * double(mesh->packets_timed()) / all : 0.0,
+                all > 0 ? 100.0 * double(mesh->packets_handed_over()) / all : 0.0);
+  }
+  std::printf("  peak memory       %8.1f MB, %.0f bytes per crossbar\n", m.peak_mb,
+              m.peak_mb * 1024 * 1024 / c.placement.crossbars());
   return m;
 }
 

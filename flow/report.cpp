@@ -104,23 +104,10 @@ nlohmann::json RunReport::to_json() const {
                   {"layers", layer_statistics_json(placement)},
                   {"stages", stages},
                   {"mitigations", mitigations}};
-  j["noc"] = {{"impl", noc_impl},
-              {"packets", noc.packets},
-              {"flits", noc.flits},
-              {"flit_hops", noc.flit_hops},
-              {"average_latency_cycles", noc.average_latency_cycles()},
-              {"worst_latency_cycles", noc.max_latency_cycles},
-              {"local_packets", chip.packets_local}};
-  j["activity"] = {{"crossbar_reads", chip.crossbar_reads},
-                   {"row_activations", chip.row_activations},
-                   {"adc_conversions", chip.adc_conversions},
-                   {"adc_saturations", chip.adc_saturations},
-                   {"neuron_updates", chip.neuron_updates},
-                   {"spikes", chip.spikes},
-                   {"potential_saturations", chip.potential_saturations}};
+  j.update(chip_activity);
   j["simulation"] = {{"wall_seconds", wall_seconds},
                      {"total_seconds", total_seconds},
-                     {"cycles_per_second", wall_seconds > 0 ? chip.cycles / wall_seconds : 0.0}};
+                     {"cycles_per_second", wall_seconds > 0 ? simulated_cycles / wall_seconds : 0.0}};
   j["config"] = config::to_yaml(config);
   return j;
 }

@@ -50,9 +50,11 @@ struct RunReport {
   arch::Inventory inventory;  // the chip as placed (area)
   compiler::Placement placement;
   nlohmann::json stages, mitigations;
-  std::string noc_impl;
+  // What the chip did: its counters' report sections ("activity", "noc"; Chip::report_json) and
+  // the NoC's latency statistics for the summary.
+  nlohmann::json chip_activity;
   models::NocStats noc;
-  sim::ChipStats chip;
+  std::uint64_t simulated_cycles = 0;  // over all images
   double wall_seconds = 0, total_seconds = 0;
   config::ConfigNode config;  // the experiment, fully resolved
 

@@ -46,8 +46,10 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
       const double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double rate = s > 0 ? done / s : 0;
+      const double cycles_per_s = s > 0 ? static_cast<double>(chip.cycles()) / s : 0;
       log << "\r  simulating: " << done << "/" << n << " images, "
           << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+          << static_cast<long long>(cycles_per_s) << " cycles/s, "
           << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
       if (static_cast<int>(done) == n) log << "\n";
       log.flush();
@@ -95,15 +97,15 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.clock_period_ns = e.arch.technology.clock_period_ns();
   // Cost: the inventory of the chip as placed, the energy of what it did.
   report.inventory = placed_inventory(e.arch, c.placement);
-  report.chip = chip.stats();
+  report.simulated_cycles = chip.cycles();
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
-  report.energy = sim::account_energy(chip.activity(), report.inventory, placed, report.chip.cycles,
+  report.energy = sim::account_energy(chip.counters(), report.inventory, placed, chip.cycles(),
                                       c.placement.crossbar.columns_per_output);
   report.placement = c.placement;
   report.stages = c.stages;
   report.mitigations = mitigations;
-  report.noc_impl = e.arch.noc.impl;
+  report.chip_activity = chip.report_json();
   report.noc = chip.noc().stats();
   report.wall_seconds = sim_s;
   report.total_seconds =

@@ -1,6 +1,7 @@
 // The on-chip network between tiles: packets of flits from one tile to another, with exact cycle
-// counts including contention. One module owns the whole network and steps cycle by cycle only
-// while flits are in flight; an idle network costs no simulation time.
+// counts including contention. A plain C++ model that its owner clocks: the chip ticks it in the
+// cycles where flits are in flight, so an idle network costs no simulation time; NocClock (below)
+// runs it free in a SystemC simulation of its own, for tests.
 #pragma once
 
 #include <cstdint>
@@ -40,34 +41,29 @@ struct NocStats {
   }
 };
 
-class Noc : public sc_core::sc_module {
+class Noc {
  public:
   using Deliver = std::function<void(const Packet&)>;
 
-  Noc(sc_core::sc_module_name name, double clock_period_ns, int tiles);
+  explicit Noc(int tiles);
+  virtual ~Noc() = default;
+  Noc(const Noc&) = delete;
+  Noc& operator=(const Noc&) = delete;
 
-  // Hands a packet to the network at the current simulation time; it is injected at the next clock
-  // edge at or after now. `deliver` is called (at the delivery time) when its tail flit arrives.
-  void send(Packet packet);
-  void on_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
-
-  // Driven mode, for an owner that simulates the rest of the chip in its own process: the network
-  // then has no process of its own (call before the simulation starts); the owner sends packets
-  // with the current cycle, calls tick(c) for every cycle c at which busy() holds, after all its
-  // own work of cycle c, and receives each delivery through `deliver` during the tick that ejects
-  // it, with delivered_cycle set (one cycle later than the tick). Cycle counts are the same as in
-  // the free-running mode.
-  void drive_externally() { driven_ = true; }
+  // Hands a packet to the network in `cycle`; it is injected by the tick of that cycle (or of
+  // next_tick() when that is later). The owner calls tick(c) for every cycle c at which busy()
+  // holds, after all its own work of cycle c, and receives each delivery through `deliver` during
+  // the tick that completes it, with delivered_cycle set (mesh: one cycle after the tick).
   void send(Packet packet, std::uint64_t cycle);
+  void on_deliver(Deliver deliver) { deliver_ = std::move(deliver); }
   bool busy() const { return busy_ || !pending_.empty(); }
-  // The first cycle at which tick() may be called (no earlier than the last tick + 1).
-  std::uint64_t next_tick() const { return next_step_cycle_; }
+  // The first cycle at which a tick has anything to do (never before the last tick + 1). Ticking
+  // earlier is allowed and changes nothing; the cycles skipped while busy count as busy cycles.
+  std::uint64_t next_tick() const;
   void tick(std::uint64_t cycle);
 
   const NocStats& stats() const { return stats_; }
   int tiles() const { return tiles_; }
-  sc_core::sc_time period() const { return period_; }
-  std::uint64_t cycle_now() const;
   virtual std::string describe() const = 0;
   // What one flit from src to dst goes through: router traversals and link (or bus) traversals.
   struct Route {
@@ -80,29 +76,50 @@ class Noc : public sc_core::sc_module {
   // Advances the network by one cycle; returns whether anything is still in flight.
   virtual bool step(std::uint64_t cycle) = 0;
   virtual void inject(Packet packet) = 0;
+  // The first cycle at which step() can change anything, given what is in flight; 0 when the
+  // model cannot tell (it is then stepped every cycle while busy).
+  virtual std::uint64_t next_change_cycle() const { return 0; }
   void deliver(Packet packet, std::uint64_t cycle);
+  std::uint64_t ticking_cycle() const { return ticking_; }  // the cycle of the tick under way
 
   NocStats stats_;
+
+ private:
+  int tiles_;
+  bool busy_ = false;
+  Deliver deliver_;
+  std::deque<Packet> pending_;  // sent, waiting for the next step
+  std::uint64_t next_step_cycle_ = 0;
+  std::uint64_t ticking_ = 0;
+};
+
+// A network running free in a SystemC simulation: one process ticks it every cycle while it is
+// busy and sleeps while it is idle; send() hands a packet over at the current simulation time and
+// each delivery reaches `on_deliver` at its delivery time. For the network's own tests.
+class NocClock : public sc_core::sc_module {
+ public:
+  NocClock(sc_core::sc_module_name name, Noc& noc, double clock_period_ns);
+  void send(Packet packet);
+  void on_deliver(Noc::Deliver deliver) { deliver_ = std::move(deliver); }
+  std::uint64_t cycle_now() const;
+  sc_core::sc_time period() const { return period_; }
+  Noc& noc() { return noc_; }
 
  private:
   void run();
   void fire_deliveries();
 
+  Noc& noc_;
   sc_core::sc_time period_;
-  int tiles_;
-  bool driven_ = false, busy_ = false;
-  Deliver deliver_;
+  Noc::Deliver deliver_;
   sc_core::sc_event activity_;
-  std::deque<Packet> pending_;  // sent, waiting for the next step
-  std::uint64_t next_step_cycle_ = 0;
-  std::deque<Packet> due_;  // delivered in a later cycle than the step that finished them
+  std::deque<Packet> due_;  // delivered in a later cycle than the tick that finished them
   sc_core::sc_event_queue due_event_;
 };
 
 // Builds the network the arch's noc.impl names (mesh | bus) for the tiles of a grid_rows x
 // grid_columns chip; tile t sits at row t / grid_columns, column t % grid_columns.
-std::unique_ptr<Noc> make_noc(const char* name, const arch::ArchSpec& arch, int grid_rows,
-                              int grid_columns);
+std::unique_ptr<Noc> make_noc(const arch::ArchSpec& arch, int grid_rows, int grid_columns);
 // The implementations make_noc knows, for `xbarsim list` and a test that the schema and the
 // registry agree.
 std::vector<std::string> registered_nocs();

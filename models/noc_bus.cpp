@@ -2,10 +2,8 @@
 
 namespace xbar::models {
 
-BusNoc::BusNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles)
-    : Noc(name, arch.technology.clock_period_ns(), tiles),
-      latency_(arch.noc.bus_latency_cycles),
-      waiting_(tiles) {}
+BusNoc::BusNoc(const arch::ArchSpec& arch, int tiles)
+    : Noc(tiles), latency_(arch.noc.bus_latency_cycles), waiting_(tiles) {}
 
 void BusNoc::inject(Packet packet) {
   waiting_[packet.src_tile].push_back(packet);

@@ -9,7 +9,7 @@ namespace xbar::models {
 
 class BusNoc : public Noc {
  public:
-  BusNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int tiles);
+  BusNoc(const arch::ArchSpec& arch, int tiles);
   std::string describe() const override {
     return "shared bus, " + std::to_string(tiles()) + " tiles";
   }

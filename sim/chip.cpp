@@ -9,178 +9,72 @@
 
 namespace xbar::sim {
 
+namespace {
+
+std::vector<const Eigen::MatrixXi*> layer_levels(const HardwareNetwork& network) {
+  std::vector<const Eigen::MatrixXi*> levels;
+  for (const auto& l : network.layers) levels.push_back(&l.levels);
+  return levels;
+}
+
+}  // namespace
+
 Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
            const compiler::Placement& placement, const HardwareNetwork& network,
            const ChipParts& parts)
-    : sc_core::sc_module(name), arch_(arch), network_(network) {
+    : sc_core::sc_module(name),
+      arch_(arch),
+      period_(arch.technology.clock_period_ns(), sc_core::SC_NS),
+      network_(network),
+      layout_(build_layout(placement, layer_levels(network))) {
   SC_HAS_PROCESS(Chip);
   SC_THREAD(run);
-  const int L = static_cast<int>(placement.layers.size());
-  if (L != static_cast<int>(network_.layers.size())) {
-    throw std::invalid_argument("the placement has " + std::to_string(L) + " layers, the network " +
-                                std::to_string(network_.layers.size()));
-  }
+  const int L = layout_.layers;
   const int T = network_.timesteps;
-  const int grid_cols = std::max(1, placement.grid_columns);
-  const int slots = std::max(1, placement.grid_rows) * grid_cols;
-  std::vector<int> slot_of(placement.tiles.size());
-  for (const auto& t : placement.tiles) slot_of[t.id] = t.row * grid_cols + t.column;
-  noc_ = parts.noc ? parts.noc(arch, std::max(1, placement.grid_rows), grid_cols)
-                   : models::make_noc("noc", arch, std::max(1, placement.grid_rows), grid_cols);
-  noc_->drive_externally();
+  if (L > 256 || T >= (1 << 24) || layout_.slots >= (1 << 23))
+    throw std::invalid_argument(
+        "the chip model handles at most 256 layers, 2^24 timesteps and 2^23 tiles");
+  noc_ = parts.noc ? parts.noc(arch, layout_.grid_rows, layout_.grid_columns)
+                   : models::make_noc(arch, layout_.grid_rows, layout_.grid_columns);
   // A packet's id is its arrival event: kind | layer << 8 | t << 16 | destination tile << 40.
   noc_->on_deliver([this](const models::Packet& p) {
     if (tracing()) vcd_->add(p.delivered_cycle, sig_packets_, -1);
     at(p.delivered_cycle, static_cast<Ev>(p.id & 0xff), static_cast<int>(p.id >> 40),
        static_cast<int>((p.id >> 8) & 0xff), static_cast<int>((p.id >> 16) & 0xffffff));
   });
-  if (L > 256 || network_.timesteps >= (1 << 24) || slots >= (1 << 23))
-    throw std::invalid_argument(
-        "the chip model handles at most 256 layers, 2^24 timesteps and "
-        "2^23 tiles");
   read_cycles_ = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(
              std::ceil(arch.device.read_pulse_ns / arch.technology.clock_period_ns() - 1e-9)));
-  layer_on_tile_.assign(slots, std::vector<LayerOnTile>(L));
-  traffic_.assign(slots, std::vector<Activity>(L));
-  core_on_tile_.resize(slots);
-  for (auto& per_tile : core_on_tile_) per_tile.resize(L);
-  std::set<int> used;
   const int columns_per_output = placement.crossbar.columns_per_output;
-
-  for (int l = 0; l < L; ++l) {
-    const compiler::LayerMapping& m = placement.layers[l];
-    const Eigen::MatrixXi& W = network_.layers[l].levels;
-    if (W.rows() != m.outputs || W.cols() != m.inputs) {
-      throw std::invalid_argument("layer " + std::to_string(l) + ": weights are " +
-                                  std::to_string(W.rows()) + "x" + std::to_string(W.cols()) +
-                                  ", the placement maps " + std::to_string(m.outputs) + "x" +
-                                  std::to_string(m.inputs));
-    }
-    // "First block owns": a synapse is stored by the first block that contains it.
-    Eigen::MatrixXi owner = Eigen::MatrixXi::Constant(m.outputs, m.inputs, -1);
-    for (const auto& b : m.blocks) {
-      const int index = static_cast<int>(blocks_.size());
-      Block block;
-      block.layer = l;
-      block.index = static_cast<int>(&b - m.blocks.data());
-      // A time-multiplexed array is one crossbar for all of its blocks: their reads take turns.
-      if (b.array >= 0 && b.array != block.index) {
-        block.crossbar = blocks_[static_cast<std::size_t>(index - block.index + b.array)].crossbar;
-      } else {
-        block.crossbar = static_cast<int>(crossbar_busy_.size());
-        crossbar_busy_.push_back(0);
-      }
-      block.tile = slot_of.at(b.tile);
-      block.inputs = b.inputs;
-      block.outputs = b.outputs;
-      Eigen::MatrixXi levels = Eigen::MatrixXi::Zero(b.inputs.size(), b.outputs.size());
-      for (size_t k = 0; k < b.outputs.size(); ++k)
-        for (size_t r = 0; r < b.inputs.size(); ++r) {
-          int& o = owner(b.outputs[k], b.inputs[r]);
-          if (o < 0) {
-            o = index;
-            levels(r, k) = W(b.outputs[k], b.inputs[r]);
-          }
-        }
-      block.array = std::make_unique<models::CrossbarArray>(arch, std::move(levels));
-      block.adcs = std::make_unique<models::AdcBank>(arch, columns_per_output);
-      for (size_t k = 0; k < b.outputs.size(); ++k) {
-        int dest = slot_of.at(m.output_tiles.at(b.outputs[k]));
-        auto it = std::find(block.dest_tiles.begin(), block.dest_tiles.end(), dest);
-        if (it == block.dest_tiles.end()) {
-          block.dest_tiles.push_back(dest);
-          block.dest_outputs.emplace_back();
-          it = block.dest_tiles.end() - 1;
-        }
-        block.dest_outputs[it - block.dest_tiles.begin()].push_back(static_cast<int>(k));
-      }
-      layer_on_tile_[block.tile][l].blocks.push_back(index);
-      used.insert(block.tile);
-      blocks_.push_back(std::move(block));
-    }
-    for (int o = 0; o < m.outputs; ++o)
-      for (int i = 0; i < m.inputs; ++i)
-        if (W(o, i) != 0 && owner(o, i) < 0) {
-          throw std::invalid_argument("layer " + std::to_string(l) + ": synapse " +
-                                      std::to_string(i) + "->" + std::to_string(o) +
-                                      " has a weight but no crossbar in the placement");
-        }
-    // Neuron cores: the outputs of layer l, grouped by tile.
-    for (int o = 0; o < m.outputs; ++o) {
-      int slot = slot_of.at(m.output_tiles.at(o));
-      core_on_tile_[slot][l].neurons.push_back(o);
-      used.insert(slot);
-    }
+  // The weights move into the crossbars that hold them: the layout keeps the structure only.
+  blocks_.resize(layout_.blocks.size());
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    blocks_[i].array =
+        std::make_unique<models::CrossbarArray>(arch, std::move(layout_.blocks[i].levels));
+    layout_.blocks[i].levels = Eigen::MatrixXi();
+    blocks_[i].adcs = std::make_unique<models::AdcBank>(arch, columns_per_output);
   }
-  for (int s = 0; s < slots; ++s)
-    for (int l = 0; l < L; ++l) {
-      CoreOnTile& c = core_on_tile_[s][l];
-      c.local_index.assign(placement.layers[l].outputs, -1);
-      for (size_t i = 0; i < c.neurons.size(); ++i)
-        c.local_index[c.neurons[i]] = static_cast<int>(i);
-      const int n = static_cast<int>(c.neurons.size());
-      c.core = parts.neuron_core && n > 0
-                   ? parts.neuron_core(network_.layers[l].neuron, n)
-                   : std::make_unique<models::NeuronCore>(network_.layers[l].neuron, n);
-      c.arrived.assign(T, 0);
-      LayerOnTile& lt = layer_on_tile_[s][l];
-      lt.arrived.assign(T, 0);
-      lt.spiking.assign(T, std::vector<char>(placement.layers[l].inputs, 0));
-    }
-  // One Sender per (tile, layer, destination tile); the destination's core expects one packet from
-  // each per timestep.
-  std::map<std::tuple<int, int, int>, int> sender_of;
-  std::vector<std::set<int>> sender_outputs;
-  for (auto& b : blocks_) {
-    b.senders.clear();
-    for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
-      auto [it, fresh] = sender_of.try_emplace({b.tile, b.layer, b.dest_tiles[d]},
-                                               static_cast<int>(senders_.size()));
-      if (fresh) {
-        Sender snd;
-        snd.tile = b.tile;
-        snd.layer = b.layer;
-        snd.dest = b.dest_tiles[d];
-        senders_.push_back(std::move(snd));
-        sender_outputs.emplace_back();
-        ++core_on_tile_[b.dest_tiles[d]][b.layer].expected;
-      }
-      Sender& snd = senders_[it->second];
-      ++snd.blocks;
-      for (int k : b.dest_outputs[d]) sender_outputs[it->second].insert(b.outputs[k]);
-      b.senders.push_back(it->second);
-    }
+  crossbar_busy_.assign(static_cast<std::size_t>(layout_.crossbars), 0);
+  senders_.resize(layout_.senders.size());
+  for (auto& s : senders_) {
+    s.done.assign(T, 0);
+    s.nonempty.assign(T, 0);
   }
-  for (size_t i = 0; i < senders_.size(); ++i) {
-    senders_[i].values = static_cast<int>(sender_outputs[i].size());
-    senders_[i].done.assign(T, 0);
-    senders_[i].nonempty.assign(T, 0);
+  crossbar_groups_.resize(layout_.crossbar_groups.size());
+  for (auto& g : crossbar_groups_) g.arrived.assign(T, 0);
+  neuron_groups_.resize(layout_.neuron_groups.size());
+  for (size_t i = 0; i < neuron_groups_.size(); ++i) {
+    const ChipLayout::NeuronGroup& g = layout_.neuron_groups[i];
+    const int n = static_cast<int>(g.neurons.size());
+    const models::NeuronParams& params = network_.layers[g.layer].neuron;
+    neuron_groups_[i].core = parts.neuron_core ? parts.neuron_core(params, n)
+                                               : std::make_unique<models::NeuronCore>(params, n);
+    neuron_groups_[i].arrived.assign(T, 0);
   }
-  // Spike streams: a tile holding crossbars of layer l hears from every tile holding a neuron
-  // (of layer l - 1) that drives one of its rows; layer 0 hears from the input port (slot 0).
-  for (int s = 0; s < slots; ++s)
-    for (int l = 0; l < L; ++l) {
-      LayerOnTile& lt = layer_on_tile_[s][l];
-      if (lt.blocks.empty()) continue;
-      if (l == 0) {
-        lt.sources = 1;
-        continue;
-      }
-      std::set<int> sources;
-      for (int b : lt.blocks)
-        for (int n : blocks_[b].inputs)
-          sources.insert(slot_of.at(placement.layers[l - 1].output_tiles.at(n)));
-      lt.sources = static_cast<int>(sources.size());
-      for (int src : sources) core_on_tile_[src][l - 1].spike_dests.push_back(s);
-    }
-  tiles_.assign(used.begin(), used.end());
-  int max_neurons = 1;
-  for (const auto& m : placement.layers) max_neurons = std::max({max_neurons, m.inputs, m.outputs});
-  index_bits_ = std::max(1, static_cast<int>(std::ceil(std::log2(max_neurons))));
-  for (int s = 0; s < slots; ++s)
-    for (int l = 0; l < L; ++l)
-      if (!core_on_tile_[s][l].neurons.empty()) ++cores_total_;
+  spiking_.resize(L);
+  for (int l = 0; l < L; ++l)
+    spiking_[l].assign(T, std::vector<char>(placement.layers[l].inputs, 0));
+  counters_.assign(static_cast<std::size_t>(layout_.slots) * L, Counters{});
 }
 
 void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
@@ -193,9 +87,9 @@ void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
                                 " to trace (the "
                                 "network has " +
                                 std::to_string(L) + ")");
-  sig_busy_.assign(layer_on_tile_.size(), -1);
-  sig_spikes_.assign(layer_on_tile_.size(), -1);
-  for (int slot : tiles_) {
+  sig_busy_.assign(static_cast<std::size_t>(layout_.slots), -1);
+  sig_spikes_.assign(static_cast<std::size_t>(layout_.slots), -1);
+  for (int slot : layout_.tiles) {
     const std::string scope = "tile" + std::to_string(slot);
     sig_busy_[slot] = vcd->signal(scope, "crossbars_busy");
     sig_spikes_[slot] = vcd->signal(scope, "spikes_fired");
@@ -223,19 +117,19 @@ int Chip::payload_flits(int items, int bits_each) const {
 }
 
 void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
-  (arrival == Ev::kSpikesArrive ? stats_.spike_packets : stats_.partial_sum_packets)++;
-  Activity& a = traffic_[src][layer];
-  a.buffer_accesses +=
-      2 * static_cast<std::uint64_t>(flits);  // out of the sender's buffer, into the receiver's
-  if (src == dst) {                           // stays in the tile: one cycle through its buffer
-    ++stats_.packets_local;
+  Counters& a = counters_at(src, layer);
+  ++a[arrival == Ev::kSpikesArrive ? Event::SpikePacket : Event::PartialSumPacket];
+  // out of the sender's buffer, into the receiver's
+  a[Event::BufferAccess] += 2 * static_cast<std::uint64_t>(flits);
+  if (src == dst) {  // stays in the tile: one cycle through its buffer
+    ++a[Event::LocalPacket];
     at(now() + 1, arrival, dst, arrival == Ev::kSpikesArrive ? layer + 1 : layer, t);
     return;
   }
   const models::Noc::Route route = noc_->route_cost(src, dst);
-  a.flits_sent += flits;
-  a.router_traversals += static_cast<std::uint64_t>(flits) * route.routers;
-  a.link_traversals += static_cast<std::uint64_t>(flits) * route.links;
+  a[Event::FlitSent] += flits;
+  a[Event::RouterTraversal] += static_cast<std::uint64_t>(flits) * route.routers;
+  a[Event::LinkTraversal] += static_cast<std::uint64_t>(flits) * route.links;
   if (tracing()) vcd_->add(now(), sig_packets_, +1);
   const int arrival_layer = arrival == Ev::kSpikesArrive ? layer + 1 : layer;
   models::Packet p;
@@ -248,32 +142,26 @@ void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
 }
 
 void Chip::start_image() {
-  const int L = static_cast<int>(network_.layers.size());
   const int T = network_.timesteps;
   image_start_ = now();
   current_ = ImageResult{};
   current_.output_spike_counts.assign(network_.layers.back().levels.rows(), 0);
   if (trace_) {
     current_.trace.input = images_[image_];
-    current_.trace.layers.assign(L, SpikeTrain(T));
+    current_.trace.layers.assign(layout_.layers, SpikeTrain(T));
   }
   cores_done_ = 0;
-  for (auto& per_tile : core_on_tile_)
-    for (auto& c : per_tile) {
-      if (c.neurons.empty()) continue;
-      c.core->reset();
-      std::fill(c.arrived.begin(), c.arrived.end(), 0);
-      c.next_t = 0;
-      c.busy_until = image_start_;
-      c.accumulators.assign(T, {});
-      c.fired.assign(T, {});
-    }
-  for (auto& per_tile : layer_on_tile_)
-    for (auto& lt : per_tile) {
-      if (lt.blocks.empty()) continue;
-      std::fill(lt.arrived.begin(), lt.arrived.end(), 0);
-      for (auto& v : lt.spiking) std::fill(v.begin(), v.end(), 0);
-    }
+  for (auto& c : neuron_groups_) {
+    c.core->reset();
+    std::fill(c.arrived.begin(), c.arrived.end(), 0);
+    c.next_t = 0;
+    c.busy_until = image_start_;
+    c.accumulators.assign(T, {});
+    c.fired.assign(T, {});
+  }
+  for (auto& g : crossbar_groups_) std::fill(g.arrived.begin(), g.arrived.end(), 0);
+  for (auto& layer : spiking_)
+    for (auto& v : layer) std::fill(v.begin(), v.end(), 0);
   for (auto& b : blocks_) {
     b.next_t = 0;
     b.read_empty.assign(T, 1);
@@ -289,40 +177,41 @@ void Chip::start_image() {
   std::uint64_t port_free = image_start_;
   for (int t = 0; t < T; ++t) {
     const int count = t < static_cast<int>(spikes.size()) ? static_cast<int>(spikes[t].size()) : 0;
-    const int flits = 1 + payload_flits(count, index_bits_);
+    const int flits = 1 + payload_flits(count, layout_.index_bits);
     port_free += flits;
-    ++stats_.input_broadcasts;
-    for (int slot = 0; slot < static_cast<int>(layer_on_tile_.size()); ++slot) {
-      LayerOnTile& lt = layer_on_tile_[slot][0];
-      if (lt.blocks.empty()) continue;
-      traffic_[slot][0].buffer_accesses +=
+    ++counters_[0][Event::InputBroadcast];
+    if (count > 0)
+      for (int n : spikes[t]) spiking_[0][t][n] = 1;
+    for (const auto& g : layout_.crossbar_groups) {
+      if (g.layer != 0) continue;
+      counters_at(g.tile, 0)[Event::BufferAccess] +=
           2 * static_cast<std::uint64_t>(flits);  // written, then read
-      if (count > 0)
-        for (int n : spikes[t]) lt.spiking[t][n] = 1;
-      at(port_free, Ev::kInputSpikes, slot, t);
+      at(port_free, Ev::kInputSpikes, g.tile, t);
     }
   }
   // Cores fed by no crossbar never integrate anything: they fire (silently) on their own.
-  for (int slot = 0; slot < static_cast<int>(core_on_tile_.size()); ++slot)
-    for (int l = 0; l < L; ++l)
-      if (!core_on_tile_[slot][l].neurons.empty() && core_on_tile_[slot][l].expected == 0)
-        at(now(), Ev::kTryFire, slot, l);
+  for (const auto& g : layout_.neuron_groups)
+    if (g.expected == 0) at(now(), Ev::kTryFire, g.tile, g.layer);
 }
 
 void Chip::spikes_arrive(int tile, int layer, int t) {
-  LayerOnTile& lt = layer_on_tile_[tile][layer];
-  if (++lt.arrived[t] == lt.sources) try_blocks(tile, layer);
+  const int g = layout_.crossbar_group(tile, layer);
+  if (++crossbar_groups_[g].arrived[t] == layout_.crossbar_groups[g].sources)
+    try_blocks(tile, layer);
 }
 
 void Chip::try_blocks(int tile, int layer) {
-  LayerOnTile& lt = layer_on_tile_[tile][layer];
+  const int g = layout_.crossbar_group(tile, layer);
+  const ChipLayout::CrossbarGroup& group = layout_.crossbar_groups[g];
+  const std::vector<int>& arrived = crossbar_groups_[g].arrived;
   const int T = network_.timesteps;
   const models::AdcQuantizer& adc = network_.layers[layer].adc;
-  for (int bi : lt.blocks) {
-    Block& b = blocks_[bi];
-    while (b.next_t < T && lt.arrived[b.next_t] == lt.sources) {
-      const int t = b.next_t++;
-      const std::vector<char>& spiking = lt.spiking[t];
+  for (int bi : group.blocks) {
+    const ChipLayout::MappedBlock& b = layout_.blocks[bi];
+    BlockState& bs = blocks_[bi];
+    while (bs.next_t < T && arrived[bs.next_t] == group.sources) {
+      const int t = bs.next_t++;
+      const std::vector<char>& spiking = spiking_[layer][t];
       driven_.clear();
       for (size_t r = 0; r < b.inputs.size(); ++r)
         if (spiking[b.inputs[r]]) driven_.push_back(static_cast<int>(r));
@@ -330,21 +219,22 @@ void Chip::try_blocks(int tile, int layer) {
       const std::uint64_t start = std::max(now(), busy_until);
       std::uint64_t done = start + 1;  // nothing to read: the controller passes on an empty result
       if (!driven_.empty()) {
-        b.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
-        b.read_empty[t] = 0;
+        bs.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
+        bs.read_empty[t] = 0;
         if (network_.analog) network_.analog->read(layer, b.index, driven_, image_, t, analog_);
         // The codes go straight into the receiving cores' accumulators: a core reads them only
         // once every partial-sum packet of timestep t has arrived (see partials_arrive).
         for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
-          CoreOnTile& c = core_on_tile_[b.dest_tiles[d]][layer];
-          std::vector<long long>& acc = c.accumulators[t];
-          if (acc.empty()) acc.assign(c.neurons.size(), 0);
+          const int ng = layout_.neuron_group(b.dest_tiles[d], layer);
+          std::vector<long long>& acc = neuron_groups_[ng].accumulators[t];
+          if (acc.empty()) acc.assign(layout_.neuron_groups[ng].neurons.size(), 0);
+          const std::vector<int>& local = layout_.local_index[layer];
           for (int k : b.dest_outputs[d])
-            acc[c.local_index[b.outputs[k]]] += network_.analog
-                                                    ? b.adcs->convert_analog(adc, analog_[k])
-                                                    : b.adcs->convert(adc, partial_[k]);
+            acc[local[b.outputs[k]]] += network_.analog ? bs.adcs->convert_analog(adc, analog_[k])
+                                                        : bs.adcs->convert(adc, partial_[k]);
         }
-        done = start + read_cycles_ + b.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
+        done =
+            start + read_cycles_ + bs.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }
       busy_until = done;
       if (tracing()) {
@@ -357,41 +247,44 @@ void Chip::try_blocks(int tile, int layer) {
 }
 
 void Chip::block_done(int bi, int t) {
-  const Block& b = blocks_[bi];
+  const ChipLayout::MappedBlock& b = layout_.blocks[bi];
   const int layer = b.layer;
   const int value_bits = network_.layers[layer].adc.bits > 0 ? network_.layers[layer].adc.bits : 32;
   for (int si : b.senders) {
-    Sender& snd = senders_[si];
-    if (!b.read_empty[t]) snd.nonempty[t] = 1;
-    if (++snd.done[t] < snd.blocks) continue;
-    const int values = snd.nonempty[t] ? snd.values : 0;
-    send(b.tile, snd.dest, layer, t, 1 + payload_flits(values, value_bits), Ev::kPartialsArrive);
+    SenderState& snd = senders_[si];
+    const ChipLayout::PartialSumSender& sender = layout_.senders[si];
+    if (!blocks_[bi].read_empty[t]) snd.nonempty[t] = 1;
+    if (++snd.done[t] < sender.blocks) continue;
+    const int values = snd.nonempty[t] ? sender.values : 0;
+    send(b.tile, sender.dest, layer, t, 1 + payload_flits(values, value_bits), Ev::kPartialsArrive);
   }
 }
 
 void Chip::partials_arrive(int tile, int layer, int t) {
-  CoreOnTile& c = core_on_tile_[tile][layer];
-  if (++c.arrived[t] == c.expected) try_fire(tile, layer);
+  const int g = layout_.neuron_group(tile, layer);
+  if (++neuron_groups_[g].arrived[t] == layout_.neuron_groups[g].expected) try_fire(tile, layer);
 }
 
 void Chip::try_fire(int tile, int layer) {
-  CoreOnTile& c = core_on_tile_[tile][layer];
+  const int g = layout_.neuron_group(tile, layer);
+  const ChipLayout::NeuronGroup& group = layout_.neuron_groups[g];
+  NeuronGroupState& c = neuron_groups_[g];
   const int T = network_.timesteps;
-  const int L = static_cast<int>(network_.layers.size());
-  while (c.next_t < T && c.arrived[c.next_t] == c.expected) {
+  const int L = layout_.layers;
+  while (c.next_t < T && c.arrived[c.next_t] == group.expected) {
     const int t = c.next_t++;
     std::vector<int>& spikes = c.fired[t];
     c.core->step(c.accumulators[t], spikes);
     std::vector<long long>().swap(c.accumulators[t]);
-    for (int& i : spikes) i = c.neurons[i];                        // local -> global index
+    for (int& i : spikes) i = group.neurons[i];                    // local -> global index
     const std::uint64_t when = std::max(now(), c.busy_until) + 1;  // one cycle to update
     c.busy_until = when;
     if (tracing()) {
       vcd_->set(when, sig_spikes_[tile], static_cast<long long>(spikes.size()));
       vcd_->set(when + 1, sig_spikes_[tile], 0);
       if (layer == potential_layer_)
-        for (size_t i = 0; i < c.neurons.size(); ++i)
-          vcd_->set(when, sig_potential_[c.neurons[i]], c.core->potential(static_cast<int>(i)));
+        for (size_t i = 0; i < group.neurons.size(); ++i)
+          vcd_->set(when, sig_potential_[group.neurons[i]], c.core->potential(static_cast<int>(i)));
     }
     if (trace_)
       current_.trace.layers[layer][t].insert(current_.trace.layers[layer][t].end(), spikes.begin(),
@@ -399,46 +292,49 @@ void Chip::try_fire(int tile, int layer) {
     if (layer == L - 1) {
       for (int n : spikes) ++current_.output_spike_counts[n];
     } else {
-      // Mark the spikes as inputs of the next layer's tiles now; they use them only once every
-      // spike packet of timestep t has arrived.
-      for (int dest : c.spike_dests) {
-        std::vector<char>& spiking = layer_on_tile_[dest][layer + 1].spiking[t];
-        for (int n : spikes) spiking[n] = 1;
-      }
+      // Mark the spikes as inputs of the next layer now; its tiles use them only once every spike
+      // packet of timestep t has arrived.
+      std::vector<char>& spiking = spiking_[layer + 1][t];
+      for (int n : spikes) spiking[n] = 1;
     }
     at(when, Ev::kFired, tile, layer, t);
   }
 }
 
 void Chip::fired(int tile, int layer, int t) {
-  CoreOnTile& c = core_on_tile_[tile][layer];
-  const int L = static_cast<int>(network_.layers.size());
-  if (layer < L - 1) {
-    const int flits = 1 + payload_flits(static_cast<int>(c.fired[t].size()), index_bits_);
-    for (int dest : c.spike_dests) send(tile, dest, layer, t, flits, Ev::kSpikesArrive);
+  const int g = layout_.neuron_group(tile, layer);
+  const ChipLayout::NeuronGroup& group = layout_.neuron_groups[g];
+  if (layer < layout_.layers - 1) {
+    const int flits =
+        1 + payload_flits(static_cast<int>(neuron_groups_[g].fired[t].size()), layout_.index_bits);
+    for (int dest : group.spike_dests) send(tile, dest, layer, t, flits, Ev::kSpikesArrive);
   }
-  if (t == network_.timesteps - 1 && ++cores_done_ == cores_total_) finish_image();
+  if (t == network_.timesteps - 1 &&
+      ++cores_done_ == static_cast<int>(layout_.neuron_groups.size()))
+    finish_image();
 }
 
 void Chip::finish_image() {
-  const int L = static_cast<int>(network_.layers.size());
+  const int L = layout_.layers;
   current_.cycles = now() - image_start_;
   current_.output_potentials.assign(current_.output_spike_counts.size(), 0);
-  for (auto& per_tile : core_on_tile_) {
-    const CoreOnTile& c = per_tile[L - 1];
-    for (size_t i = 0; i < c.neurons.size(); ++i)
-      current_.output_potentials[c.neurons[i]] = c.core->potential(static_cast<int>(i));
+  for (size_t g = 0; g < neuron_groups_.size(); ++g) {
+    const ChipLayout::NeuronGroup& group = layout_.neuron_groups[g];
+    if (group.layer != L - 1) continue;
+    for (size_t i = 0; i < group.neurons.size(); ++i)
+      current_.output_potentials[group.neurons[i]] =
+          neuron_groups_[g].core->potential(static_cast<int>(i));
   }
   for (auto& layer : current_.trace.layers)
     for (auto& t : layer) std::sort(t.begin(), t.end());
-  stats_.cycles += current_.cycles;
+  simulated_cycles_ += current_.cycles;
   if (tracing()) vcd_->write(image_start_);
   results_.push_back(std::move(current_));
   ++image_;
   if (on_image_done_) on_image_done_(image_);
 }
 
-void Chip::dispatch(const Event& e) {
+void Chip::dispatch(const Scheduled& e) {
   switch (e.kind) {
     case Ev::kInputSpikes:
       spikes_arrive(e.a, 0, e.b);
@@ -469,7 +365,7 @@ constexpr std::uint64_t kSyncQuantumCycles = 4096;
 
 void Chip::sync_time() {
   if (cycle_ <= synced_cycle_) return;
-  sc_core::wait(noc_->period() * static_cast<double>(cycle_ - synced_cycle_));
+  sc_core::wait(period_ * static_cast<double>(cycle_ - synced_cycle_));
   synced_cycle_ = cycle_;
 }
 
@@ -478,7 +374,7 @@ void Chip::sync_time() {
 // are skipped.
 void Chip::run() {
   const auto period_cycles = [this](sc_core::sc_time t) {
-    return static_cast<std::uint64_t>(std::llround(t / noc_->period()));
+    return static_cast<std::uint64_t>(std::llround(t / period_));
   };
   cycle_ = synced_cycle_ = period_cycles(sc_core::sc_time_stamp());
   while (image_ < images_.size()) {
@@ -492,7 +388,7 @@ void Chip::run() {
                                " never finished (a placement that feeds a core from nowhere?)");
       cycle_ = std::max(cycle_, next);
       while (!calendar_.empty() && calendar_.top().cycle <= cycle_) {
-        const Event e = calendar_.top();
+        const Scheduled e = calendar_.top();
         calendar_.pop();
         dispatch(e);
       }
@@ -503,48 +399,51 @@ void Chip::run() {
   }
 }
 
-std::vector<Activity> Chip::activity() const {
-  std::vector<std::vector<Activity>> a = traffic_;
-  for (int s = 0; s < static_cast<int>(a.size()); ++s)
-    for (int l = 0; l < static_cast<int>(a[s].size()); ++l) {
-      a[s][l].tile = s;
-      a[s][l].layer = l;
-    }
-  for (const auto& b : blocks_) {
-    Activity& x = a[b.tile][b.layer];
-    x.crossbar_reads += b.array->stats().reads;
-    x.row_activations += b.array->stats().row_activations;
-    x.cell_energy_pj += b.array->stats().cell_energy_pj;
-    x.adc_conversions += b.adcs->stats().conversions;
+std::vector<LayerTileCounters> Chip::counters() const {
+  std::vector<Counters> c = counters_;
+  const int L = layout_.layers;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const ChipLayout::MappedBlock& b = layout_.blocks[i];
+    Counters& x = c[static_cast<std::size_t>(b.tile) * L + b.layer];
+    const models::CrossbarStats& xs = blocks_[i].array->stats();
+    x[Event::CrossbarRead] += xs.reads;
+    x[Event::RowActivation] += xs.row_activations;
+    x.cell_energy_pj += xs.cell_energy_pj;
+    x[Event::AdcConversion] += blocks_[i].adcs->stats().conversions;
+    x[Event::AdcSaturation] += blocks_[i].adcs->stats().saturations;
   }
-  for (int s = 0; s < static_cast<int>(a.size()); ++s)
-    for (int l = 0; l < static_cast<int>(a[s].size()); ++l) {
-      a[s][l].neuron_updates += core_on_tile_[s][l].core->stats().updates;
-      a[s][l].spikes += core_on_tile_[s][l].core->stats().spikes;
+  for (size_t i = 0; i < neuron_groups_.size(); ++i) {
+    const ChipLayout::NeuronGroup& g = layout_.neuron_groups[i];
+    Counters& x = c[static_cast<std::size_t>(g.tile) * L + g.layer];
+    const models::NeuronStats& ns = neuron_groups_[i].core->stats();
+    x[Event::NeuronUpdate] += ns.updates;
+    x[Event::Spike] += ns.spikes;
+    x[Event::PotentialSaturation] += ns.saturations;
+  }
+  std::vector<LayerTileCounters> out;
+  for (int s = 0; s < layout_.slots; ++s)
+    for (int l = 0; l < L; ++l) {
+      const Counters& x = c[static_cast<std::size_t>(s) * L + l];
+      if (x.count != Counters{}.count || x.cell_energy_pj != 0) out.push_back({l, s, x});
     }
-  std::vector<Activity> out;
-  for (auto& per_tile : a)
-    for (auto& x : per_tile)
-      if (x.crossbar_reads || x.neuron_updates || x.buffer_accesses) out.push_back(x);
   return out;
 }
 
-ChipStats Chip::stats() const {
-  ChipStats s = stats_;
-  for (const auto& b : blocks_) {
-    s.crossbar_reads += b.array->stats().reads;
-    s.row_activations += b.array->stats().row_activations;
-    s.cell_energy_pj += b.array->stats().cell_energy_pj;
-    s.adc_conversions += b.adcs->stats().conversions;
-    s.adc_saturations += b.adcs->stats().saturations;
-  }
-  for (const auto& per_tile : core_on_tile_)
-    for (const auto& c : per_tile) {
-      s.neuron_updates += c.core->stats().updates;
-      s.spikes += c.core->stats().spikes;
-      s.potential_saturations += c.core->stats().saturations;
-    }
-  return s;
+Counters Chip::totals() const {
+  const std::vector<LayerTileCounters> sets = counters();
+  return total(sets);
+}
+
+nlohmann::json Chip::report_json() const {
+  nlohmann::json j = counters_json(totals());
+  const models::NocStats& ns = noc_->stats();
+  j["noc"]["impl"] = arch_.noc.impl;
+  j["noc"]["packets"] = ns.packets;
+  j["noc"]["flits"] = ns.flits;
+  j["noc"]["flit_hops"] = ns.flit_hops;
+  j["noc"]["average_latency_cycles"] = ns.average_latency_cycles();
+  j["noc"]["worst_latency_cycles"] = ns.max_latency_cycles;
+  return j;
 }
 
 }  // namespace xbar::sim

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <queue>
 #include <systemc>
 #include <vector>
@@ -29,6 +30,8 @@
 #include "models/crossbar.hpp"
 #include "models/neuron_core.hpp"
 #include "models/noc.hpp"
+#include "sim/counters.hpp"
+#include "sim/layout.hpp"
 #include "sim/vcd.hpp"
 #include "workloads/golden.hpp"
 
@@ -62,31 +65,11 @@ struct ImageResult {
   SpikeTrace trace;                          // filled when tracing is on
 };
 
-struct ChipStats {
-  std::uint64_t crossbar_reads = 0, row_activations = 0, adc_conversions = 0, adc_saturations = 0;
-  std::uint64_t neuron_updates = 0, spikes = 0, potential_saturations = 0;
-  std::uint64_t packets_local = 0, spike_packets = 0, partial_sum_packets = 0, input_broadcasts = 0;
-  double cell_energy_pj = 0;
-  std::uint64_t cycles = 0;
-};
-
-// What the hardware of one layer on one tile did, summed over all images run: the counts that the
-// component library turns into energy.
-struct Activity {
-  int layer = 0;
-  int tile = 0;  // NoC slot
-  std::uint64_t crossbar_reads = 0, row_activations = 0, adc_conversions = 0;
-  double cell_energy_pj = 0;
-  std::uint64_t neuron_updates = 0, spikes = 0;
-  std::uint64_t flits_sent = 0, router_traversals = 0, link_traversals = 0;  // sent from this tile
-  std::uint64_t buffer_accesses = 0;  // flits written to or read from a tile buffer
-};
-
 // Other implementations of the chip's parts, for co-simulation (tests/rtl substitutes the verilated
 // reference RTL); empty members mean xbarsim's own models.
 struct ChipParts {
   // The network between `grid_rows` x `grid_columns` tiles (default models::make_noc). The chip
-  // drives it (Noc::drive_externally), one tick per busy cycle.
+  // clocks it, one tick per busy cycle.
   std::function<std::unique_ptr<models::Noc>(const arch::ArchSpec&, int grid_rows,
                                              int grid_columns)>
       noc;
@@ -110,52 +93,37 @@ class Chip : public sc_core::sc_module {
   // Called after each image with the number done so far (for progress reports).
   void on_image_done(std::function<void(size_t)> callback) { on_image_done_ = std::move(callback); }
   const std::vector<ImageResult>& results() const { return results_; }
-  ChipStats stats() const;
-  // One entry per (layer, tile) that did anything.
-  std::vector<Activity> activity() const;
+  // The counters of every (layer, tile) that did anything, summed over all images run.
+  std::vector<LayerTileCounters> counters() const;
+  Counters totals() const;
+  std::uint64_t cycles() const {
+    return simulated_cycles_;
+  }  // simulated, summed over the images run
+  // The report's sections on what the chip did: {"activity": {...}, "noc": {...}}.
+  nlohmann::json report_json() const;
   const models::Noc& noc() const { return *noc_; }
-  int tiles() const { return static_cast<int>(tiles_.size()); }
+  const ChipLayout& layout() const { return layout_; }
+  int tiles() const { return static_cast<int>(layout_.tiles.size()); }
 
  private:
-  struct Block {
-    int layer = 0;
-    int index = 0;  // among its layer's blocks, in Placement order (the golden model's block index)
-    int tile = 0;   // NoC slot
-    std::vector<int> inputs, outputs;
+  // What changes while images run, next to the layout's fixed structure (same indices).
+  struct BlockState {
     std::unique_ptr<models::CrossbarArray> array;
     std::unique_ptr<models::AdcBank> adcs;
-    std::vector<int> dest_tiles;                 // tiles owning its outputs
-    std::vector<std::vector<int>> dest_outputs;  // per dest: indices into outputs
-    std::vector<int> senders;                    // per dest: its tile's Sender to that dest
-    int crossbar = 0;  // index into crossbar_busy_: blocks of a time-multiplexed array share one
     int next_t = 0;
     std::vector<char> read_empty;  // per t: no row was driven (the packets carry no values)
   };
-  // The crossbars of one layer on one tile whose outputs go to one destination tile share one
-  // partial-sum packet per timestep: the tile's output register adds their codes as they are
-  // written (ISAAC and RESPARC reduce partial sums inside the tile), and the packet leaves when the
-  // last of them has converted.
-  struct Sender {
-    int tile = 0, layer = 0, dest = 0;
-    int blocks = 0;              // crossbars contributing
-    int values = 0;              // distinct outputs carried when any crossbar read something
+  struct SenderState {
     std::vector<int> done;       // per t: contributing crossbars finished
     std::vector<char> nonempty;  // per t: some contributing crossbar drove a row
   };
-  struct LayerOnTile {  // crossbars of one layer held by one tile
-    std::vector<int> blocks;
-    int sources = 0;                         // spike packets expected per timestep
-    std::vector<int> arrived;                // per t
-    std::vector<std::vector<char>> spiking;  // per t: input neuron -> spiked
+  struct CrossbarGroupState {
+    std::vector<int> arrived;  // per t: spike packets in
   };
-  struct CoreOnTile {              // neurons of one layer held by one tile
-    std::vector<int> neurons;      // global indices
-    std::vector<int> local_index;  // global index -> position in `neurons`, -1 when elsewhere
+  struct NeuronGroupState {
     std::unique_ptr<models::NeuronCore> core;
-    int expected = 0;  // partial-sum messages per timestep
-    std::vector<int> arrived;
+    std::vector<int> arrived;  // per t: partial-sum packets in
     int next_t = 0;
-    std::vector<int> spike_dests;  // tiles holding crossbars of the next layer fed by these neurons
     std::vector<std::vector<long long>> accumulators;  // per t: partial sums waiting for t to fire
     std::vector<std::vector<int>> fired;               // per t: global indices of the spikes
     std::uint64_t busy_until = 0;
@@ -172,17 +140,17 @@ class Chip : public sc_core::sc_module {
     kFired,           // a: tile, b: layer, c: timestep (send the spikes on; count the core done)
     kTryFire,         // a: tile, b: layer
   };
-  struct Event {
+  struct Scheduled {
     std::uint64_t cycle;
     std::uint64_t seq;
     Ev kind;
     int a, b, c;
-    bool operator>(const Event& o) const {
+    bool operator>(const Scheduled& o) const {
       return cycle != o.cycle ? cycle > o.cycle : seq > o.seq;
     }
   };
   void at(std::uint64_t cycle, Ev kind, int a, int b = 0, int c = 0);
-  void dispatch(const Event& e);
+  void dispatch(const Scheduled& e);
   void run();
   void sync_time();
   void start_image();
@@ -198,19 +166,26 @@ class Chip : public sc_core::sc_module {
   std::uint64_t now() const { return cycle_; }
   int payload_flits(int items, int bits_each) const;
 
-  const arch::ArchSpec& arch_;
-  HardwareNetwork network_;
-  std::unique_ptr<models::Noc> noc_;
-  std::vector<Block> blocks_;
-  std::vector<std::uint64_t> crossbar_busy_;  // per physical crossbar: busy until this cycle
-  std::vector<Sender> senders_;
-  std::vector<std::vector<LayerOnTile>> layer_on_tile_;  // [tile][layer]
-  std::vector<std::vector<CoreOnTile>> core_on_tile_;    // [tile][layer]
-  std::vector<int> tiles_;                               // NoC slots in use
-  std::uint64_t read_cycles_ = 1;
-  int index_bits_ = 16;
+  Counters& counters_at(int tile, int layer) {
+    return counters_[static_cast<std::size_t>(tile) * layout_.layers + layer];
+  }
 
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> calendar_;
+  const arch::ArchSpec& arch_;
+  sc_core::sc_time period_;  // one clock cycle
+  HardwareNetwork network_;
+  ChipLayout layout_;
+  std::unique_ptr<models::Noc> noc_;
+  std::vector<BlockState> blocks_;
+  std::vector<std::uint64_t> crossbar_busy_;  // per physical crossbar: busy until this cycle
+  std::vector<SenderState> senders_;
+  std::vector<CrossbarGroupState> crossbar_groups_;
+  std::vector<NeuronGroupState> neuron_groups_;
+  // [layer][t]: the layer's input neurons that spiked at t. Shared by the tiles: one reads its
+  // inputs of t only once the packets of all its sources for t are in.
+  std::vector<std::vector<std::vector<char>>> spiking_;
+  std::uint64_t read_cycles_ = 1;
+
+  std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> calendar_;
   std::uint64_t seq_ = 0;
   std::uint64_t cycle_ = 0;         // the chip's own clock (temporal decoupling, see run())
   std::uint64_t synced_cycle_ = 0;  // the cycle SystemC time has been advanced to
@@ -222,7 +197,7 @@ class Chip : public sc_core::sc_module {
   bool trace_ = false;
   size_t image_ = 0;
   std::uint64_t image_start_ = 0;
-  int cores_done_ = 0, cores_total_ = 0;
+  int cores_done_ = 0;
   ImageResult current_;
   std::vector<ImageResult> results_;
   std::function<void(size_t)> on_image_done_;
@@ -232,8 +207,8 @@ class Chip : public sc_core::sc_module {
   int potential_layer_ = -1;
   std::vector<int> sig_busy_, sig_spikes_, sig_potential_;
   int sig_packets_ = -1;
-  ChipStats stats_;
-  std::vector<std::vector<Activity>> traffic_;  // [tile][layer]: network and buffer counts
+  std::uint64_t simulated_cycles_ = 0;
+  std::vector<Counters> counters_;  // [tile * layers + layer]: what the chip itself counts
 };
 
 }  // namespace xbar::sim

@@ -30,34 +30,44 @@ nlohmann::json EnergyReport::to_json(double per) const {
   return j;
 }
 
-EnergyReport account_energy(const std::vector<Activity>& activity, const arch::Inventory& inv,
-                            const arch::ArchSpec& arch, std::uint64_t cycles,
-                            int columns_per_output) {
+EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
+                            const arch::Inventory& inv, const arch::ArchSpec& arch,
+                            std::uint64_t cycles, int columns_per_output) {
   EnergyReport e;
-  const bool mesh = arch.noc.impl == "mesh";
-  const std::map<std::string, Price> prices = {
-      {"row_driver", price(inv, "row_driver")}, {"sample_hold", price(inv, "sample_hold")},
-      {"column_mux", price(inv, "column_mux")}, {"adc", price(inv, "adc")},
-      {"neuron", price(inv, "neuron")},         {"buffer", price(inv, "buffer")},
-      {"router", price(inv, "router")},         {"link", price(inv, mesh ? "link" : "noc_bus")}};
-  for (const auto& [k, p] : prices) e.provenance[k] = p.provenance;
+  // The NoC's links are the mesh's links or the shared bus.
+  const auto role_of = [&](std::string_view role) -> std::string {
+    if (role == "link") return arch.noc.impl == "mesh" ? "link" : "noc_bus";
+    return std::string(role);
+  };
+  struct Rule {
+    Event event;
+    double per;
+    Price price;
+  };
+  std::map<std::string, std::vector<Rule>> rules;  // component class -> what it is priced by
+  for (const EventInfo& ev : kEvents)
+    for (const Priced& p : ev.priced) {
+      if (p.component.empty()) continue;
+      const double per = p.per == PerEvent::ColumnsPerOutput ? columns_per_output : 1;
+      rules[std::string(p.component)].push_back({ev.event, per, price(inv, role_of(p.role))});
+    }
+  for (const auto& [k, r] : rules) e.provenance[k] = r.front().price.provenance;
   e.provenance["cell_array"] =
       "device model: V^2 * G * t of every driven cell (" + config::to_string(arch.device.model) + ")";
   e.provenance["leakage"] =
       "sum of the library's leakage_mw over the chip's inventory x simulated time";
 
-  for (const Activity& a : activity) {
-    const std::map<std::string, double> parts = {
-        {"cell_array", a.cell_energy_pj},
-        {"row_driver", a.row_activations * prices.at("row_driver").energy_pj},
-        {"sample_hold", static_cast<double>(a.adc_conversions) * columns_per_output *
-                            prices.at("sample_hold").energy_pj},
-        {"column_mux", a.adc_conversions * prices.at("column_mux").energy_pj},
-        {"adc", a.adc_conversions * prices.at("adc").energy_pj},
-        {"neuron", a.neuron_updates * prices.at("neuron").energy_pj},
-        {"buffer", a.buffer_accesses * prices.at("buffer").energy_pj},
-        {"router", a.router_traversals * prices.at("router").energy_pj},
-        {"link", a.link_traversals * prices.at("link").energy_pj}};
+  for (const LayerTileCounters& a : counters) {
+    if (!a.counters.priced_activity()) continue;
+    std::map<std::string, double> parts = {{"cell_array", a.counters.cell_energy_pj}};
+    for (const auto& [k, r] : rules) {
+      double pj = 0;
+      for (const Rule& rule : r) {
+        const double n = static_cast<double>(a.counters[rule.event]);
+        pj += (rule.per == 1 ? n : n * rule.per) * rule.price.energy_pj;
+      }
+      parts[k] = pj;
+    }
     for (const auto& [k, v] : parts) {
       e.by_component_pj[k] += v;
       e.by_layer_pj[a.layer] += v;

@@ -1,6 +1,7 @@
-// Energy of a run: the chip's activity counts times the component library's energy per action,
-// plus leakage over the simulated time. Broken down by component class, by layer and by tile,
-// every class naming the library entry (or the device model) that priced it.
+// Energy of a run: the chip's event counts times the component library's energy per action (the
+// component classes each event is priced as come from sim/counters.hpp), plus leakage over the
+// simulated time. Broken down by component class, by layer and by tile, every class naming the
+// library entry (or the device model) that priced it.
 #pragma once
 
 #include <map>
@@ -8,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "arch/arch_spec.hpp"
 #include "arch/inventory.hpp"
-#include "sim/chip.hpp"
+#include "sim/counters.hpp"
 
 namespace xbar::sim {
 
@@ -25,8 +27,8 @@ struct EnergyReport {
 };
 
 // `inventory` must describe the chip that ran (its tile count = the tiles in use).
-EnergyReport account_energy(const std::vector<Activity>& activity, const arch::Inventory& inventory,
-                            const arch::ArchSpec& arch, std::uint64_t cycles,
-                            int columns_per_output);
+EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
+                            const arch::Inventory& inventory, const arch::ArchSpec& arch,
+                            std::uint64_t cycles, int columns_per_output);
 
 }  // namespace xbar::sim

@@ -218,7 +218,7 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
 }
 
 GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
-                                    std::vector<std::vector<long>>* partial_sums,
+                                    std::vector<SumHistogram>* partial_sums,
                                     std::uint64_t image) const {
   const AnalogReader* analog = fixed_.analog.get();
   std::vector<std::vector<int>> driven;  // analog: per block, the local rows driven this timestep
@@ -284,7 +284,7 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
           const auto& bd = ld.blocks[k];
           for (std::size_t c = 0; c < bd.outputs.size(); ++c) {
             const long p = psum[k][c];
-            if (partial_sums && p != 0) (*partial_sums)[l].push_back(std::labs(p));
+            if (partial_sums && p != 0) (*partial_sums)[l].add(std::labs(p));
             long code = ql.adc_step == 1 ? p : round_div(p, ql.adc_step);
             if (ql.adc_max_code > 0) code = std::clamp(code, -ql.adc_max_code, ql.adc_max_code);
             sum[std::size_t(bd.outputs[c])] += code;
@@ -325,7 +325,7 @@ std::vector<long> calibrate_adc_range(const GoldenModel& ideal, const Dataset& d
   f.adc_bits = 0;
   f.analog = nullptr;  // the range is calibrated on the exact sums
   GoldenModel exact(ideal.net_, ideal.snn_, f);
-  std::vector<std::vector<long>> ps(exact.q_.size());
+  std::vector<SumHistogram> ps(exact.q_.size());
   const int n = images <= 0 ? data.size() : std::min(images, data.size());
   for (int k = 0; k < n; ++k) {
     Rng rng = Rng::stream(exact.snn_.seed, std::uint64_t(k));
@@ -335,12 +335,11 @@ std::vector<long> calibrate_adc_range(const GoldenModel& ideal, const Dataset& d
   }
   std::vector<long> range(ps.size(), 0);
   for (std::size_t l = 0; l < ps.size(); ++l) {
-    auto& v = ps[l];
-    if (v.empty()) continue;
+    const SumHistogram& h = ps[l];
+    if (h.total == 0) continue;
     const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
-    const auto at = std::size_t(std::llround(q * double(v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(at), v.end());
-    range[l] = std::max(1L, v[at]);
+    const auto at = std::uint64_t(std::llround(q * double(h.total - 1)));
+    range[l] = std::max(1L, h.at_rank(at));
   }
   return range;
 }

@@ -5,6 +5,7 @@
 // docs/architecture.md ("Workloads") specifies, so the SystemC chip must reproduce its spikes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -98,6 +99,27 @@ struct GoldenResult {
   long input_spikes = 0, spikes = 0;  // spikes in, and spikes of all SNN layers
 };
 
+// How often each value occurred, for integers in [1, max]: an exact order statistic of any number
+// of samples in memory that grows with the largest value only.
+struct SumHistogram {
+  std::vector<std::uint64_t> count;  // [value]
+  std::uint64_t total = 0;
+  void add(long value) {
+    const auto v = static_cast<std::size_t>(value);
+    if (v >= count.size()) count.resize(std::max(v + 1, count.size() * 2), 0);
+    ++count[v];
+    ++total;
+  }
+  // The value at 0-based rank `rank` of the samples sorted ascending (rank < total).
+  long at_rank(std::uint64_t rank) const {
+    for (std::size_t v = 0; v < count.size(); ++v) {
+      if (rank < count[v]) return static_cast<long>(v);
+      rank -= count[v];
+    }
+    return count.empty() ? 0 : static_cast<long>(count.size() - 1);
+  }
+};
+
 class GoldenModel {
  public:
   // Blocks may overlap: a synapse belongs to the first block containing it (the compiler's rule).
@@ -129,8 +151,7 @@ class GoldenModel {
   };
   GoldenResult run_float(const SpikeTrain& input, SpikeTrace* trace) const;
   GoldenResult run_fixed(const SpikeTrain& input, SpikeTrace* trace,
-                         std::vector<std::vector<long>>* partial_sums,
-                         std::uint64_t image = 0) const;
+                         std::vector<SumHistogram>* partial_sums, std::uint64_t image = 0) const;
   friend std::vector<long> calibrate_adc_range(const GoldenModel&, const Dataset&, int, double);
 
   SpikingNetwork net_;
@@ -141,7 +162,8 @@ class GoldenModel {
 };
 
 // Full-scale ADC range per layer (weight LSBs) from the ideal-ADC partial sums of the first
-// `images` samples: the given percentile of the non-zero |partial sums| (100 = max).
+// `images` samples: the given percentile of the non-zero |partial sums| (100 = max), exact, from
+// a count per value (its memory grows with the largest sum, not with images x timesteps).
 std::vector<long> calibrate_adc_range(const GoldenModel& ideal, const Dataset& data, int images,
                                       double percentile = 99.99);
 

@@ -4,9 +4,12 @@
 #include "models/noc.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <limits>
 #include <map>
+#include <random>
 
 #include "arch/arch_spec.hpp"
+#include "models/noc_mesh.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar;
@@ -18,15 +21,15 @@ arch::ArchSpec chip(std::vector<std::string> sets) {
   return arch::load_arch(test::source_dir() + "/configs/arch/resparc-64.yaml", sets);
 }
 
-// Sends packets at given cycles and records each delivery's latency by packet id.
+// Sends packets at given cycles (a 1 ns clock) and records each delivery's latency by packet id.
 struct Harness : sc_core::sc_module {
-  models::Noc& noc;
+  models::NocClock noc;  // runs the network free, one tick per cycle while it is busy
   std::vector<std::pair<std::uint64_t, Packet>> plan;  // (cycle, packet), in cycle order
   std::map<std::uint64_t, Packet> delivered;
 
   Harness(sc_core::sc_module_name name, models::Noc& n,
           std::vector<std::pair<std::uint64_t, Packet>> p)
-      : sc_core::sc_module(name), noc(n), plan(std::move(p)) {
+      : sc_core::sc_module(name), noc("clock", n, 1.0), plan(std::move(p)) {
     SC_HAS_PROCESS(Harness);
     SC_THREAD(drive);
     noc.on_deliver([this](const Packet& pk) {
@@ -56,14 +59,106 @@ Packet packet(std::uint64_t id, int src, int dst, int flits) {
   return p;
 }
 
+// Drives a network as the chip does -- sends in their cycle, then a tick when the network has work
+// -- and answers some deliveries with a new packet from the receiver (the chip's spikes answer its
+// partial sums), so that the traffic depends on the delivery cycles. Returns every packet's
+// delivery cycle by id.
+std::map<std::uint64_t, std::uint64_t> drive(models::Noc& noc,
+                                             std::vector<std::pair<std::uint64_t, Packet>> plan) {
+  std::map<std::uint64_t, std::uint64_t> delivered;
+  std::multimap<std::uint64_t, Packet> queue;  // cycle -> packet to send
+  for (auto& [c, p] : plan) queue.insert({c, p});
+  std::uint64_t next_id = 1u << 20;
+  noc.on_deliver([&](const Packet& p) {
+    delivered[p.id] = p.delivered_cycle;
+    const std::uint64_t h = (p.id * 0x9E3779B97F4A7C15ull) ^ p.delivered_cycle;
+    if (h % 3 == 0 && p.id < (1u << 22)) {
+      Packet answer = packet(next_id++, p.dst_tile,
+                             static_cast<int>((h >> 8) % static_cast<std::uint64_t>(noc.tiles())),
+                             1 + static_cast<int>((h >> 16) % 6));
+      queue.insert({p.delivered_cycle + (h >> 24) % 3, answer});
+    }
+  });
+  std::uint64_t cycle = 0;
+  while (!queue.empty() || noc.busy()) {
+    std::uint64_t next =
+        queue.empty() ? std::numeric_limits<std::uint64_t>::max() : queue.begin()->first;
+    if (noc.busy()) next = std::min(next, std::max(cycle, noc.next_tick()));
+    cycle = std::max(cycle, next);
+    while (!queue.empty() && queue.begin()->first <= cycle) {
+      noc.send(queue.begin()->second, cycle);
+      queue.erase(queue.begin());
+    }
+    if (noc.busy() && noc.next_tick() <= cycle) noc.tick(cycle);
+    BOOST_REQUIRE(cycle < 10'000'000u);
+  }
+  return delivered;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(noc)
 
+BOOST_AUTO_TEST_CASE(fast_engine_delivers_every_packet_in_the_flit_engines_cycle) {
+  // Random meshes (grid, concentration, buffer depth, router and link latency) and random packet
+  // sets (sources, destinations, sizes, bursts of injections), run by the plain flit-by-flit
+  // engine and by the fast one: the same delivery cycle for every packet, the same counts.
+  arch::ArchSpec a = chip({});
+  std::mt19937_64 rng(20261204);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::uint64_t packets = 0, timed = 0, handed_over = 0;
+  for (int set = 0; set < 3000; ++set) {
+    const int concentration = std::array{1, 1, 2, 4}[pick(0, 3)];
+    const int grid_rows = pick(1, 5), grid_cols = pick(1, 6);
+    a.noc.tiles_per_router = concentration;
+    a.noc.buffer_depth_flits = pick(1, 5);
+    a.noc.router_latency_cycles = pick(1, 3);
+    a.noc.link_latency_cycles = pick(1, 3);
+    const int tiles = grid_rows * grid_cols;
+    const int n = pick(1, 40), burst = pick(0, 3);
+    std::vector<std::pair<std::uint64_t, Packet>> plan;
+    for (int k = 0; k < n; ++k) {
+      const std::uint64_t at = burst == 0 ? 0 : static_cast<std::uint64_t>(pick(0, 60 * burst));
+      plan.push_back({at, packet(static_cast<std::uint64_t>(k), pick(0, tiles - 1),
+                                 pick(0, tiles - 1), pick(1, 12))});
+    }
+    std::sort(plan.begin(), plan.end(), [](auto& x, auto& y) { return x.first < y.first; });
+    a.noc.engine = arch::NocEngine::Flit;
+    models::MeshNoc flit(a, grid_rows, grid_cols);
+    a.noc.engine = arch::NocEngine::Fast;
+    models::MeshNoc fast(a, grid_rows, grid_cols);
+    const auto want = drive(flit, plan);
+    const auto got = drive(fast, plan);
+    BOOST_REQUIRE_MESSAGE(got == want, "set " << set << ": " << fast.describe() << ", depth "
+                                              << a.noc.buffer_depth_flits << ", R "
+                                              << a.noc.router_latency_cycles << ", L "
+                                              << a.noc.link_latency_cycles << ", " << n
+                                              << " packets: a delivery cycle differs");
+    const models::NocStats& s = fast.stats();
+    const models::NocStats& r = flit.stats();
+    BOOST_REQUIRE_EQUAL(s.packets, r.packets);
+    BOOST_REQUIRE_EQUAL(s.flits, r.flits);
+    BOOST_REQUIRE_EQUAL(s.flit_hops, r.flit_hops);
+    BOOST_REQUIRE_EQUAL(s.buffer_writes, r.buffer_writes);
+    BOOST_REQUIRE_EQUAL(s.buffer_reads, r.buffer_reads);
+    BOOST_REQUIRE_EQUAL(s.router_traversals, r.router_traversals);
+    BOOST_REQUIRE_EQUAL(s.total_latency_cycles, r.total_latency_cycles);
+    BOOST_REQUIRE_EQUAL(s.busy_cycles, r.busy_cycles);
+    packets += want.size();
+    timed += fast.packets_timed();
+    handed_over += fast.packets_handed_over();
+  }
+  BOOST_TEST_MESSAGE(packets << " packets: " << timed << " timed as a whole, " << handed_over
+                             << " of them handed over to stepping");
+  // Both paths of the fast engine were taken, often.
+  BOOST_TEST(timed > packets / 10);
+  BOOST_TEST(handed_over > packets / 100);
+}
+
 BOOST_AUTO_TEST_CASE(mesh_one_hop_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 1)}});
   sc_core::sc_start();
   // (h+1) R + h L + 1 + (n-1) = 2*2 + 1 + 1 + 0
@@ -75,7 +170,7 @@ BOOST_AUTO_TEST_CASE(mesh_one_hop_zero_load) {
 BOOST_AUTO_TEST_CASE(mesh_multi_hop_multi_flit_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[3,3]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{5, packet(1, 0, 8, 4)}});
   sc_core::sc_start();
   // corner to corner: h = 4; 5*2 + 4*1 + 1 + 3 = 18
@@ -90,7 +185,7 @@ BOOST_AUTO_TEST_CASE(mesh_contention_serialises_at_the_shared_output) {
   // west packet waits for that tail and leaves at 7..10, delivered at 11.
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,3]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 4)}, {0, packet(2, 2, 1, 4)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(2) == 7u);
@@ -104,7 +199,7 @@ BOOST_AUTO_TEST_CASE(mesh_back_pressure_from_shallow_buffers) {
   // waits for the credit of the first (freed at cycle 3, usable at 4): delivered at 7.
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "noc.buffer_depth_flits=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 2)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 7u);
@@ -113,7 +208,7 @@ BOOST_AUTO_TEST_CASE(mesh_back_pressure_from_shallow_buffers) {
 BOOST_AUTO_TEST_CASE(mesh_deep_buffers_reach_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "noc.buffer_depth_flits=4", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 2)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 5u);
@@ -123,7 +218,7 @@ BOOST_AUTO_TEST_CASE(mesh_concentration_shares_a_router) {
   // 4 tiles per router on a 2x2 tile grid: one router, no links; latency R + 1 + (n-1).
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=4", "chip.grid=[2,2]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 3, 3)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 5u);
@@ -135,7 +230,7 @@ BOOST_AUTO_TEST_CASE(bus_grants_round_robin) {
   // 2 + 2 = 4; the second is granted at 3 and arrives at 3 + 2 + 2 = 7.
   auto arch = chip({"noc.impl=bus", "noc.flit_bits=16", "noc.buffer_depth_flits=4",
                     "noc.bus_latency_cycles=2", "chip.grid=[1,4]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 3, 3)}, {0, packet(2, 1, 3, 3)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == 4u);
@@ -145,7 +240,7 @@ BOOST_AUTO_TEST_CASE(bus_grants_round_robin) {
 BOOST_AUTO_TEST_CASE(idle_network_costs_no_cycles) {
   auto arch = chip({"noc.router_latency_cycles=1", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,2]"});
-  auto noc = models::make_noc("noc", arch, arch.chip.grid->first, arch.chip.grid->second);
+  auto noc = models::make_noc(arch, arch.chip.grid->first, arch.chip.grid->second);
   Harness h("h", *noc, {{0, packet(1, 0, 1, 1)}, {100000, packet(2, 0, 1, 1)}});
   sc_core::sc_start();
   BOOST_TEST(h.latency(1) == h.latency(2));

@@ -81,7 +81,7 @@ struct Bench : sc_core::sc_module {
   Bench(sc_core::sc_module_name name, const arch::ArchSpec& a,
         std::function<std::vector<Planned>(std::uint64_t)> p, std::uint64_t n)
       : sc_core::sc_module(name),
-        noc("noc", a, C::rows, C::cols * C::local_ports),
+        noc(a, C::rows, C::cols * C::local_ports),
         plan(std::move(p)),
         cycles(n) {
     SC_HAS_PROCESS(Bench);
@@ -92,7 +92,6 @@ struct Bench : sc_core::sc_module {
     rtl.inject_ready(inject_ready);
     rtl.eject_valid(eject_valid);
     rtl.eject_flit(eject_flit);
-    noc.drive_externally();
     noc.on_deliver([this](const models::Packet& pk) {
       expected[pk.delivered_cycle].insert({pk.id, pk.dst_tile});
     });
@@ -183,8 +182,9 @@ struct Bench : sc_core::sc_module {
         sent_at[p.id & ((std::uint64_t{1} << C::id_bits) - 1)] = cycle;
         ++packets;
       }
-      // 3. The model steps cycle `cycle` after everything the chip does in it.
-      if (noc.busy()) noc.tick(cycle);
+      // 3. The model steps cycle `cycle` after everything the chip does in it, when it has work
+      //    then (as the chip drives it).
+      if (noc.busy() && noc.next_tick() <= cycle) noc.tick(cycle);
     }
     // 4. Each tile offers its next flit; one the router is ready for is taken at the edge.
     std::uint32_t valid = 0;

@@ -138,21 +138,20 @@ Outcome run_chip(const Setup& s, const sim::ChipParts& parts) {
       }
     o.words.insert(o.words.end(), r.output_potentials.begin(), r.output_potentials.end());
   }
-  const sim::ChipStats c = chip.stats();
+  const sim::Counters c = chip.totals();
   const models::NocStats& n = chip.noc().stats();
-  std::uint64_t hops = 0;
-  for (const auto& a : chip.activity()) hops += a.link_traversals;
+  using sim::Event;
   const std::vector<std::pair<const char*, std::uint64_t>> counters = {
-      {"cycles", c.cycles},
-      {"neuron_updates", c.neuron_updates},
-      {"spikes", c.spikes},
-      {"potential_saturations", c.potential_saturations},
-      {"crossbar_reads", c.crossbar_reads},
-      {"adc_conversions", c.adc_conversions},
-      {"spike_packets", c.spike_packets},
-      {"partial_sum_packets", c.partial_sum_packets},
-      {"packets_local", c.packets_local},
-      {"activity.link_traversals", hops},
+      {"cycles", chip.cycles()},
+      {"neuron_updates", c[Event::NeuronUpdate]},
+      {"spikes", c[Event::Spike]},
+      {"potential_saturations", c[Event::PotentialSaturation]},
+      {"crossbar_reads", c[Event::CrossbarRead]},
+      {"adc_conversions", c[Event::AdcConversion]},
+      {"spike_packets", c[Event::SpikePacket]},
+      {"partial_sum_packets", c[Event::PartialSumPacket]},
+      {"packets_local", c[Event::LocalPacket]},
+      {"activity.link_traversals", c[Event::LinkTraversal]},
       {"noc.packets", n.packets},
       {"noc.flits", n.flits},
       {"noc.flit_hops", n.flit_hops},

@@ -208,7 +208,7 @@ void RtlNeuronCore::step(const std::vector<long long>& sums, std::vector<int>& s
 template <class C>
 RtlMeshNoc<C>::RtlMeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int grid_rows,
                           int grid_columns)
-    : models::Noc(name, arch.technology.clock_period_ns(), grid_rows * grid_columns) {
+    : sc_core::sc_module(name), models::Noc(grid_rows * grid_columns) {
   // The tile -> router map of models::MeshNoc: a router serves a kr x kc block of tiles.
   const int k = arch.noc.tiles_per_router;
   int kr = 1;

@@ -86,7 +86,7 @@ XBAR_RTL_MESH_TRAITS(MeshB, mesh_b, MESH_B)  // 2x2 routers, 2 tiles each
 // delivered (XY routes are fixed and nothing is dropped). The arch's mesh parameters and the grid
 // must be those C was verilated with (std::invalid_argument naming both otherwise).
 template <class C>
-class RtlMeshNoc : public models::Noc {
+class RtlMeshNoc : public sc_core::sc_module, public models::Noc {
  public:
   RtlMeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& arch, int grid_rows,
              int grid_columns);

@@ -81,15 +81,15 @@ BOOST_AUTO_TEST_CASE(one_crossbar_cycle_count_by_hand) {
   BOOST_TEST(r.output_spike_counts[1] == 0);  // -2 + 1 = -1
   BOOST_TEST(r.output_potentials[0] == 0);    // reset by subtraction
   BOOST_TEST(r.output_potentials[1] == -1);
-  BOOST_TEST(chip.stats().adc_conversions == 2u);
-  BOOST_TEST(chip.stats().row_activations == 2u);
+  BOOST_TEST(chip.totals()[sim::Event::AdcConversion] == 2u);
+  BOOST_TEST(chip.totals()[sim::Event::RowActivation] == 2u);
 
   // Energy by hand. Cells (4 bits, 20k..200k ohm, linear levels): row 0 stores 3 and -2 as
   // G(3) + G(0) | G(0) + G(2), row 1 stores 4 and 1 as G(4) + G(0) | G(1) + G(0): 35 uS + 35 uS;
   // x 0.5 V^2 x 5 ns = 0.0875 pJ. The rest is counts x the library's price.
   auto inv = arch::build_inventory(a, arch::ComponentLibrary::load(a.technology.library));
   auto e =
-      sim::account_energy(chip.activity(), inv, a, r.cycles, placement.crossbar.columns_per_output);
+      sim::account_energy(chip.counters(), inv, a, r.cycles, placement.crossbar.columns_per_output);
   namespace tt = boost::test_tools;
   BOOST_TEST(e.by_component_pj["cell_array"] == 0.0875, tt::tolerance(1e-9));
   auto unit = [&](const char* role) {
@@ -194,9 +194,9 @@ BOOST_AUTO_TEST_CASE(crossbars_of_one_tile_share_their_partial_sum_packet) {
   sim::Chip chip("chip", a, two_blocks(a, {0, 0}), net);
   chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
   sc_core::sc_start();
-  BOOST_TEST(chip.stats().partial_sum_packets == 3u);
+  BOOST_TEST(chip.totals()[sim::Event::PartialSumPacket] == 3u);
   BOOST_TEST(chip.noc().stats().packets == 3u);
-  BOOST_TEST(chip.stats().crossbar_reads == 6u);
+  BOOST_TEST(chip.totals()[sim::Event::CrossbarRead] == 6u);
   BOOST_TEST(chip.results()[0].output_potentials == std::vector<long long>({6, 6}),
              tt::per_element());
 }
@@ -209,8 +209,8 @@ BOOST_AUTO_TEST_CASE(crossbars_of_different_tiles_send_their_own_packets) {
   sim::Chip chip("chip", a, two_blocks(a, {0, 1}), net);
   chip.enqueue({{{0, 4}, {0, 4}, {0, 4}}});
   sc_core::sc_start();
-  BOOST_TEST(chip.stats().partial_sum_packets == 6u);
-  BOOST_TEST(chip.stats().packets_local == 3u);
+  BOOST_TEST(chip.totals()[sim::Event::PartialSumPacket] == 6u);
+  BOOST_TEST(chip.totals()[sim::Event::LocalPacket] == 3u);
   BOOST_TEST(chip.noc().stats().packets == 3u);
   BOOST_TEST(chip.results()[0].output_potentials == std::vector<long long>({6, 6}),
              tt::per_element());
@@ -354,7 +354,7 @@ std::uint64_t two_block_cycles(bool shared) {
   const auto& r = chip.results()[0];
   BOOST_TEST(r.output_spike_counts[0] == 1);  // 3 + 4 >= 7
   BOOST_TEST(r.output_spike_counts[1] == 1);  // 5 + 5 >= 7
-  BOOST_TEST(chip.stats().crossbar_reads == 2u);
+  BOOST_TEST(chip.totals()[sim::Event::CrossbarRead] == 2u);
   return r.cycles;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "workloads/golden.hpp"
 
@@ -358,6 +359,33 @@ BOOST_AUTO_TEST_CASE(evaluation_does_not_depend_on_threads) {
   wl::Rng s = wl::Rng::stream(c.seed, 5);
   wl::SpikeTrain in = wl::encode(d.images.row(5).data(), 12, 20, c.encoding, s);
   BOOST_TEST((g.classify(d.images.row(5).data(), 5).counts == g.run(in).counts));
+}
+
+BOOST_AUTO_TEST_CASE(sum_histogram_ranks_as_sorting_does) {
+  // ADC calibration takes a percentile of the non-zero |partial sums|; it used to keep and
+  // partially sort every sample (std::nth_element). Its count per value gives the same value at
+  // every rank.
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 100; ++trial) {
+    const long max_value = 1 + static_cast<long>(rng() % 5000);
+    const std::size_t n = 1 + rng() % 3000;
+    std::vector<long> samples;
+    wl::SumHistogram h;
+    for (std::size_t k = 0; k < n; ++k) {
+      // Skewed, as partial sums are: most small, a few large.
+      const long v = 1 + static_cast<long>((rng() % static_cast<unsigned long>(max_value)) *
+                                           (rng() % 8 == 0 ? 1 : 0.05));
+      samples.push_back(v);
+      h.add(v);
+    }
+    BOOST_REQUIRE_EQUAL(h.total, n);
+    for (double percentile : {0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+      const auto at = std::size_t(std::llround(percentile / 100.0 * double(n - 1)));
+      std::vector<long> sorted = samples;
+      std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(at), sorted.end());
+      BOOST_TEST(h.at_rank(at) == sorted[at]);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
