@@ -343,6 +343,13 @@ const std::vector<KeySpec>& arch_top_level_keys() {
   return keys;
 }
 
+long long Neuron::leak_q16() const {
+  if (impl != "lif") return 65536;
+  return std::lround((1.0 - leak) * 65536.0);
+}
+
+float Neuron::leak_factor() const { return static_cast<float>(leak_q16()) / 65536.0f; }
+
 std::pair<int, int> ArchSpec::grid_for(int tiles) const {
   if (chip.grid) return *chip.grid;
   int rows = static_cast<int>(std::floor(std::sqrt(static_cast<double>(tiles))));

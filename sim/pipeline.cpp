@@ -320,7 +320,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   wl::SnnConfig sc;
   sc.timesteps = e.timesteps;
   sc.neuron = e.arch.neuron.impl == "lif" ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
-  sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
+  sc.leak = e.arch.neuron.leak_factor();  // the golden model rounds it back to leak_q16()
   sc.reset = e.arch.neuron.reset == arch::ResetMode::Zero ? wl::Reset::kZero : wl::Reset::kSubtract;
   sc.encoding = wl::parse_encoding(e.encoding);
   sc.seed = e.seed;

@@ -1,7 +1,6 @@
 // xbarsim vcd-diff | neuron-trace: checking someone's RTL against xbarsim through VCD traces.
 // neuron-trace runs models::NeuronCore over a stimulus file (the one rtl/tb/neuron_core_tb.v
 // reads) and writes the VCD the RTL testbench would write; vcd-diff compares two traces.
-#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -76,13 +75,7 @@ int neuron_trace_main(const TraceArgs& args) {
   try {
     const arch::ArchSpec a = arch::load_arch(args.arch, args.overrides);
     const std::vector<StimulusLine> stim = read_stimulus(args.stimulus, args.neurons);
-    models::NeuronParams p;
-    p.threshold = args.threshold;
-    p.potential_min = -(1LL << (a.neuron.potential_bits - 1));
-    p.potential_max = (1LL << (a.neuron.potential_bits - 1)) - 1;
-    p.reset_to_zero = a.neuron.reset == arch::ResetMode::Zero;
-    p.leaky = a.neuron.impl == "lif";
-    p.leak_q16 = p.leaky ? std::lround(a.neuron.leak * 65536.0) : 65536;
+    const models::NeuronParams p = models::neuron_params(a.neuron, args.threshold);
     if (p.threshold < 1 || p.threshold > p.potential_max)
       throw sim::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
                           std::to_string(p.potential_max) + " (neuron.potential_bits " +
