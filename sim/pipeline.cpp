@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "arch/inventory.hpp"
@@ -23,6 +24,7 @@
 #include "sim/chip.hpp"
 #include "sim/energy.hpp"
 #include "sim/mitigation.hpp"
+#include "sim/neuron_stimulus.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/snn.hpp"
@@ -376,6 +378,34 @@ HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& gol
   return hw;
 }
 
+namespace {
+
+// The traced layer's stimulus (Chip::traced_sums), with a header saying how to replay it.
+void write_layer_stimulus(const Experiment& e, const HardwareNetwork& hw, const Chip& chip,
+                          const RunOptions& options, const std::string& path) {
+  const int layer =
+      options.trace_layer < 0 ? static_cast<int>(hw.layers.size()) - 1 : options.trace_layer;
+  const HardwareLayer& l = hw.layers[static_cast<size_t>(layer)];
+  const long long max_code = l.adc.max_code > 0 ? l.adc.max_code : (1LL << 30);
+  const int neurons = static_cast<int>(l.levels.rows());
+  std::ostringstream header;
+  const arch::Neuron& n = e.arch.neuron;
+  header << "xbarsim run " << e.file << ": layer " << layer << " of image " << options.trace_image
+         << ", " << neurons << " neurons, threshold " << l.neuron.threshold << " codes\n"
+         << "neuron: " << n.impl;
+  if (n.impl == "lif") header << " leak " << n.leak;
+  header << " (leak_q16 " << n.leak_q16() << "), reset "
+         << (n.reset == arch::ResetMode::Zero ? "zero" : "subtract") << ", " << n.potential_bits
+         << "-bit potentials; items of at most " << max_code << " (adc.bits " << e.arch.adc.bits
+         << ")\n"
+         << "replay: xbarsim neuron-trace THIS_FILE --arch ARCH --neurons " << neurons
+         << " --threshold " << l.neuron.threshold
+         << " --vcd OUT.vcd (ARCH with this neuron section)";
+  write_neuron_stimulus(path, stimulus_from_sums(chip.traced_sums(), max_code), header.str());
+}
+
+}  // namespace
+
 SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
   wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
   return wl::encode(images.images.row(k).data(), images.features(), e.timesteps,
@@ -427,6 +457,8 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   if (static_cast<int>(results.size()) != n)
     throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
                              std::to_string(n) + " images");
+  if (vcd && !options.trace_stimulus_file.empty())
+    write_layer_stimulus(e, hw, chip, options, options.trace_stimulus_file);
 
   int correct = 0, golden_correct = 0, mismatched_images = 0;
   std::uint64_t cycles = 0, worst = 0;
