@@ -22,8 +22,8 @@ struct NeuronParams {
 };
 
 // A layer's neuron arithmetic on the chip `neuron` describes (potential range from potential_bits,
-// reset mode, IF/LIF and arch::Neuron::leak_q16()), with the layer's threshold in ADC codes.
-NeuronParams neuron_params(const arch::Neuron& neuron, long long threshold);
+// reset mode, IF/LIF and arch::NeuronSpec::leak_q16()), with the layer's threshold in ADC codes.
+NeuronParams neuron_params(const arch::NeuronSpec& neuron, long long threshold);
 
 struct NeuronStats {
   std::uint64_t updates = 0;  // neuron-timesteps evaluated

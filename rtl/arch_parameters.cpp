@@ -24,7 +24,7 @@ Parameters neuron_core_parameters(const arch::ArchSpec& a) {
   return {{"NEURONS", a.tile.neurons},
           {"POTENTIAL_BITS", a.neuron.potential_bits},
           {"CODE_BITS", a.adc.bits},
-          {"LEAKY", a.neuron.impl == "lif" ? 1 : 0},
+          {"LEAKY", a.neuron.model == arch::NeuronModel::Lif ? 1 : 0},
           {"LEAK_Q16", a.neuron.leak_q16()},
           {"RESET_TO_ZERO", a.neuron.reset == arch::ResetMode::Zero ? 1 : 0},
           {"THRESHOLD_SOURCE", 0},

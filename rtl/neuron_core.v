@@ -6,7 +6,7 @@
 //   (a) LIF only: V <- trunc(V * L / 2^16)            (C++ integer division: toward zero)
 //   (b) V <- clamp(V + S, -2^(P-1), 2^(P-1) - 1)       (one saturation per timestep)
 //   (c) spike if V >= threshold, then V <- V - threshold (subtract) or 0 (zero)
-// L is the leak as a Q16 multiplier, arch::Neuron::leak_q16(): round((1 - neuron.leak) * 2^16).
+// L is the leak as a Q16 multiplier, arch::NeuronSpec::leak_q16(): round((1 - neuron.leak) * 2^16).
 // Timing as in sim/chip.cpp (a neuron core fires in one cycle): `fire` sampled at the clock edge
 // ending cycle c gives `spikes_valid` and the spike vector during cycle c + 1. An item presented in
 // the same cycle as `fire` belongs to the next timestep, so codes can stream without a gap.
@@ -24,7 +24,7 @@ module neuron_core #(
     parameter integer CODE_BITS        = 6,    // adc.bits: one item, two's complement
     parameter integer SUM_BITS         = 20,   // per-neuron accumulator: codes of one timestep
     parameter integer LEAKY            = 0,    // neuron.impl: 1 lif, 0 if
-    parameter integer LEAK_Q16         = 65536,  // arch::Neuron::leak_q16(), 0..65536
+    parameter integer LEAK_Q16         = 65536,  // arch::NeuronSpec::leak_q16(), 0..65536
     parameter integer RESET_TO_ZERO    = 0,    // neuron.reset: 1 zero, 0 subtract
     parameter integer THRESHOLD_SOURCE = 0,    // 0: the `threshold` input; 1: THRESHOLD
     parameter integer THRESHOLD        = 1,    // theta_q in codes, 1..2^(P-1)-1

@@ -7,8 +7,8 @@
 #include "models/neuron_core.hpp"
 #include "sim/neuron_stimulus.hpp"
 #include "sim/vcd.hpp"
-#include "sim/vcd_diff.hpp"
 #include "tools/commands.hpp"
+#include "verify/vcd_diff.hpp"
 
 namespace xbar::tools {
 
@@ -21,13 +21,13 @@ struct DiffArgs {
 
 int vcd_diff_main(const DiffArgs& args) {
   try {
-    const sim::VcdMap map = sim::read_vcd_map(args.map);
-    const sim::VcdFile a = sim::read_vcd(args.a);
-    const sim::VcdFile b = sim::read_vcd(args.b);
-    const sim::VcdDiffResult r = sim::vcd_diff(a, b, map, {args.clock, args.tolerance});
-    std::cout << "A: " << args.a << "\nB: " << args.b << "\n" << sim::format_report(r);
+    const verify::VcdMap map = verify::read_vcd_map(args.map);
+    const verify::VcdFile a = verify::read_vcd(args.a);
+    const verify::VcdFile b = verify::read_vcd(args.b);
+    const verify::VcdDiffResult r = verify::vcd_diff(a, b, map, {args.clock, args.tolerance});
+    std::cout << "A: " << args.a << "\nB: " << args.b << "\n" << verify::format_report(r);
     return r.equal() ? 0 : 1;
-  } catch (const sim::VcdError& e) {
+  } catch (const verify::VcdError& e) {
     std::cerr << "xbarsim vcd-diff: " << e.what() << "\n";
     return 2;
   }
@@ -50,9 +50,9 @@ int neuron_trace_main(const TraceArgs& args) {
         sim::read_neuron_stimulus(args.stimulus, args.neurons);
     const models::NeuronParams p = models::neuron_params(a.neuron, args.threshold);
     if (p.threshold < 1 || p.threshold > p.potential_max)
-      throw sim::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
-                          std::to_string(p.potential_max) + " (neuron.potential_bits " +
-                          std::to_string(a.neuron.potential_bits) + ")");
+      throw verify::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
+                             std::to_string(p.potential_max) + " (neuron.potential_bits " +
+                             std::to_string(a.neuron.potential_bits) + ")");
     models::NeuronCore core(p, args.neurons);
     sim::VcdTrace vcd(args.vcd, args.period_ns, 0, stim.size() + 1);
     const int valid_id = vcd.signal("neuron_core", "spikes_valid");
@@ -85,7 +85,7 @@ int neuron_trace_main(const TraceArgs& args) {
     vcd.write(0);
     std::cout << args.vcd << ": " << stim.size() << " cycles, " << spikes_total << " spikes\n";
     return 0;
-  } catch (const sim::VcdError& e) {
+  } catch (const verify::VcdError& e) {
     std::cerr << "xbarsim neuron-trace: " << e.what() << "\n";
     return 2;
   } catch (const std::invalid_argument& e) {

@@ -1,5 +1,5 @@
 // neuron.leak, the fraction of the potential lost per timestep, as the one Q16 multiplier every
-// path uses (arch::Neuron::leak_q16) and as the golden model's float factor (leak_factor).
+// path uses (arch::NeuronSpec::leak_q16) and as the golden model's float factor (leak_factor).
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(leak_is_the_fraction_lost) {
 BOOST_AUTO_TEST_CASE(float_factor_rounds_back_to_the_multiplier) {
   const ArchSpec near_tie = lif("0.000206");
   BOOST_TEST(near_tie.neuron.leak_q16() == 65522);
-  xbar::arch::Neuron n = near_tie.neuron;
+  xbar::arch::NeuronSpec n = near_tie.neuron;
   int checked = 0;
   for (int i = 0; i <= 100000; ++i) {
     n.leak = i / 100000.0;

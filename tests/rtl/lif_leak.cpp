@@ -14,9 +14,9 @@
 #include "arch/arch_spec.hpp"
 #include "rtl/arch_parameters.hpp"
 #include "sim/neuron_stimulus.hpp"
-#include "sim/vcd_reader.hpp"
 #include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "verify/vcd_reader.hpp"
 
 using namespace xbar;
 
@@ -87,10 +87,10 @@ BOOST_AUTO_TEST_CASE(run_trace_neuron_trace_and_rtl_agree) {
   const int neurons = static_cast<int>(number_after(header, "--neurons"));
   const long long threshold = number_after(header, "--threshold");
   BOOST_REQUIRE_EQUAL(neurons, 32);
-  const sim::VcdFile chip = sim::read_vcd(d + "/chip.vcd");
+  const verify::VcdFile chip = verify::read_vcd(d + "/chip.vcd");
   std::vector<std::vector<long long>> chip_v(kTimesteps, std::vector<long long>(neurons));
   for (int n = 0; n < neurons; ++n) {
-    const sim::VcdVariable* v = chip.find("layer0.v" + std::to_string(n));
+    const verify::VcdVariable* v = chip.find("layer0.v" + std::to_string(n));
     BOOST_REQUIRE(v);
     const auto& changes = chip.changes[static_cast<size_t>(v->code)];
     BOOST_REQUIRE_EQUAL(changes.size(), static_cast<size_t>(kTimesteps + 1));
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(run_trace_neuron_trace_and_rtl_agree) {
                                    &out) == 0,
                      out);
   const std::vector<sim::NeuronStimulusLine> lines = sim::read_neuron_stimulus(stimulus, neurons);
-  const sim::VcdFile model = sim::read_vcd(d + "/model.vcd");
+  const verify::VcdFile model = verify::read_vcd(d + "/model.vcd");
   std::vector<std::uint64_t> fire_fs;  // the cycle after each fire line: its results
   for (size_t i = 0; i < lines.size(); ++i)
     if (lines[i].fire) fire_fs.push_back((i + 1) * 10'000'000ULL);
@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(run_trace_neuron_trace_and_rtl_agree) {
   int differ = 0, nonzero = 0, leaked = 0;
   std::string first;
   for (int n = 0; n < neurons; ++n) {
-    const sim::VcdVariable* v = model.find("neuron_core.potential_" + std::to_string(n));
+    const verify::VcdVariable* v = model.find("neuron_core.potential_" + std::to_string(n));
     BOOST_REQUIRE(v);
     for (int t = 0; t < kTimesteps; ++t) {
       const long long m = vcd_signed(model.value_at(*v, fire_fs[t], true));
