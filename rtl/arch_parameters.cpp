@@ -27,7 +27,7 @@ Parameters neuron_core_parameters(const arch::ArchSpec& a) {
           {"LEAKY", a.neuron.model == arch::NeuronModel::Lif ? 1 : 0},
           {"LEAK_Q16", a.neuron.leak_q16()},
           {"RESET_TO_ZERO", a.neuron.reset == arch::ResetMode::Zero ? 1 : 0},
-          {"THRESHOLD_SOURCE", 0},
+          {"THRESHOLD_SOURCE", 1},
           {"CONFIG_SOURCE", 0}};
 }
 

@@ -22,7 +22,8 @@ class UnsupportedArch : public std::invalid_argument {
 };
 
 // rtl/neuron_core.v: a core of tile.neurons neurons with the arch's neuron model, leak and reset
-// fixed by parameters (CONFIG_SOURCE 0) and each layer's threshold from the `threshold` input.
+// fixed by parameters (CONFIG_SOURCE 0) and each layer's threshold from the `threshold` input
+// (THRESHOLD_SOURCE 1).
 Parameters neuron_core_parameters(const arch::ArchSpec& arch);
 // rtl/adc_ctrl.v: one crossbar's outputs, encoding, slicing, column multiplexing, converter
 // latency and resolution (CONFIG_SOURCE 0: full scale from adc.bits).

@@ -13,11 +13,11 @@
 // The port contract a replacement core must meet is docs/rtl-contract.md.
 //
 // Every parameter the arch config sets is a parameter here (rtl::neuron_core_parameters gives them
-// for an ArchSpec). The neuron model, leak and reset mode come from the parameters or, with
-// CONFIG_SOURCE = 1, from the configuration inputs (a core programmed per layer at run time); the
-// threshold from the `threshold` input (THRESHOLD_SOURCE = 0: the layer's threshold in codes,
-// programmed per layer) or the THRESHOLD parameter. Inputs a configuration does not use are
-// ignored.
+// for an ArchSpec). Each *_SOURCE parameter chooses between parameters (0) and configuration
+// inputs (1): the neuron model, leak and reset mode come from LEAKY, LEAK_Q16 and RESET_TO_ZERO or,
+// with CONFIG_SOURCE = 1, from the inputs (a core programmed per layer at run time); the threshold
+// from the `threshold` input (THRESHOLD_SOURCE = 1: the layer's threshold in codes, what the chip
+// programs per layer) or the THRESHOLD parameter. Inputs a configuration does not use are ignored.
 module neuron_core #(
     parameter integer NEURONS          = 128,  // tile.neurons: neurons held by this core
     parameter integer POTENTIAL_BITS   = 16,   // neuron.potential_bits
@@ -26,8 +26,8 @@ module neuron_core #(
     parameter integer LEAKY            = 0,    // neuron.impl: 1 lif, 0 if
     parameter integer LEAK_Q16         = 65536,  // arch::NeuronSpec::leak_q16(), 0..65536
     parameter integer RESET_TO_ZERO    = 0,    // neuron.reset: 1 zero, 0 subtract
-    parameter integer THRESHOLD_SOURCE = 0,    // 0: the `threshold` input; 1: THRESHOLD
-    parameter integer THRESHOLD        = 1,    // theta_q in codes, 1..2^(P-1)-1
+    parameter integer THRESHOLD_SOURCE = 1,    // 1: the `threshold` input; 0: THRESHOLD
+    parameter integer THRESHOLD        = 1,    // theta_q in codes, 1..2^(P-1)-1 (THRESHOLD_SOURCE 0)
     parameter integer CONFIG_SOURCE    = 0,    // 0: LEAKY, LEAK_Q16, RESET_TO_ZERO; 1: the inputs
     // Derived; not to be overridden.
     parameter integer INDEX_BITS       = NEURONS > 1 ? $clog2(NEURONS) : 1
@@ -67,7 +67,7 @@ module neuron_core #(
   wire is_leaky = use_inputs ? leaky : LEAKY != 0;
   wire zero_reset = use_inputs ? reset_to_zero : RESET_TO_ZERO != 0;
   wire [16:0] leak = use_inputs ? leak_q16 : LEAK32[16:0];
-  wire signed [P-1:0] theta = THRESHOLD_SOURCE != 0 ? THRESHOLD32[P-1:0] : threshold;
+  wire signed [P-1:0] theta = THRESHOLD_SOURCE != 0 ? threshold : THRESHOLD32[P-1:0];
 
   wire [NEURONS-1:0] spike_now;
 

@@ -38,7 +38,7 @@ module neuron_core_tb #(
       .LEAKY(LEAKY),
       .LEAK_Q16(LEAK_Q16),
       .RESET_TO_ZERO(RESET_TO_ZERO),
-      .THRESHOLD_SOURCE(0),
+      .THRESHOLD_SOURCE(1),
       .CONFIG_SOURCE(0)
   ) dut (
       .clk(clk),

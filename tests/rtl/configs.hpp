@@ -55,7 +55,7 @@ constexpr int bits_for(long long max) {  // an unsigned field holding 0..max (as
     static constexpr int code_bits = rtl_param(params, "CODE_BITS");                        \
     static constexpr int sum_bits = rtl_param(params, "SUM_BITS");                          \
     static constexpr bool config_inputs = rtl_param(params, "CONFIG_SOURCE") != 0;          \
-    static constexpr bool threshold_parameter = rtl_param(params, "THRESHOLD_SOURCE") != 0; \
+    static constexpr bool threshold_parameter = rtl_param(params, "THRESHOLD_SOURCE") == 0; \
     static constexpr long long threshold = rtl_param(params, "THRESHOLD", 1);               \
     static constexpr bool leaky = rtl_param(params, "LEAKY", 0) != 0;                       \
     static constexpr long long leak_q16 = rtl_param(params, "LEAK_Q16", 65536);             \
