@@ -407,6 +407,13 @@ void check_relations(const ConfigNode& root, const ArchSpec& a, std::vector<Diag
 
 const std::vector<config::SectionSpec>& arch_schema() { return bindings().schema; }
 
+long long NeuronSpec::leak_q16() const {
+  if (model != NeuronModel::Lif) return 65536;
+  return std::lround((1.0 - leak) * 65536.0);
+}
+
+float NeuronSpec::leak_factor() const { return static_cast<float>(leak_q16()) / 65536.0f; }
+
 std::pair<int, int> ArchSpec::grid_for(int tiles) const {
   if (chip.grid) return *chip.grid;
   int rows = static_cast<int>(std::floor(std::sqrt(static_cast<double>(tiles))));

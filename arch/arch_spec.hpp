@@ -115,6 +115,13 @@ struct NeuronSpec {
   double leak = 0;  // lif: the fraction of the potential lost per timestep
   ResetMode reset = ResetMode::Subtract;
   int potential_bits = 0;
+  // The leak as the hardware applies it, V <- trunc(V * leak_q16() / 2^16) once per timestep:
+  // lround((1 - leak) * 2^16) for lif, 2^16 (nothing lost) for if. The one place `leak` becomes a
+  // number the chip, the golden model, neuron-trace and the RTL use.
+  long long leak_q16() const;
+  // The same multiplier as a factor, leak_q16() / 2^16: exact in float (17 significant bits), so
+  // a model that rounds factor * 2^16 back gets leak_q16() whatever its precision.
+  float leak_factor() const;
 };
 
 struct CoreSpec {

@@ -19,7 +19,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   sc.timesteps = e.timesteps;
   sc.neuron =
       e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::Lif : wl::NeuronModel::If;
-  sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
+  sc.leak = e.arch.neuron.leak_factor();  // the golden model rounds it back to leak_q16()
   sc.reset =
       e.arch.neuron.reset == arch::ResetMode::Zero ? wl::ResetMode::Zero : wl::ResetMode::Subtract;
   sc.encoding = e.encoding;

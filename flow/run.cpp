@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "flow/mitigation.hpp"
@@ -11,10 +12,40 @@
 #include "models/analog.hpp"
 #include "sim/chip.hpp"
 #include "sim/energy.hpp"
+#include "sim/neuron_stimulus.hpp"
 
 namespace wl = xbar::workloads;
 
 namespace xbar::flow {
+
+namespace {
+
+// The traced layer's stimulus (Chip::traced_sums), with a header saying how to replay it.
+void write_layer_stimulus(const Experiment& e, const sim::HardwareNetwork& hw,
+                          const sim::Chip& chip, const RunOptions& options,
+                          const std::string& path) {
+  const int layer =
+      options.trace_layer < 0 ? static_cast<int>(hw.layers.size()) - 1 : options.trace_layer;
+  const sim::HardwareLayer& l = hw.layers[static_cast<size_t>(layer)];
+  const long long max_code = l.adc.max_code > 0 ? l.adc.max_code : (1LL << 30);
+  const int neurons = static_cast<int>(l.levels.rows());
+  std::ostringstream header;
+  const arch::NeuronSpec& n = e.arch.neuron;
+  header << "xbarsim run " << e.file << ": layer " << layer << " of image " << options.trace_image
+         << ", " << neurons << " neurons, threshold " << l.neuron.threshold << " codes\n"
+         << "neuron: " << config::to_string(n.model);
+  if (n.model == arch::NeuronModel::Lif) header << " leak " << n.leak;
+  header << " (leak_q16 " << n.leak_q16() << "), reset " << config::to_string(n.reset) << ", "
+         << n.potential_bits << "-bit potentials; items of at most " << max_code << " (adc.bits "
+         << e.arch.adc.bits << ")\n"
+         << "replay: xbarsim neuron-trace THIS_FILE --arch ARCH --neurons " << neurons
+         << " --threshold " << l.neuron.threshold
+         << " --vcd OUT.vcd (ARCH with this neuron section)";
+  sim::write_neuron_stimulus(path, sim::stimulus_from_sums(chip.traced_sums(), max_code),
+                             header.str());
+}
+
+}  // namespace
 
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
               std::ostream& log) {
@@ -63,6 +94,8 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   if (static_cast<int>(results.size()) != n)
     throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
                              std::to_string(n) + " images");
+  if (vcd && !options.trace_stimulus_file.empty())
+    write_layer_stimulus(e, hw, chip, options, options.trace_stimulus_file);
 
   int correct = 0, golden_correct = 0, mismatched_images = 0;
   std::uint64_t cycles = 0, worst = 0;

@@ -20,6 +20,10 @@ struct RunOptions {
   int trace_image = 0;
   int trace_layer = -1;  // whose membrane potentials the VCD shows (-1: the output layer)
   std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};  // cycles from the image's start
+  // With trace_file: the traced layer's neuron-core stimulus for the traced image, to replay its
+  // neurons through `xbarsim neuron-trace` or an RTL testbench ("" = none;
+  // sim/neuron_stimulus.hpp).
+  std::string trace_stimulus_file;
   // Where to write the placement as programmed when mitigations changed it ("" = nowhere).
   std::string placement_file;
 };

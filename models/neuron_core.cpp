@@ -4,6 +4,17 @@
 
 namespace xbar::models {
 
+NeuronParams neuron_params(const arch::NeuronSpec& neuron, long long threshold) {
+  NeuronParams p;
+  p.threshold = threshold;
+  p.potential_min = -(1LL << (neuron.potential_bits - 1));
+  p.potential_max = (1LL << (neuron.potential_bits - 1)) - 1;
+  p.reset_to_zero = neuron.reset == arch::ResetMode::Zero;
+  p.leaky = neuron.model == arch::NeuronModel::Lif;
+  p.leak_q16 = neuron.leak_q16();
+  return p;
+}
+
 NeuronCore::NeuronCore(NeuronParams params, int neurons) : p_(params), v_(neurons, 0) {}
 
 void NeuronCore::step(const std::vector<long long>& sums, std::vector<int>& spikes) {

@@ -21,6 +21,10 @@ struct NeuronParams {
   long long leak_q16 = 65536;
 };
 
+// A layer's neuron arithmetic on the chip `neuron` describes (potential range from potential_bits,
+// reset mode, IF/LIF and arch::NeuronSpec::leak_q16()), with the layer's threshold in ADC codes.
+NeuronParams neuron_params(const arch::NeuronSpec& neuron, long long threshold);
+
 struct NeuronStats {
   std::uint64_t updates = 0;  // neuron-timesteps evaluated
   std::uint64_t spikes = 0;

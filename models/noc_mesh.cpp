@@ -10,6 +10,17 @@
 
 namespace xbar::models {
 
+MeshLayout mesh_layout(int grid_rows, int grid_columns, int concentration) {
+  MeshLayout m;
+  while ((m.block_rows * 2) * (m.block_rows * 2) <= concentration &&
+         concentration % (m.block_rows * 2) == 0)
+    m.block_rows *= 2;
+  m.block_columns = concentration / m.block_rows;
+  m.rows = (grid_rows + m.block_rows - 1) / m.block_rows;
+  m.columns = (grid_columns + m.block_columns - 1) / m.block_columns;
+  return m;
+}
+
 namespace {
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 }
@@ -23,11 +34,10 @@ MeshNoc::MeshNoc(const arch::ArchSpec& arch, int grid_rows, int grid_cols)
       link_latency_(arch.noc.link_latency_cycles) {
   // Tiles sit on the chip grid; a router serves a kr x kc block of them.
   const int tiles = grid_rows * grid_cols;
-  int kr = 1;
-  while ((kr * 2) * (kr * 2) <= concentration_ && concentration_ % (kr * 2) == 0) kr *= 2;
-  int kc = concentration_ / kr;
-  rows_ = (grid_rows + kr - 1) / kr;
-  cols_ = (grid_cols + kc - 1) / kc;
+  const MeshLayout layout = mesh_layout(grid_rows, grid_cols, concentration_);
+  const int kr = layout.block_rows, kc = layout.block_columns;
+  rows_ = layout.rows;
+  cols_ = layout.columns;
   tile_router_.resize(tiles);
   tile_port_.resize(tiles);
   std::vector<int> used(rows_ * cols_, 0);

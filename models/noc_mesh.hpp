@@ -27,6 +27,15 @@
 
 namespace xbar::models {
 
+// How concentration k lays tiles on routers: a router serves a block of kr x kc tiles of the chip
+// grid (kr the largest power of two with kr * kr <= k dividing k, kc = k / kr), so a grid of
+// grid_rows x grid_columns tiles needs ceil(grid_rows / kr) x ceil(grid_columns / kc) routers.
+struct MeshLayout {
+  int block_rows = 1, block_columns = 1;  // kr, kc
+  int rows = 0, columns = 0;              // routers
+};
+MeshLayout mesh_layout(int grid_rows, int grid_columns, int concentration);
+
 class MeshNoc : public Noc {
  public:
   MeshNoc(const arch::ArchSpec& arch, int grid_rows, int grid_columns);

@@ -1,20 +1,22 @@
 // A ROWS x COLS mesh of mesh_router: neighbours joined by their links and credit wires, the local
 // ports brought out. Endpoint e = router * LOCAL_PORTS + k is local port k of router
-// r = row * COLS + col (MeshNoc numbers routers the same way). Flit format: see mesh_router.v.
+// r = row * COLS + col (MeshNoc numbers routers the same way). Flit format: see mesh_router.v;
+// the port contract: docs/rtl-contract.md. rtl::mesh_parameters gives the parameters of an
+// ArchSpec's mesh (ROWS x COLS follow from chip.grid and noc.tiles_per_router as in MeshNoc).
 module mesh #(
-    parameter integer ROWS           = 3,
+    parameter integer ROWS           = 3,   // routers: a router serves LOCAL_PORTS tiles
     parameter integer COLS           = 3,
-    parameter integer LOCAL_PORTS    = 1,
-    parameter integer DEPTH          = 4,
-    parameter integer ROUTER_LATENCY = 2,
-    parameter integer LINK_LATENCY   = 1,
-    parameter integer ROW_BITS       = 2,
-    parameter integer COL_BITS       = 2,
-    parameter integer PORT_BITS      = 1,
-    parameter integer ID_BITS        = 16,
+    parameter integer LOCAL_PORTS    = 4,   // noc.tiles_per_router
+    parameter integer DEPTH          = 4,   // noc.buffer_depth_flits
+    parameter integer ROUTER_LATENCY = 2,   // noc.router_latency_cycles (>= 1)
+    parameter integer LINK_LATENCY   = 1,   // noc.link_latency_cycles (>= 1)
+    parameter integer FLIT_BITS      = 16,  // noc.flit_bits
     // Derived; not to be overridden.
-    parameter integer ENDPOINTS      = ROWS * COLS * LOCAL_PORTS,
-    parameter integer FLIT_BITS      = 2 + ROW_BITS + COL_BITS + PORT_BITS + ID_BITS
+    parameter integer ROW_BITS       = ROWS > 1 ? $clog2(ROWS) : 1,
+    parameter integer COL_BITS       = COLS > 1 ? $clog2(COLS) : 1,
+    parameter integer PORT_BITS      = LOCAL_PORTS > 1 ? $clog2(LOCAL_PORTS) : 1,
+    parameter integer ID_BITS        = FLIT_BITS - 2 - ROW_BITS - COL_BITS - PORT_BITS,
+    parameter integer ENDPOINTS      = ROWS * COLS * LOCAL_PORTS
 ) (
     input  wire                           clk,
     input  wire                           rst,
@@ -27,6 +29,14 @@ module mesh #(
   localparam integer FW = FLIT_BITS;
   localparam integer PORTS = 4 + LOCAL_PORTS;
   localparam integer ROUTERS = ROWS * COLS;
+
+  // A flit must carry its header and at least one bit of packet id; otherwise elaboration stops
+  // at this module, which exists nowhere (portable where $error in a generate block is not).
+  generate
+    if (ID_BITS < 1) begin : g_flit_too_narrow
+      FLIT_BITS_leaves_no_id_bits_after_the_header error ();
+    end
+  endgenerate
 
   // Per router r: its ports' signals at [r*PORTS + p] (flits at [(r*PORTS + p)*FW +: FW]).
   // The outward ports of the routers on the mesh's edges lead nowhere (XY routing never uses them).
@@ -92,10 +102,10 @@ module mesh #(
             .DEPTH(DEPTH),
             .ROUTER_LATENCY(ROUTER_LATENCY),
             .LINK_LATENCY(LINK_LATENCY),
+            .FLIT_BITS(FLIT_BITS),
             .ROW_BITS(ROW_BITS),
             .COL_BITS(COL_BITS),
-            .PORT_BITS(PORT_BITS),
-            .ID_BITS(ID_BITS)
+            .PORT_BITS(PORT_BITS)
         ) router (
             .clk(clk),
             .rst(rst),

@@ -5,9 +5,10 @@
 // MeshNoc does; the comments name the step of MeshNoc::step each part mirrors.
 //
 // Ports: 0 North, 1 East, 2 South, 3 West (to the neighbouring routers), 4 + k the k-th local port.
-// A flit is {head, tail, dst_row, dst_col, dst_port, id}: the destination router's position, the
-// local port there, and the packet's id (the network never looks at it; tests follow packets
-// with it).
+// A flit of FLIT_BITS (noc.flit_bits) is {head, tail, dst_row, dst_col, dst_port, id}: the
+// destination router's position, the local port there, and in the remaining
+// FLIT_BITS - 2 - ROW_BITS - COL_BITS - PORT_BITS bits the packet's id (the network never looks at
+// it; tests follow packets with it). The port contract is docs/rtl-contract.md.
 //
 // Timing, with cycle c the one in which a flit leaves an input FIFO (MeshNoc's switch traversal):
 // - a flit written into a FIFO at the end of cycle c may leave it from cycle c + ROUTER_LATENCY on
@@ -25,18 +26,17 @@
 module mesh_router #(
     parameter integer ROW               = 0,  // this router's position in the mesh
     parameter integer COL               = 0,
-    parameter integer LOCAL_PORTS       = 1,  // noc.tiles_per_router
+    parameter integer LOCAL_PORTS       = 4,  // noc.tiles_per_router
     parameter integer DEPTH             = 4,  // noc.buffer_depth_flits
     parameter integer ROUTER_LATENCY    = 2,  // noc.router_latency_cycles (>= 1)
     parameter integer LINK_LATENCY      = 1,  // noc.link_latency_cycles (>= 1)
-    parameter integer ROW_BITS          = 2,
+    parameter integer FLIT_BITS         = 16, // noc.flit_bits
+    parameter integer ROW_BITS          = 2,  // hold the mesh's row and column indices
     parameter integer COL_BITS          = 2,
-    parameter integer PORT_BITS         = 1,  // holds LOCAL_PORTS - 1
-    parameter integer ID_BITS           = 16,
+    parameter integer PORT_BITS         = 2,  // holds LOCAL_PORTS - 1
     parameter [3:0]   SAME_CYCLE_CREDIT = 4'b1001,
     // Derived; not to be overridden.
-    parameter integer PORTS             = 4 + LOCAL_PORTS,
-    parameter integer FLIT_BITS         = 2 + ROW_BITS + COL_BITS + PORT_BITS + ID_BITS
+    parameter integer PORTS             = 4 + LOCAL_PORTS
 ) (
     input wire clk,
     input wire rst,

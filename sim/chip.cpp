@@ -100,6 +100,8 @@ void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
   for (int i = 0; i < n; ++i)
     sig_potential_[i] =
         vcd->signal("layer" + std::to_string(potential_layer_), "v" + std::to_string(i));
+  traced_sums_.assign(static_cast<size_t>(network_.timesteps),
+                      std::vector<long long>(static_cast<size_t>(n), 0));
 }
 
 void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
@@ -274,6 +276,10 @@ void Chip::try_fire(int tile, int layer) {
   while (c.next_t < T && c.arrived[c.next_t] == group.expected) {
     const int t = c.next_t++;
     std::vector<int>& spikes = c.fired[t];
+    if (tracing() && layer == potential_layer_ && !c.accumulators[t].empty())
+      for (size_t i = 0; i < group.neurons.size(); ++i)
+        traced_sums_[static_cast<size_t>(t)][static_cast<size_t>(group.neurons[i])] =
+            c.accumulators[t][i];
     c.core->step(c.accumulators[t], spikes);
     std::vector<long long>().swap(c.accumulators[t]);
     for (int& i : spikes) i = group.neurons[i];                    // local -> global index

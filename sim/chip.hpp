@@ -88,8 +88,13 @@ class Chip : public sc_core::sc_module {
   void enqueue(std::vector<SpikeTrain> images, bool trace = false);
   // Records a VCD trace of image `image`: per tile, the crossbars busy and the spikes fired; the
   // packets in flight; per neuron of layer `potential_layer` (-1: the output layer) its membrane
-  // potential after every timestep. Written when that image finishes.
+  // potential after every timestep, one value-change record per timestep (also when the value is
+  // unchanged), in the cycle its core fired. Written when that image finishes.
   void trace(VcdTrace* vcd, size_t image, int potential_layer = -1);
+  // For the traced image, once it has run: per timestep t, the summed ADC codes each neuron of the
+  // traced layer integrated (traced_sums()[t][n], n the layer's neuron index): the stimulus that
+  // replays that layer's neurons (sim/neuron_stimulus.hpp).
+  const std::vector<std::vector<long long>>& traced_sums() const { return traced_sums_; }
   // Called after each image with the number done so far (for progress reports).
   void on_image_done(std::function<void(size_t)> callback) { on_image_done_ = std::move(callback); }
   const std::vector<ImageResult>& results() const { return results_; }
@@ -206,6 +211,7 @@ class Chip : public sc_core::sc_module {
   size_t vcd_image_ = 0;
   int potential_layer_ = -1;
   std::vector<int> sig_busy_, sig_spikes_, sig_potential_;
+  std::vector<std::vector<long long>> traced_sums_;  // [t][neuron of potential_layer_]
   int sig_packets_ = -1;
   std::uint64_t simulated_cycles_ = 0;
   std::vector<Counters> counters_;  // [tile * layers + layer]: what the chip itself counts

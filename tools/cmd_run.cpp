@@ -27,6 +27,7 @@ struct RunArgs {
   bool compare = false;
   bool json = false;
   std::string trace;
+  std::string trace_stimulus;
   int trace_image = 0;
   int trace_layer = -1;
   std::uint64_t trace_from = 0, trace_to = ~std::uint64_t{0};
@@ -88,6 +89,11 @@ int compile_main(const RunArgs& a) {
 }
 
 int run_main(const RunArgs& a) {
+  if (!a.trace_stimulus.empty() && a.trace.empty()) {
+    std::cerr << "xbarsim run: --trace-stimulus needs --trace (it replays the traced image and "
+                 "layer)\n";
+    return 2;
+  }
   flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
   const fs::path dir = out_dir(a, e);
   flow::Compiled c = compiled_network(a, e);
@@ -105,6 +111,7 @@ int run_main(const RunArgs& a) {
   ro.trace_layer = a.trace_layer;
   ro.trace_from = a.trace_from;
   ro.trace_to = a.trace_to;
+  ro.trace_stimulus_file = a.trace_stimulus;
   const flow::RunReport report = flow::run(e, c, ro, std::cerr);
   const nlohmann::json j = report.to_json();
   config::write_file_atomically(dir / "config.yaml", config::to_yaml(e.resolved));
@@ -165,6 +172,9 @@ static void add_run_commands(CLI::App& app, int& status) {
   run->add_option("--trace-from", ra->trace_from,
                   "first cycle of the window, from the image's start");
   run->add_option("--trace-to", ra->trace_to, "last cycle of the window");
+  run->add_option("--trace-stimulus", ra->trace_stimulus,
+                  "with --trace: write the traced layer's neuron-core stimulus (the codes each "
+                  "neuron integrates per timestep) to replay with neuron-trace or your RTL");
   run->add_option("--compiled", ra->compiled,
                   "simulate a network compiled earlier (a directory xbarsim compile or run wrote)");
   run->callback([&status, ra] { status = guarded([&] { return run_main(*ra); }); });

@@ -1,13 +1,11 @@
 // xbarsim vcd-diff | neuron-trace: checking someone's RTL against xbarsim through VCD traces.
 // neuron-trace runs models::NeuronCore over a stimulus file (the one rtl/tb/neuron_core_tb.v
 // reads) and writes the VCD the RTL testbench would write; vcd-diff compares two traces.
-#include <cmath>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "arch/arch_spec.hpp"
 #include "models/neuron_core.hpp"
+#include "sim/neuron_stimulus.hpp"
 #include "sim/vcd.hpp"
 #include "tools/commands.hpp"
 #include "verify/vcd_diff.hpp"
@@ -43,47 +41,14 @@ struct TraceArgs {
   double period_ns = 10;
 };
 
-// One line per clock cycle, "rst in_valid in_index in_code fire" in decimal; '#' starts a comment.
-struct StimulusLine {
-  long long rst, valid, index, code, fire;
-};
-
-std::vector<StimulusLine> read_stimulus(const std::string& path, int neurons) {
-  std::ifstream in(path);
-  if (!in) throw verify::VcdError(path + ": cannot open the stimulus file");
-  std::vector<StimulusLine> out;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find('#') != std::string::npos) line.erase(line.find('#'));
-    std::istringstream s(line);
-    StimulusLine l;
-    if (!(s >> l.rst)) continue;  // blank line
-    std::string rest;
-    if (!(s >> l.valid >> l.index >> l.code >> l.fire) || (s >> rest))
-      throw verify::VcdError(path + ":" + std::to_string(n) +
-                             ": expected five integers: rst in_valid in_index in_code fire");
-    if (l.valid && (l.index < 0 || l.index >= neurons))
-      throw verify::VcdError(path + ":" + std::to_string(n) + ": in_index " +
-                             std::to_string(l.index) + " outside 0.." +
-                             std::to_string(neurons - 1));
-    out.push_back(l);
-  }
-  return out;
-}
-
 // The cycle behaviour of rtl/neuron_core.v, from the model: codes summed until `fire`, then
 // NeuronCore::step; line i drives cycle i, its results are the outputs of cycle i + 1.
 int neuron_trace_main(const TraceArgs& args) {
   try {
     const arch::ArchSpec a = arch::load_arch(args.arch, args.overrides);
-    const std::vector<StimulusLine> stim = read_stimulus(args.stimulus, args.neurons);
-    models::NeuronParams p;
-    p.threshold = args.threshold;
-    p.potential_min = -(1LL << (a.neuron.potential_bits - 1));
-    p.potential_max = (1LL << (a.neuron.potential_bits - 1)) - 1;
-    p.reset_to_zero = a.neuron.reset == arch::ResetMode::Zero;
-    p.leaky = a.neuron.model == arch::NeuronModel::Lif;
-    p.leak_q16 = p.leaky ? std::lround(a.neuron.leak * 65536.0) : 65536;
+    const std::vector<sim::NeuronStimulusLine> stim =
+        sim::read_neuron_stimulus(args.stimulus, args.neurons);
+    const models::NeuronParams p = models::neuron_params(a.neuron, args.threshold);
     if (p.threshold < 1 || p.threshold > p.potential_max)
       throw verify::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
                              std::to_string(p.potential_max) + " (neuron.potential_bits " +
@@ -98,7 +63,7 @@ int neuron_trace_main(const TraceArgs& args) {
     std::vector<long long> sums(args.neurons, 0);
     std::uint64_t spikes_total = 0;
     for (size_t c = 0; c < stim.size(); ++c) {
-      const StimulusLine& l = stim[c];
+      const sim::NeuronStimulusLine& l = stim[c];
       long long mask = 0;
       if (l.rst) {
         core.reset();
@@ -121,6 +86,9 @@ int neuron_trace_main(const TraceArgs& args) {
     std::cout << args.vcd << ": " << stim.size() << " cycles, " << spikes_total << " spikes\n";
     return 0;
   } catch (const verify::VcdError& e) {
+    std::cerr << "xbarsim neuron-trace: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
     std::cerr << "xbarsim neuron-trace: " << e.what() << "\n";
     return 2;
   }
@@ -155,7 +123,10 @@ static void add_vcd_commands(CLI::App& app, int& status) {
       ->required();
   trace->add_option("--set", t->overrides, "override an arch key (repeatable)");
   trace->add_option("--threshold", t->threshold, "threshold in ADC codes (theta_q)")->required();
-  trace->add_option("--neurons", t->neurons, "neurons in the core")->check(CLI::Range(1, 62));
+  trace
+      ->add_option("--neurons", t->neurons,
+                   "neurons in the core (the trace's spike vector has 32 bits)")
+      ->check(CLI::Range(1, 32));
   trace->add_option("--period-ns", t->period_ns, "clock period of the trace");
   trace->add_option("--vcd", t->vcd, "VCD to write")->required();
   trace->callback([&status, t] { status = guarded([&] { return neuron_trace_main(*t); }); });

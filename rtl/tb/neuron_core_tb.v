@@ -1,24 +1,30 @@
 // Testbench of rtl/neuron_core.v for Icarus Verilog (or any simulator): reads one stimulus line
 // per clock cycle, "rst in_valid in_index in_code fire" in decimal (the format `xbarsim
-// neuron-trace` reads), and dumps a VCD. Clock edges at 0, 10, 20 ns: line i drives cycle i (set
-// at the falling edge), its results appear at the rising edge 10 * (i + 1) ns, the cycle xbarsim
-// counts them in. Dumping starts after the first line's reset, so no register is x in the trace.
+// neuron-trace` reads and `xbarsim run --trace-stimulus` writes), and dumps a VCD. Clock edges at
+// 0, 10, 20 ns: line i drives cycle i (set at the falling edge), its results appear at the rising
+// edge 10 * (i + 1) ns, the cycle xbarsim counts them in. Dumping starts after the first line's
+// reset, so no register is x in the trace. The core's parameters are this module's (iverilog
+// -P neuron_core_tb.NAME=value; rtl::neuron_core_parameters gives them for an arch); the
+// threshold in codes is +threshold=N.
 //   iverilog -g2012 -o nc.vvp rtl/tb/neuron_core_tb.v rtl/neuron_core.v
 //   vvp nc.vvp +stimulus=configs/rtl/neuron_stimulus.txt +vcd=rtl.vcd +threshold=40
 `timescale 1ns / 1ps
-module neuron_core_tb;
-  localparam integer NEURONS = 16;
-  localparam integer POTENTIAL_BITS = 12;
-  localparam integer CODE_BITS = 8;
+module neuron_core_tb #(
+    parameter integer NEURONS        = 16,
+    parameter integer POTENTIAL_BITS = 12,
+    parameter integer CODE_BITS      = 8,
+    parameter integer LEAKY          = 0,
+    parameter integer LEAK_Q16       = 65536,
+    parameter integer RESET_TO_ZERO  = 0
+);
+  localparam integer INDEX_BITS = NEURONS > 1 ? $clog2(NEURONS) : 1;
 
   reg clk = 1'b1;
   always #5 clk = ~clk;
 
   reg rst = 1'b1, in_valid = 1'b0, fire = 1'b0;
-  reg [3:0] in_index = 4'd0;
+  reg [INDEX_BITS-1:0] in_index = 0;
   reg signed [CODE_BITS-1:0] in_code = 0;
-  reg leaky = 1'b0, reset_to_zero = 1'b0;
-  reg [16:0] leak_q16 = 17'd65536;
   reg signed [POTENTIAL_BITS-1:0] threshold = 1;
   wire spikes_valid;
   wire [NEURONS-1:0] spikes;
@@ -26,16 +32,20 @@ module neuron_core_tb;
 
   neuron_core #(
       .NEURONS(NEURONS),
-      .INDEX_BITS(4),
+      .POTENTIAL_BITS(POTENTIAL_BITS),
       .CODE_BITS(CODE_BITS),
-      .SUM_BITS(20),
-      .POTENTIAL_BITS(POTENTIAL_BITS)
+      .SUM_BITS(24),
+      .LEAKY(LEAKY),
+      .LEAK_Q16(LEAK_Q16),
+      .RESET_TO_ZERO(RESET_TO_ZERO),
+      .THRESHOLD_SOURCE(1),
+      .CONFIG_SOURCE(0)
   ) dut (
       .clk(clk),
       .rst(rst),
-      .leaky(leaky),
-      .reset_to_zero(reset_to_zero),
-      .leak_q16(leak_q16),
+      .leaky(1'b0),
+      .reset_to_zero(1'b0),
+      .leak_q16(17'd0),
       .threshold(threshold),
       .in_valid(in_valid),
       .in_index(in_index),
@@ -62,11 +72,6 @@ module neuron_core_tb;
       $finish;
     end
     if ($value$plusargs("threshold=%d", value)) threshold = value[POTENTIAL_BITS-1:0];
-    if ($value$plusargs("leak_q16=%d", value)) begin
-      leaky = 1'b1;
-      leak_q16 = value[16:0];
-    end
-    if ($test$plusargs("reset_to_zero")) reset_to_zero = 1'b1;
     fd = $fopen(path, "r");
     if (fd == 0) begin
       $display("neuron_core_tb: cannot open %0s", path);
@@ -81,7 +86,7 @@ module neuron_core_tb;
         @(negedge clk);
         rst = a_rst[0];
         in_valid = a_valid[0];
-        in_index = a_index[3:0];
+        in_index = a_index[INDEX_BITS-1:0];
         in_code = a_code[CODE_BITS-1:0];
         fire = a_fire[0];
         cycles = cycles + 1;

@@ -154,7 +154,8 @@ BOOST_AUTO_TEST_CASE(resparc_adc_cost_rises_with_bits_at_equal_conversion_rate) 
     ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
                            {"adc={impl: flash, bits: " + std::to_string(bits) +
                             ", columns_per_adc: 8, latency_cycles: 6}"});
-    const InventoryItem* adc = build_inventory(a).find(Level::Core, "adc");
+    const Inventory inventory = build_inventory(a);  // find() points into it
+    const InventoryItem* adc = inventory.find(Level::Core, "adc");
     BOOST_REQUIRE(adc);
     BOOST_TEST(adc->actions_per_s == 200e6 / 6, tt::tolerance(1e-12));
     BOOST_TEST(adc->area_mm2() > last_area, bits << " bits");

@@ -2,11 +2,10 @@
 // driven cycle by cycle on the same clock: the same packets enter both at the same cycles (the
 // RTL's tiles hold them in a source queue and offer one flit per cycle, as MeshNoc's do), and the
 // packets delivered in every cycle (tail flit ejected, with its destination) must be the same.
-// Two meshes: 3x3 routers with one tile each (2-flit buffers, 2-cycle router, 2-cycle link) and
-// 2x2 routers with two tiles each (concentration 2, 3-flit buffers, 1-cycle router and link).
-#include <Vmesh_a.h>
-#include <Vmesh_b.h>
-
+// Three meshes (tests/rtl/configs.hpp): 3x3 routers with one tile each (2-flit buffers, 2-cycle
+// router, 2-cycle link, 23-bit flits), 2x2 routers with two tiles each (concentration 2, 3-flit
+// buffers, 1-cycle router and link, 21-bit flits) and 2x4 routers with four tiles each (2x2 tile
+// blocks, 1-flit buffers, 3-cycle router, 16-bit flits).
 #include <boost/test/unit_test.hpp>
 #include <deque>
 #include <map>
@@ -15,32 +14,28 @@
 
 #include "arch/arch_spec.hpp"
 #include "models/noc_mesh.hpp"
-#include "tests/rtl/cosim.hpp"
+#include "rtl/arch_parameters.hpp"
+#include "tests/rtl/configs.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar;
+using test::MeshA;
+using test::MeshB;
+using test::MeshC;
 using test::MismatchLog;
 
 namespace {
 
-#define MESH_CONFIG(NAME, P)                                                                 \
-  struct NAME {                                                                              \
-    using Rtl = V##P;                                                                        \
-    static constexpr int rows = RTL_##NAME##_ROWS, cols = RTL_##NAME##_COLS;                 \
-    static constexpr int local_ports = RTL_##NAME##_LOCAL_PORTS;                             \
-    static constexpr int depth = RTL_##NAME##_DEPTH;                                         \
-    static constexpr int router_latency = RTL_##NAME##_ROUTER_LATENCY;                       \
-    static constexpr int link_latency = RTL_##NAME##_LINK_LATENCY;                           \
-    static constexpr int row_bits = RTL_##NAME##_ROW_BITS, col_bits = RTL_##NAME##_COL_BITS; \
-    static constexpr int port_bits = RTL_##NAME##_PORT_BITS, id_bits = RTL_##NAME##_ID_BITS; \
-    static constexpr int endpoints = rows * cols * local_ports;                              \
-    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;          \
-  };
-MESH_CONFIG(MESH_A, mesh_a)
-MESH_CONFIG(MESH_B, mesh_b)
+// The tile grid a mesh of C serves: concentration k gives each router a block of tiles as
+// models::MeshNoc lays them (k = 2: 1x2, k = 4: 2x2).
+template <class C>
+std::pair<int, int> tile_grid() {
+  const models::MeshLayout block = models::mesh_layout(1, 1, C::local_ports);
+  return {C::rows * block.block_rows, C::cols * block.block_columns};
+}
 
-// The arch of a config (concentration k lays k tiles side by side per router: a rows x (cols*k)
-// tile grid), optionally with the model's router latency altered.
+// The arch of a config, optionally with the model's router latency altered; unaltered, the
+// verilated parameters must be those rtl::mesh_parameters gives for it.
 template <class C>
 arch::ArchSpec mesh_arch(int router_latency_delta = 0) {
   arch::ArchSpec a =
@@ -48,7 +43,12 @@ arch::ArchSpec mesh_arch(int router_latency_delta = 0) {
                       {"noc.buffer_depth_flits=" + std::to_string(C::depth),
                        "noc.router_latency_cycles=" + std::to_string(C::router_latency),
                        "noc.link_latency_cycles=" + std::to_string(C::link_latency),
-                       "noc.tiles_per_router=" + std::to_string(C::local_ports)});
+                       "noc.tiles_per_router=" + std::to_string(C::local_ports),
+                       "noc.flit_bits=" + std::to_string(C::flit_bits)});
+  const auto [grid_rows, grid_cols] = tile_grid<C>();
+  const std::string diff =
+      test::verilated_mismatch(C::name, C::params, rtl::mesh_parameters(a, grid_rows, grid_cols));
+  BOOST_REQUIRE_MESSAGE(diff.empty(), diff);
   a.noc.router_latency_cycles += router_latency_delta;
   return a;
 }
@@ -62,6 +62,7 @@ struct Planned {
 template <class C>
 struct Bench : sc_core::sc_module {
   static constexpr int E = C::endpoints, FW = C::flit_bits;
+  static_assert(E <= 32, "the bench drives inject_valid as 32 bits");
   sc_core::sc_clock clk{"clk", test::kClockNs, sc_core::SC_NS};
   sc_core::sc_signal<bool> rst{"rst"};
   sc_core::sc_signal<std::uint32_t> inject_valid{"inject_valid"}, inject_ready{"inject_ready"},
@@ -69,19 +70,19 @@ struct Bench : sc_core::sc_module {
   sc_core::sc_signal<sc_dt::sc_bv<E * FW>> inject_flit{"inject_flit"}, eject_flit{"eject_flit"};
   typename C::Rtl rtl{"rtl"};
   models::MeshNoc noc;
-  const int grid_rows = C::rows, grid_cols = C::cols * C::local_ports;
+  const int grid_rows = tile_grid<C>().first, grid_cols = tile_grid<C>().second;
   std::vector<int> endpoint_of;                   // tile -> RTL endpoint (router * k + local port)
   std::vector<std::deque<std::uint64_t>> source;  // per tile: flits (encoded) not yet accepted
   std::map<std::uint64_t, std::set<std::pair<std::uint64_t, int>>> expected;  // cycle -> (id, tile)
   std::function<std::vector<Planned>(std::uint64_t)> plan;
-  MismatchLog log{"mesh"};
-  std::uint64_t cycle = 0, cycles = 0, packets = 0, delivered = 0, max_latency = 0;
-  std::map<std::uint64_t, std::uint64_t> sent_at;
+  MismatchLog log{std::string("mesh ") + C::name};
+  std::uint64_t cycle = 0, cycles = 0, packets = 0, delivered = 0;
+  std::uint64_t max_latency = 0;  // of the model's packets (the RTL's, when nothing mismatches)
 
   Bench(sc_core::sc_module_name name, const arch::ArchSpec& a,
         std::function<std::vector<Planned>(std::uint64_t)> p, std::uint64_t n)
       : sc_core::sc_module(name),
-        noc(a, C::rows, C::cols * C::local_ports),
+        noc(a, tile_grid<C>().first, tile_grid<C>().second),
         plan(std::move(p)),
         cycles(n) {
     SC_HAS_PROCESS(Bench);
@@ -94,6 +95,7 @@ struct Bench : sc_core::sc_module {
     rtl.eject_flit(eject_flit);
     noc.on_deliver([this](const models::Packet& pk) {
       expected[pk.delivered_cycle].insert({pk.id, pk.dst_tile});
+      max_latency = std::max(max_latency, pk.delivered_cycle - pk.sent_cycle);
     });
     // MeshNoc's tile -> (router, local port): tiles in index order take their router's ports.
     const int tiles = grid_rows * grid_cols;
@@ -155,13 +157,7 @@ struct Bench : sc_core::sc_module {
                     "packet " + std::to_string(d.first) + " at tile " + std::to_string(d.second) +
                         " delivered",
                     0, 1);
-      for (auto& d : got) {
-        ++delivered;
-        if (auto s = sent_at.find(d.first); s != sent_at.end()) {
-          max_latency = std::max(max_latency, cycle - s->second);
-          sent_at.erase(s);
-        }
-      }
+      delivered += got.size();
     }
     if (cycle + 1 >= cycles) {
       sc_core::sc_stop();
@@ -179,7 +175,6 @@ struct Bench : sc_core::sc_module {
         noc.send(m, cycle);
         for (int f = 0; f < p.flits; ++f)
           source[p.src].push_back(encode(p, f == 0, f == p.flits - 1));
-        sent_at[p.id & ((std::uint64_t{1} << C::id_bits) - 1)] = cycle;
         ++packets;
       }
       // 3. The model steps cycle `cycle` after everything the chip does in it, when it has work
@@ -205,14 +200,19 @@ struct Bench : sc_core::sc_module {
 
 // Random traffic in phases of 5,000 cycles: light uniform, heavy uniform (beyond saturation:
 // buffers full, back-pressure everywhere), a hotspot (every tile to tile 0), then a quiet phase
-// that drains the queues. Packets of 1..4 flits, sources and destinations uniform.
-std::function<std::vector<Planned>(std::uint64_t)> random_traffic(unsigned seed, int tiles) {
+// that drains the queues. Packets of 1..4 flits, sources and destinations uniform. The rates are
+// per tile for up to 9 tiles and shrink beyond, so that the hotspot phase offers a network of any
+// size the same load (under one flit per cycle into tile 0), times `load` for a network that moves
+// fewer flits per cycle (single-flit buffers), so that the quiet phase can drain it.
+std::function<std::vector<Planned>(std::uint64_t)> random_traffic(unsigned seed, int tiles,
+                                                                  double load) {
   auto rng = std::make_shared<std::mt19937_64>(seed);
   auto next_id = std::make_shared<std::uint64_t>(0);
-  return [rng, next_id, tiles](std::uint64_t cycle) {
+  return [rng, next_id, tiles, load](std::uint64_t cycle) {
     std::uniform_real_distribution<double> u(0, 1);
     const int phase = static_cast<int>((cycle / 5000) % 4);
-    const double rate = phase == 0 ? 0.03 : phase == 1 ? 0.2 : phase == 2 ? 0.04 : 0.0;
+    const double scale = load * std::min(1.0, 9.0 / tiles);
+    const double rate = scale * (phase == 0 ? 0.03 : phase == 1 ? 0.2 : phase == 2 ? 0.04 : 0.0);
     std::vector<Planned> out;
     for (int src = 0; src < tiles; ++src) {
       if (u(*rng) >= rate) continue;
@@ -232,22 +232,14 @@ struct Outcome {
 };
 
 template <class C>
-Outcome run(const arch::ArchSpec& a, std::uint64_t cycles, unsigned seed) {
-  Bench<C> bench("bench", a, random_traffic(seed, C::endpoints), cycles);
+Outcome run(const arch::ArchSpec& a, std::uint64_t cycles, unsigned seed, double load = 1.0) {
+  Bench<C> bench("bench", a, random_traffic(seed, C::endpoints, load), cycles);
   sc_core::sc_start();
-  BOOST_TEST_MESSAGE(bench.cycle << " cycles, " << bench.packets << " packets sent, "
-                                 << bench.delivered << " delivered, longest latency "
-                                 << bench.max_latency << " cycles, " << bench.log.count()
-                                 << " mismatches");
+  BOOST_TEST_MESSAGE(C::name << ": " << bench.cycle << " cycles, " << bench.packets
+                             << " packets sent, " << bench.delivered
+                             << " delivered, longest latency " << bench.max_latency << " cycles, "
+                             << bench.log.count() << " mismatches");
   return {bench.log.count(), bench.packets, bench.delivered, bench.max_latency};
-}
-
-template <class C>
-void check_parameters(const arch::ArchSpec& a) {
-  BOOST_REQUIRE_EQUAL(a.noc.buffer_depth_flits, C::depth);
-  BOOST_REQUIRE_EQUAL(a.noc.router_latency_cycles, C::router_latency);
-  BOOST_REQUIRE_EQUAL(a.noc.link_latency_cycles, C::link_latency);
-  BOOST_REQUIRE_EQUAL(a.noc.tiles_per_router, C::local_ports);
 }
 
 }  // namespace
@@ -255,9 +247,7 @@ void check_parameters(const arch::ArchSpec& a) {
 BOOST_AUTO_TEST_SUITE(rtl_mesh)
 
 BOOST_AUTO_TEST_CASE(mesh_3x3_random_traffic_100k_cycles) {
-  const arch::ArchSpec a = mesh_arch<MESH_A>();
-  check_parameters<MESH_A>(a);
-  const Outcome o = run<MESH_A>(a, 100'000, 4);
+  const Outcome o = run<MeshA>(mesh_arch<MeshA>(), 100'000, 4);
   BOOST_TEST(o.mismatches == 0u);
   BOOST_TEST(o.packets > 20'000u);
   BOOST_TEST(o.delivered + 200 > o.packets);  // all but those still in flight at the end
@@ -265,19 +255,26 @@ BOOST_AUTO_TEST_CASE(mesh_3x3_random_traffic_100k_cycles) {
 }
 
 BOOST_AUTO_TEST_CASE(concentrated_2x2_random_traffic_100k_cycles) {
-  const arch::ArchSpec a = mesh_arch<MESH_B>();
-  check_parameters<MESH_B>(a);
-  const Outcome o = run<MESH_B>(a, 100'000, 5);
+  const Outcome o = run<MeshB>(mesh_arch<MeshB>(), 100'000, 5);
   BOOST_TEST(o.mismatches == 0u);
   BOOST_TEST(o.packets > 20'000u);
   BOOST_TEST(o.delivered + 200 > o.packets);
   BOOST_TEST(o.max_latency > 100u);
 }
 
+// 2x4 routers serving 2x2 blocks of a 4x8 tile grid (concentration 4), single-flit buffers (every
+// hop waits for its credit), a 3-cycle router and 16-bit flits with 9-bit ids.
+BOOST_AUTO_TEST_CASE(concentrated_2x4_16bit_flits_random_traffic_100k_cycles) {
+  const Outcome o = run<MeshC>(mesh_arch<MeshC>(), 100'000, 6, 0.25);
+  BOOST_TEST(o.mismatches == 0u);
+  BOOST_TEST(o.packets > 10'000u);
+  BOOST_TEST(o.delivered + 200 > o.packets);
+  BOOST_TEST(o.max_latency > 100u);
+}
+
 // The harness can fail: a model whose routers take one cycle more than the RTL's is caught.
 BOOST_AUTO_TEST_CASE(altered_router_latency_is_detected) {
-  const arch::ArchSpec a = mesh_arch<MESH_A>(+1);
-  const Outcome o = run<MESH_A>(a, 5'000, 4);
+  const Outcome o = run<MeshA>(mesh_arch<MeshA>(+1), 5'000, 4);
   BOOST_TEST(o.mismatches > 0u);
 }
 

@@ -30,6 +30,7 @@
 #include "compiler/map.hpp"
 #include "compiler/mask.hpp"
 #include "compiler/place.hpp"
+#include "models/noc_mesh.hpp"
 #include "tests/rtl/rtl_parts.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "workloads/dataset.hpp"
@@ -48,16 +49,19 @@ constexpr int kHidden = 48, kOutputs = 10;
 // the mesh parameters of configuration C.
 template <class C>
 arch::ArchSpec network_arch() {
-  const int grid_cols = C::cols * C::local_ports;  // concentration k: k tiles side by side
+  // Concentration k: each router serves a block of k tiles, laid out as models::MeshNoc does.
+  const models::MeshLayout block = models::mesh_layout(1, 1, C::local_ports);
+  const int grid_rows = C::rows * block.block_rows, grid_cols = C::cols * block.block_columns;
   return arch::load_arch(
       test::source_dir() + "/configs/arch/resparc-64.yaml",
-      {"neuron.potential_bits=" + std::to_string(RTL_NEURON_POTENTIAL_BITS), "tile.neurons=16",
+      {"neuron.potential_bits=" + std::to_string(test::NeuronA::potential_bits), "tile.neurons=16",
        "noc.buffer_depth_flits=" + std::to_string(C::depth),
        "noc.router_latency_cycles=" + std::to_string(C::router_latency),
        "noc.link_latency_cycles=" + std::to_string(C::link_latency),
        "noc.tiles_per_router=" + std::to_string(C::local_ports),
-       "chip.grid=[" + std::to_string(C::rows) + "," + std::to_string(grid_cols) + "]",
-       "chip.tiles=" + std::to_string(C::rows * grid_cols)});
+       "noc.flit_bits=" + std::to_string(C::flit_bits),
+       "chip.grid=[" + std::to_string(grid_rows) + "," + std::to_string(grid_cols) + "]",
+       "chip.tiles=" + std::to_string(grid_rows * grid_cols)});
 }
 
 struct Setup {
@@ -71,7 +75,7 @@ template <class C>
 Setup make_setup() {
   Setup s{network_arch<C>(), {}, {}, {}};
   const arch::ArchSpec& a = s.arch;
-  BOOST_REQUIRE_EQUAL(a.neuron.potential_bits, RTL_NEURON_POTENTIAL_BITS);
+  BOOST_REQUIRE_EQUAL(a.neuron.potential_bits, test::NeuronA::potential_bits);
   const long long vmax = (1LL << (a.neuron.potential_bits - 1)) - 1;
   const long long wmax = (1LL << a.crossbar.weight_bits) - 1;
   std::mt19937 rng(11);

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "models/noc_mesh.hpp"
+#include "rtl/arch_parameters.hpp"
 #include "tests/rtl/cosim.hpp"
 
 namespace xbar::test {
@@ -15,10 +17,12 @@ RtlCounters& rtl_counters() {
 
 namespace {
 
-constexpr int kNeurons = RTL_NEURON_NEURONS;
-constexpr int kCodeBits = RTL_NEURON_CODE_BITS;
-constexpr int kSumBits = RTL_NEURON_SUM_BITS;
-constexpr int kPotentialBits = RTL_NEURON_POTENTIAL_BITS;
+constexpr int kNeurons = NeuronA::neurons;
+constexpr int kCodeBits = NeuronA::code_bits;
+constexpr int kSumBits = NeuronA::sum_bits;
+constexpr int kPotentialBits = NeuronA::potential_bits;
+static_assert(NeuronA::config_inputs && !NeuronA::threshold_parameter,
+              "the chip programs each layer's neuron core through its configuration inputs");
 constexpr long long kCodeMax = (1LL << (kCodeBits - 1)) - 1, kCodeMin = -(1LL << (kCodeBits - 1));
 constexpr long long kSumMax = (1LL << (kSumBits - 1)) - 1, kSumMin = -(1LL << (kSumBits - 1));
 constexpr long long kPotentialMax = (1LL << (kPotentialBits - 1)) - 1,
@@ -52,7 +56,7 @@ struct RtlNeuronCore::Bank : sc_core::sc_module {
     sc_core::sc_signal<bool> in_valid, spikes_valid;
     sc_core::sc_signal<std::uint32_t> in_index, in_code, spikes;
     sc_core::sc_signal<sc_dt::sc_bv<kNeurons * kPotentialBits>> potentials;
-    Vneuron rtl;
+    NeuronA::Rtl rtl;
     explicit Slice(int j)
         : in_valid(indexed("in_valid", j).c_str()),
           spikes_valid(indexed("spikes_valid", j).c_str()),
@@ -103,8 +107,7 @@ RtlNeuronCore::RtlNeuronCore(const models::NeuronParams& params, int neurons,
                              const models::NeuronParams& programmed)
     : models::NeuronCore(params, neurons) {
   const std::string verilated =
-      "the RTL neuron core (rtl/neuron_core.v) was verilated with "
-      "POTENTIAL_BITS=" +
+      "the RTL neuron core (rtl/neuron_core.v) was verilated with POTENTIAL_BITS=" +
       std::to_string(kPotentialBits);
   if (params.potential_min != kPotentialMin || params.potential_max != kPotentialMax) {
     throw std::invalid_argument(
@@ -210,28 +213,20 @@ RtlMeshNoc<C>::RtlMeshNoc(sc_core::sc_module_name name, const arch::ArchSpec& ar
                           int grid_columns)
     : sc_core::sc_module(name), models::Noc(grid_rows * grid_columns) {
   // The tile -> router map of models::MeshNoc: a router serves a kr x kc block of tiles.
-  const int k = arch.noc.tiles_per_router;
-  int kr = 1;
-  while ((kr * 2) * (kr * 2) <= k && k % (kr * 2) == 0) kr *= 2;
-  const int kc = k / kr;
-  const int rows = (grid_rows + kr - 1) / kr, cols = (grid_columns + kc - 1) / kc;
-  const auto config = [](int r, int c, int k, int depth, int router, int link) {
-    return std::to_string(r) + "x" + std::to_string(c) + " routers, " + std::to_string(k) +
-           " tile(s) per router, " + std::to_string(depth) + "-flit buffers, router " +
-           std::to_string(router) + " cycle(s), link " + std::to_string(link) + " cycle(s)";
-  };
-  if (arch.noc.impl != "mesh" || rows != C::rows || cols != C::cols || k != C::local_ports ||
-      arch.noc.buffer_depth_flits != C::depth ||
-      arch.noc.router_latency_cycles != C::router_latency ||
-      arch.noc.link_latency_cycles != C::link_latency) {
-    throw std::invalid_argument(
-        std::string("the verilated mesh ") + C::name + " (rtl/CMakeLists.txt) has " +
-        config(C::rows, C::cols, C::local_ports, C::depth, C::router_latency, C::link_latency) +
-        "; the chip's " + arch.noc.impl + " of " + std::to_string(grid_rows) + "x" +
-        std::to_string(grid_columns) + " tiles asks " +
-        config(rows, cols, k, arch.noc.buffer_depth_flits, arch.noc.router_latency_cycles,
-               arch.noc.link_latency_cycles));
+  const models::MeshLayout layout =
+      models::mesh_layout(grid_rows, grid_columns, arch.noc.tiles_per_router);
+  const int kr = layout.block_rows, kc = layout.block_columns, cols = layout.columns;
+  std::string differs;
+  try {
+    differs =
+        verilated_mismatch(C::name, C::params, rtl::mesh_parameters(arch, grid_rows, grid_columns));
+  } catch (const rtl::UnsupportedArch& e) {
+    differs = e.what();
   }
+  if (!differs.empty())
+    throw std::invalid_argument("the verilated mesh (rtl/CMakeLists.txt) cannot be the chip's " +
+                                arch.noc.impl + " of " + std::to_string(grid_rows) + "x" +
+                                std::to_string(grid_columns) + " tiles: " + differs);
   const int tiles = grid_rows * grid_columns;
   tile_router_.resize(tiles);
   tile_endpoint_.resize(tiles);

@@ -6,10 +6,6 @@
 // SystemC thread only.
 #pragma once
 
-#include <Vmesh_a.h>
-#include <Vmesh_b.h>
-#include <Vneuron.h>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -20,6 +16,7 @@
 #include "models/neuron_core.hpp"
 #include "models/noc.hpp"
 #include "sim/chip.hpp"
+#include "tests/rtl/configs.hpp"
 
 namespace xbar::test {
 
@@ -32,7 +29,7 @@ struct RtlCounters {
 };
 RtlCounters& rtl_counters();
 
-// The neurons of one layer on one tile, held by ceil(n / RTL_NEURON_NEURONS) verilated
+// The neurons of one layer on one tile, held by ceil(n / NeuronA::neurons) verilated
 // neuron_core instances on one clock. step(sums) feeds each non-zero sum as (index, code) items of
 // at most CODE_BITS (a sum larger than one code is split; the RTL's SUM_BITS accumulator adds them
 // back exactly), one item per instance and cycle, then one `fire` cycle; the spikes and potentials
@@ -57,34 +54,18 @@ class RtlNeuronCore : public models::NeuronCore {
   std::unique_ptr<Bank> bank_;
 };
 
-// The mesh configurations verilated in rtl/CMakeLists.txt (RTL_MESH_A_*, RTL_MESH_B_*).
-#define XBAR_RTL_MESH_TRAITS(NAME, P, UP)                                                \
-  struct NAME {                                                                          \
-    using Rtl = V##P;                                                                    \
-    static constexpr const char* name = #P;                                              \
-    static constexpr int rows = RTL_##UP##_ROWS, cols = RTL_##UP##_COLS;                 \
-    static constexpr int local_ports = RTL_##UP##_LOCAL_PORTS, depth = RTL_##UP##_DEPTH; \
-    static constexpr int router_latency = RTL_##UP##_ROUTER_LATENCY;                     \
-    static constexpr int link_latency = RTL_##UP##_LINK_LATENCY;                         \
-    static constexpr int row_bits = RTL_##UP##_ROW_BITS, col_bits = RTL_##UP##_COL_BITS; \
-    static constexpr int port_bits = RTL_##UP##_PORT_BITS, id_bits = RTL_##UP##_ID_BITS; \
-    static constexpr int endpoints = rows * cols * local_ports;                          \
-    static constexpr int flit_bits = 2 + row_bits + col_bits + port_bits + id_bits;      \
-  };
-XBAR_RTL_MESH_TRAITS(MeshA, mesh_a, MESH_A)  // 3x3 routers, 1 tile each
-XBAR_RTL_MESH_TRAITS(MeshB, mesh_b, MESH_B)  // 2x2 routers, 2 tiles each
-
 // The verilated mesh C as the chip's network, one clock edge per tick(cycle). Tiles sit on the
 // grid as in models::MeshNoc (tile t at row t / grid_columns; a router serves a block of
 // concentration tiles; ports in tile order). Each tile has a source queue of encoded flits and
 // offers its front flit every cycle; the router takes it when its inject_ready was high at the
 // start of the cycle. A tail flit on an ejection port after the edge closing cycle c is the
 // packet's delivery in cycle c + 1 (MeshNoc: deliver(packet, cycle + 1) at ejection). The flit
-// carries a 16-bit slot number standing for the chip's 64-bit packet id. NocStats: flits counted at
-// injection; per flit ejected after h router-to-router hops, h + 1 buffer writes, buffer reads
-// and router traversals and h link hops -- what MeshNoc counts on the way, equal once every flit is
-// delivered (XY routes are fixed and nothing is dropped). The arch's mesh parameters and the grid
-// must be those C was verilated with (std::invalid_argument naming both otherwise).
+// carries a slot number of C::id_bits standing for the chip's 64-bit packet id. NocStats: flits
+// counted at injection; per flit ejected after h router-to-router hops, h + 1 buffer writes, buffer
+// reads and router traversals and h link hops -- what MeshNoc counts on the way, equal once every
+// flit is delivered (XY routes are fixed and nothing is dropped). The arch's mesh parameters and
+// the grid must be those C was verilated with, rtl::mesh_parameters (std::invalid_argument naming
+// what differs otherwise).
 template <class C>
 class RtlMeshNoc : public sc_core::sc_module, public models::Noc {
  public:
