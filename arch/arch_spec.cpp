@@ -53,7 +53,7 @@ KeySpec real(std::string name, double min, double max, std::string doc, std::str
 }
 
 // Non-ideal device keys (device.impl: nonideal), all optional except the seed; each effect is off
-// until its key is set. Values and sources: REFERENCES.md §5.
+// until its key is set. Values and sources: docs/references.md §10.
 std::vector<KeySpec> nonideal_device_keys() {
   const std::vector<std::string> ni{"nonideal"};
   std::vector<KeySpec> k;

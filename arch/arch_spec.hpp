@@ -25,7 +25,8 @@ struct Technology {
 };
 
 // Device non-idealities (device.impl: nonideal; models/device.hpp implements each). All off by
-// default; units and sources in REFERENCES.md §5 and docs/architecture.md "Non-ideal crossbars".
+// default; units and sources in docs/references.md §10 and docs/architecture.md "Non-ideal
+// crossbars".
 enum class Variation { None, Gaussian, Lognormal };
 struct DeviceEffects {
   bool enabled = false;    // device.impl == nonideal

@@ -135,7 +135,7 @@ void fill_cluster(Cluster& cl, const Eigen::MatrixXf& w, int rows, int outputs, 
 }
 
 // The schedule over E epochs. Each epoch: compute the layer masks, then retrain one epoch with
-// them. Released schedule (REFERENCES.md section 1) and where this one deviates:
+// them. Released schedule (docs/references.md §1.3) and where this one deviates:
 //  - Weight budget: the released code raises per-layer magnitude thresholds by fixed steps; here
 //    layer l may keep (1 - s_e) N_l weights after epoch e, s_e = scheduled_sparsity(sparsity, e,
 //    E), the pruning baseline's own schedule, so both flows run the same budget for the same

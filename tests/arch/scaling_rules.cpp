@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(table_is_exact_at_points_and_log_log_between) {
 }
 
 BOOST_AUTO_TEST_CASE(accelergy_adc_matches_published_check) {
-  // REFERENCES: 8 bit, 32 nm, 1.28 GS/s -> about 1.93 pJ and 6.5e3 um^2.
+  // docs/references.md §9.1: 8 bit, 32 nm, 1.28 GS/s -> about 1.93 pJ and 6.5e3 um^2.
   AdcEstimate e = accelergy_adc(8, 1.28e9, 32);
   BOOST_TEST(e.energy_pj == 1.93, tt::tolerance(0.01));
   BOOST_TEST(e.area_um2 == 6.5e3, tt::tolerance(0.01));
