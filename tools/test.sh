@@ -17,9 +17,9 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 
 if [ "$sanitize" = 1 ]; then
   echo "test: ASan+UBSan build in build-asan/"
-  # -O1 -g1 (the sanitizers' recommended level, line tables for their stack traces) compiles in
-  # half the time of -O2 -g. The verilated RTL is generated code and its co-simulation tests ran in
-  # the Release build, so this build leaves it out.
+  # -O1 -g1: the sanitizers' recommended level, line tables for their stack traces, and much
+  # cheaper to compile than -O2 -g (docs/measurements.md). The verilated RTL is generated code and
+  # its co-simulation tests ran in the Release build, so this build leaves it out.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXBARSIM_SANITIZE=ON \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXBARSIM_BENCH=OFF -DXBARSIM_RTL=OFF \
         >/dev/null
