@@ -66,7 +66,8 @@ Chip::Chip(sc_core::sc_module_name name, const arch::ArchSpec& arch,
       block.index = static_cast<int>(&b - m.blocks.data());
       // A time-multiplexed array is one crossbar for all of its blocks: their reads take turns.
       if (b.array >= 0 && b.array != block.index) {
-        block.crossbar = blocks_[static_cast<std::size_t>(index - block.index + b.array)].crossbar;
+        const int first = index - block.index + b.array;  // the array's first block, already built
+        block.crossbar = blocks_[static_cast<std::size_t>(first)].crossbar;
       } else {
         block.crossbar = static_cast<int>(crossbar_busy_.size());
         crossbar_busy_.push_back(0);

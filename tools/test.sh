@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds and runs the whole test suite twice: a Release build, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Usage: tools/test.sh [--no-sanitize]
+# Installs what is missing, builds and runs the whole test suite twice: a Release build (then
+# clang-tidy on its sources, tools/tidy.sh), then an AddressSanitizer + UndefinedBehaviorSanitizer
+# build. Usage: tools/test.sh [--no-tidy] [--no-sanitize]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 sanitize=1
-[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+tidy=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-sanitize) sanitize=0 ;;
+    --no-tidy) tidy=0 ;;
+    *) echo "usage: tools/test.sh [--no-tidy] [--no-sanitize]" >&2; exit 2 ;;
+  esac
+done
 jobs=$(nproc)
 
 bash tools/setup.sh
@@ -14,6 +22,11 @@ echo "test: Release build in build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+if [ "$tidy" = 1 ]; then
+  echo "test: clang-tidy on the library and tool sources"
+  bash tools/tidy.sh build
+fi
 
 if [ "$sanitize" = 1 ]; then
   echo "test: ASan+UBSan build in build-asan/"
