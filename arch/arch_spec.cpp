@@ -3,303 +3,358 @@
 #include <cmath>
 #include <filesystem>
 
+#include "config/binding.hpp"
+
 namespace fs = std::filesystem;
 
 namespace xbar::arch {
 
+using config::ConfigNode;
+using config::Diagnostic;
+using config::EnumName;
+using config::KeySpec;
+using config::SectionBinding;
+using config::ValueType;
+
+namespace {
+constexpr std::array<EnumName<DeviceModel>, 2> kDeviceModels{{
+    {DeviceModel::Ideal, "ideal",
+     "linear conductance levels between R_off and R_on, no non-idealities"},
+    {DeviceModel::Nonideal, "nonideal",
+     "the same levels with device effects: programming variation, read noise, drift, aging, "
+     "stuck-at faults (each off until set)"},
+}};
+constexpr std::array<EnumName<CellType>, 2> kCellTypes{{
+    {CellType::ZeroT1R, "0t1r", "passive cell, 4 F^2"},
+    {CellType::OneT1R, "1t1r", "cell with an access transistor, 12 F^2"},
+}};
+constexpr std::array<EnumName<SignedEncoding>, 2> kSignedEncodings{{
+    {SignedEncoding::Differential, "differential", "a pair of columns, G+ - G-"},
+    {SignedEncoding::OffsetColumn, "offset_column",
+     "one column per weight against an offset column"},
+}};
+constexpr std::array<EnumName<IrDrop>, 3> kIrDrops{{
+    {IrDrop::None, "none", "ideal wires"},
+    {IrDrop::Exact, "exact", "exact nodal analysis"},
+    {IrDrop::FirstOrder, "first_order", "the first-order approximation"},
+}};
+constexpr std::array<EnumName<Variation>, 3> kVariations{{
+    {Variation::None, "none", "no programming variation"},
+    {Variation::Gaussian, "gaussian", "G + N(0, sigma)"},
+    {Variation::Lognormal, "lognormal", "G exp(N(0, sigma))"},
+}};
+constexpr std::array<EnumName<DriftCompensation>, 2> kDriftCompensations{{
+    {DriftCompensation::None, "none", "no compensation"},
+    {DriftCompensation::Global, "global",
+     "outputs scaled by the reference / measured total current of the array"},
+}};
+constexpr std::array<EnumName<DacKind>, 2> kDacKinds{{
+    {DacKind::RowDriver, "row_driver", "1-bit driver: a spike drives its row at the read voltage"},
+    {DacKind::Dac, "dac", "n-bit DAC driving analogue input levels"},
+}};
+constexpr std::array<EnumName<AdcKind>, 2> kAdcKinds{{
+    {AdcKind::Sar, "sar", "successive approximation: one bit per cycles_per_bit cycles"},
+    {AdcKind::Flash, "flash", "flash: a whole conversion in latency_cycles"},
+}};
+constexpr std::array<EnumName<ConvWeights>, 2> kConvWeights{{
+    {ConvWeights::Replicated, "replicated", "a crossbar per group of output positions"},
+    {ConvWeights::TimeMultiplexed, "time_multiplexed",
+     "one crossbar per kernel tile, read position by position"},
+}};
+}  // namespace
+
+std::span<const EnumName<DeviceModel>> enum_names(DeviceModel) { return kDeviceModels; }
+std::span<const EnumName<CellType>> enum_names(CellType) { return kCellTypes; }
+std::span<const EnumName<SignedEncoding>> enum_names(SignedEncoding) { return kSignedEncodings; }
+std::span<const EnumName<IrDrop>> enum_names(IrDrop) { return kIrDrops; }
+std::span<const EnumName<Variation>> enum_names(Variation) { return kVariations; }
+std::span<const EnumName<DriftCompensation>> enum_names(DriftCompensation) {
+  return kDriftCompensations;
+}
+std::span<const EnumName<DacKind>> enum_names(DacKind) { return kDacKinds; }
+std::span<const EnumName<AdcKind>> enum_names(AdcKind) { return kAdcKinds; }
+std::span<const EnumName<ConvWeights>> enum_names(ConvWeights) { return kConvWeights; }
+
 namespace {
 
-KeySpec integer(std::string name, double min, double max, std::string doc, std::string unit = "") {
-  KeySpec k{std::move(name), ValueType::Int, std::move(doc), std::move(unit)};
-  k.min = min;
-  k.max = max;
-  return k;
+// A path key: relative to the file that sets it (a --set path is taken as given).
+fs::path resolve_path(const ConfigNode& n) {
+  fs::path p = n.scalar;
+  if (p.is_relative() && n.where.file != "--set") p = fs::path(n.where.file).parent_path() / p;
+  return p.lexically_normal();
 }
 
-KeySpec positive(std::string name, double max, std::string doc, std::string unit) {
-  KeySpec k{std::move(name), ValueType::Float, std::move(doc), std::move(unit)};
-  k.min = 0;
-  k.min_exclusive = true;
-  k.max = max;
-  return k;
+KeySpec path_key(std::string name, std::string doc) {
+  return KeySpec(std::move(name), ValueType::Path, std::move(doc));
 }
 
-KeySpec choice(std::string name, std::vector<std::string> choices, std::string doc) {
-  KeySpec k{std::move(name), ValueType::Enum, std::move(doc)};
-  k.choices = std::move(choices);
-  return k;
+// One binding per section: the keys, their documentation, ranges, units and defaults.
+struct ArchBindings {
+  SectionBinding<TechnologySpec> technology{
+      "technology", "process node, supply and clock, and the component library"};
+  SectionBinding<DeviceSpec> device{"device", "the memristive cell"};
+  SectionBinding<CrossbarSpec> crossbar{"crossbar", "one crossbar array"};
+  SectionBinding<DacSpec> dac{"dac", "row drivers / input DACs"};
+  SectionBinding<AdcSpec> adc{"adc", "column ADCs behind a column multiplexer"};
+  SectionBinding<NeuronSpec> neuron{"neuron", "spiking neuron units"};
+  SectionBinding<CoreSpec> core{
+      "core", "a group of crossbars with its peripherals (ISAAC's IMA, RESPARC's mPE)"};
+  SectionBinding<TileSpec> tile{"tile", "a tile: cores, neurons, buffers and a network interface"};
+  SectionBinding<NocSpec> noc{"noc", "the on-chip network between tiles"};
+  SectionBinding<ChipSpec> chip{"chip", "the chip: tiles on a grid and off-chip links"};
+  std::vector<config::SectionSpec> schema;
+
+  ArchBindings() {
+    technology.integer("node_nm", &TechnologySpec::node_nm, 5, 180, "process node", "nm")
+        .number("vdd_v", &TechnologySpec::vdd_v, 0, 5, "supply voltage", "V")
+        .exclusive_min()
+        .number("clock_mhz", &TechnologySpec::clock_mhz, 0, 10000,
+                "chip clock; every latency is a whole number of its cycles", "MHz")
+        .exclusive_min()
+        .custom(
+            path_key("library", "component library YAML (configs/tech/), relative to this file"),
+            [](const ConfigNode& n, TechnologySpec& t) { t.library = resolve_path(n).string(); });
+
+    const std::vector<std::string> ni{"nonideal"};
+    auto effect = [](auto member) {
+      return [member](DeviceSpec & d) -> auto& { return d.effects.*member; };
+    };
+    device.select("impl", &DeviceSpec::model)
+        .number("r_on_ohm", &DeviceSpec::r_on_ohm, 0, 1e9, "low-resistance state", "ohm")
+        .exclusive_min()
+        .number("r_off_ohm", &DeviceSpec::r_off_ohm, 0, 1e12, "high-resistance state", "ohm")
+        .exclusive_min()
+        .integer("bits_per_cell", &DeviceSpec::bits_per_cell, 1, 8,
+                 "bits stored per cell (2^b conductance levels)")
+        .number("read_voltage_v", &DeviceSpec::read_voltage_v, 0, 5,
+                "read voltage applied by a driven row", "V")
+        .exclusive_min()
+        .number("read_pulse_ns", &DeviceSpec::read_pulse_ns, 0, 1e6,
+                "duration of one crossbar read", "ns")
+        .exclusive_min()
+        // Non-ideal device keys: all optional except the seed; each effect is off until its key
+        // is set (docs/references.md §10).
+        .integer("seed", effect(&DeviceEffects::seed), 0, 9.0e15,
+                 "seed of every random device effect")
+        .only(ni)
+        .choice("programming_noise", effect(&DeviceEffects::programming),
+                "programming variation: G + N(0, sigma) or G exp(N(0, sigma))")
+        .optional()
+        .only(ni);
+    const char* sigma_doc =
+        "programming sigma = c0 + c1 g + c2 g^2, g = G/G_on; gaussian: in units of G_on, "
+        "lognormal: of ln G";
+    device.number("programming_sigma_c0", effect(&DeviceEffects::sigma_c0), -10, 10, sigma_doc)
+        .optional()
+        .only(ni)
+        .number("programming_sigma_c1", effect(&DeviceEffects::sigma_c1), -10, 10, sigma_doc)
+        .optional()
+        .only(ni)
+        .number("programming_sigma_c2", effect(&DeviceEffects::sigma_c2), -10, 10, sigma_doc)
+        .optional()
+        .only(ni)
+        .number("read_noise_sigma", effect(&DeviceEffects::read_noise_sigma), 0, 10,
+                "cycle-to-cycle read noise, sigma of G per read relative to G")
+        .optional()
+        .only(ni)
+        .number("drift_time_s", effect(&DeviceEffects::drift_time_s), 0, 1e12,
+                "read time after programming for drift G0 (t/t0)^-nu (0: no drift)", "s")
+        .optional()
+        .only(ni)
+        .number("drift_t0_s", effect(&DeviceEffects::drift_t0_s), 0, 1e12, "drift reference time",
+                "s")
+        .exclusive_min()
+        .optional()
+        .only(ni)
+        .number("drift_nu_mean", effect(&DeviceEffects::drift_nu_mean), -1, 1,
+                "drift exponent nu, mean over devices")
+        .optional()
+        .only(ni)
+        .number("drift_nu_std", effect(&DeviceEffects::drift_nu_std), 0, 1,
+                "drift exponent nu, spread (sigma) between devices")
+        .optional()
+        .only(ni)
+        .choice("drift_compensation", effect(&DeviceEffects::drift_compensation),
+                "drift compensation of the outputs")
+        .optional()
+        .only(ni)
+        .number("aging_cycles", effect(&DeviceEffects::aging_cycles), 0, 1e15,
+                "programming cycles the array has seen", "cycles")
+        .optional()
+        .only(ni)
+        .number("aging_narrowing_per_decade", effect(&DeviceEffects::aging_narrowing_per_decade), 0,
+                1, "conductance window lost per decade of cycles, as a fraction of G_on - G_off")
+        .optional()
+        .only(ni)
+        .number("sa0_rate", effect(&DeviceEffects::sa0_rate), 0, 1,
+                "probability of a cell stuck at G_off (HRS)")
+        .optional()
+        .only(ni)
+        .number("sa1_rate", effect(&DeviceEffects::sa1_rate), 0, 1,
+                "probability of a cell stuck at G_on (LRS)")
+        .optional()
+        .only(ni)
+        .custom(
+            path_key("fault_map",
+                     "stuck cells from a file (lines: layer block row column sa0|sa1), relative "
+                     "to this file"),
+            [](const ConfigNode& n, DeviceSpec& d) {
+              d.effects.fault_map = fs::absolute(resolve_path(n)).lexically_normal().string();
+            })
+        .optional()
+        .only(ni);
+
+    crossbar.integer("rows", &CrossbarSpec::rows, 2, 4096, "word lines (inputs)")
+        .power_of_two()
+        .integer("columns", &CrossbarSpec::columns, 2, 4096, "bit lines (outputs)")
+        .power_of_two()
+        .choice("cell", &CrossbarSpec::cell,
+                "cell type: passive (4 F^2) or with an access transistor (12 F^2)")
+        .choice("signed_encoding", &CrossbarSpec::signed_encoding,
+                "signed weights as a pair of columns (G+ - G-) or against one offset column per "
+                "array")
+        .integer("weight_bits", &CrossbarSpec::weight_bits, 1, 32,
+                 "bits of a stored weight magnitude; sliced over ceil(w/b) cells")
+        .choice("ir_drop", &CrossbarSpec::ir_drop, "IR drop on the wires")
+        .optional()
+        .number("wordline_segment_ohm", &CrossbarSpec::wordline_segment_ohm, 0, 1e6,
+                "word-line wire between neighbouring cells", "ohm")
+        .optional()
+        .number("bitline_segment_ohm", &CrossbarSpec::bitline_segment_ohm, 0, 1e6,
+                "bit-line wire between neighbouring cells", "ohm")
+        .optional()
+        .number("source_ohm", &CrossbarSpec::source_ohm, 0, 1e6, "row driver output resistance",
+                "ohm")
+        .optional()
+        .number("sink_ohm", &CrossbarSpec::sink_ohm, 0, 1e6, "bit line to virtual ground", "ohm")
+        .optional();
+
+    dac.select("impl", &DacSpec::kind)
+        .integer("bits", &DacSpec::bits, 2, 16, "DAC resolution")
+        .only({"dac"});
+
+    adc.select("impl", &AdcSpec::kind)
+        .integer("bits", &AdcSpec::bits, 1, 16, "resolution")
+        .integer("columns_per_adc", &AdcSpec::columns_per_adc, 1, 4096,
+                 "columns sharing one ADC through a multiplexer")
+        .power_of_two()
+        .integer("cycles_per_bit", &AdcSpec::cycles_per_bit, 1, 64, "SAR cycles per resolved bit")
+        .only({"sar"})
+        .integer("latency_cycles", &AdcSpec::latency_cycles, 1, 1024, "flash conversion latency",
+                 "cycles")
+        .only({"flash"})
+        .number("offset_lsb", &AdcSpec::offset_lsb, -1e6, 1e6, "input-referred offset", "LSB")
+        .optional()
+        .number("gain_error", &AdcSpec::gain_error, -1, 1,
+                "gain error, fraction of the ideal transfer slope")
+        .optional()
+        .number("inl_lsb", &AdcSpec::inl_lsb, -1e6, 1e6,
+                "integral non-linearity: peak of a sine bow over the range", "LSB")
+        .optional();
+
+    neuron.select("impl", &NeuronSpec::model)
+        .number("threshold", &NeuronSpec::threshold, 0, 1e12,
+                "firing threshold (in units of the normalised weight)")
+        .exclusive_min()
+        .number("leak", &NeuronSpec::leak, 0, 1, "fraction of the potential lost per timestep")
+        .only({"lif"})
+        .choice("reset", &NeuronSpec::reset,
+                "after a spike: subtract the threshold, or reset to zero")
+        .integer("potential_bits", &NeuronSpec::potential_bits, 2, 32,
+                 "membrane-potential register width");
+
+    core.integer("crossbars", &CoreSpec::crossbars, 1, 1024, "crossbar arrays per core")
+        .integer("shift_adds", &CoreSpec::shift_adds, 0, 1024, "shift-and-add units per core")
+        .integer("input_register_bytes", &CoreSpec::input_register_bytes, 0, 1 << 30,
+                 "input register", "bytes")
+        .integer("output_register_bytes", &CoreSpec::output_register_bytes, 0, 1 << 30,
+                 "output register", "bytes");
+
+    tile.integer("cores", &TileSpec::cores, 1, 1024, "cores per tile")
+        .integer("neurons", &TileSpec::neurons, 0, 1 << 20, "neuron units per tile")
+        .integer("buffer_bytes", &TileSpec::buffer_bytes, 0, 4294967296.0,
+                 "shared tile buffer (SRAM/eDRAM)", "bytes")
+        .integer("output_register_bytes", &TileSpec::output_register_bytes, 0, 1 << 30,
+                 "tile output register", "bytes")
+        .integer("shift_adds", &TileSpec::shift_adds, 0, 1024, "tile-level shift-and-add units")
+        .integer("activation_units", &TileSpec::activation_units, 0, 1024,
+                 "non-spiking activation units (e.g. ISAAC's sigmoid)")
+        .integer("pooling_units", &TileSpec::pooling_units, 0, 1024, "pooling units")
+        .integer("bus_wires", &TileSpec::bus_wires, 0, 1 << 16,
+                 "width of the buffer-to-core bus (0: none)");
+
+    noc.select("impl", &NocSpec::impl,
+               {{"mesh", "2D mesh, XY routing, input-buffered routers with back-pressure"},
+                {"bus", "one shared bus with round-robin arbitration"}})
+        .integer("flit_bits", &NocSpec::flit_bits, 8, 1024, "flit width", "bits")
+        .integer("buffer_depth_flits", &NocSpec::buffer_depth_flits, 1, 1024,
+                 "input buffer depth per port", "flits")
+        .integer("router_latency_cycles", &NocSpec::router_latency_cycles, 1, 64,
+                 "router pipeline depth", "cycles")
+        .only({"mesh"})
+        .integer("link_latency_cycles", &NocSpec::link_latency_cycles, 1, 64, "link traversal",
+                 "cycles")
+        .only({"mesh"})
+        .integer("tiles_per_router", &NocSpec::tiles_per_router, 1, 64,
+                 "concentration: tiles sharing one router")
+        .only({"mesh"})
+        .integer("bus_latency_cycles", &NocSpec::bus_latency_cycles, 1, 64, "bus transfer latency",
+                 "cycles")
+        .only({"bus"});
+
+    KeySpec tiles("tiles", ValueType::IntOrAuto,
+                  "tiles on the chip, or auto: as many as the network needs");
+    tiles.min = 1;
+    tiles.max = 1 << 20;
+    chip.custom(tiles,
+                [](const ConfigNode& n, ChipSpec& c) {
+                  if (auto v = config::parse_int(n)) c.tiles = static_cast<int>(*v);
+                })
+        .custom(KeySpec("grid", ValueType::GridOrAuto,
+                        "tile grid [rows, columns], or auto: nearly square"),
+                [](const ConfigNode& n, ChipSpec& c) {
+                  if (n.kind == ConfigNode::Kind::Sequence)
+                    c.grid = std::pair{static_cast<int>(*config::parse_int(n.items[0])),
+                                       static_cast<int>(*config::parse_int(n.items[1]))};
+                })
+        .integer("offchip_links", &ChipSpec::offchip_links, 0, 64,
+                 "off-chip links (e.g. ISAAC's HyperTransport)")
+        .choice("conv_weights", &ChipSpec::conv_weights,
+                "conv layers: a crossbar per group of output positions, or one per kernel tile "
+                "read position by position")
+        .optional();
+
+    schema = {technology.spec(), device.spec(), crossbar.spec(), dac.spec(), adc.spec(),
+              neuron.spec(),     core.spec(),   tile.spec(),     noc.spec(), chip.spec()};
+  }
+};
+
+const ArchBindings& bindings() {
+  static const ArchBindings b;
+  return b;
 }
 
-KeySpec pow2(KeySpec k) {
-  k.power_of_two = true;
-  return k;
-}
-
-KeySpec only(KeySpec k, std::vector<std::string> impls) {
-  k.only_for = std::move(impls);
-  return k;
-}
-
-KeySpec optional(KeySpec k) {
-  k.required = false;
-  return k;
-}
-
-KeySpec real(std::string name, double min, double max, std::string doc, std::string unit = "") {
-  KeySpec k{std::move(name), ValueType::Float, std::move(doc), std::move(unit)};
-  k.min = min;
-  k.max = max;
-  return k;
-}
-
-// Non-ideal device keys (device.impl: nonideal), all optional except the seed; each effect is off
-// until its key is set. Values and sources: docs/references.md §10.
-std::vector<KeySpec> nonideal_device_keys() {
-  const std::vector<std::string> ni{"nonideal"};
-  std::vector<KeySpec> k;
-  k.push_back(only(integer("seed", 0, 9.0e15, "seed of every random device effect"), ni));
-  k.push_back(only(optional(choice("programming_noise", {"none", "gaussian", "lognormal"},
-                                   "programming variation (default none): G + N(0, sigma) or "
-                                   "G exp(N(0, sigma))")),
-                   ni));
-  const char* sigma_doc =
-      "programming sigma = c0 + c1 g + c2 g^2, g = G/G_on; gaussian: in units of G_on, "
-      "lognormal: of ln G (default 0)";
-  for (const char* c : {"programming_sigma_c0", "programming_sigma_c1", "programming_sigma_c2"})
-    k.push_back(only(optional(real(c, -10, 10, sigma_doc)), ni));
-  k.push_back(only(optional(real("read_noise_sigma", 0, 10,
-                                 "cycle-to-cycle read noise, sigma of G per read relative to G "
-                                 "(default 0)")),
-                   ni));
-  k.push_back(only(optional(real("drift_time_s", 0, 1e12,
-                                 "read time after programming for drift G0 (t/t0)^-nu (default "
-                                 "0: no drift)",
-                                 "s")),
-                   ni));
-  k.push_back(
-      only(optional(positive("drift_t0_s", 1e12, "drift reference time (default 20)", "s")), ni));
-  k.push_back(
-      only(optional(real("drift_nu_mean", -1, 1, "drift exponent nu, mean over devices")), ni));
-  k.push_back(only(optional(real("drift_nu_std", 0, 1,
-                                 "drift exponent nu, spread (sigma) between devices (default 0)")),
-                   ni));
-  k.push_back(only(optional(choice("drift_compensation", {"none", "global"},
-                                   "global: outputs scaled by the reference / measured total "
-                                   "current of the array (default none)")),
-                   ni));
-  k.push_back(only(optional(real("aging_cycles", 0, 1e15,
-                                 "programming cycles the array has seen (default 0)", "cycles")),
-                   ni));
-  k.push_back(only(optional(real("aging_narrowing_per_decade", 0, 1,
-                                 "conductance window lost per decade of cycles, as a fraction of "
-                                 "G_on - G_off (default 0)")),
-                   ni));
-  k.push_back(only(
-      optional(real("sa0_rate", 0, 1, "probability of a cell stuck at G_off (HRS) (default 0)")),
-      ni));
-  k.push_back(only(
-      optional(real("sa1_rate", 0, 1, "probability of a cell stuck at G_on (LRS) (default 0)")),
-      ni));
-  k.push_back(only(optional(KeySpec{"fault_map", ValueType::Path,
-                                    "stuck cells from a file (lines: layer block row column "
-                                    "sa0|sa1), relative to this file"}),
-                   ni));
-  return k;
-}
-
-std::vector<SectionSpec> build_schema() {
-  std::vector<SectionSpec> s;
-  s.push_back({"technology",
-               "process node, supply and clock, and the component library",
-               "",
-               {},
-               {integer("node_nm", 5, 180, "process node", "nm"),
-                positive("vdd_v", 5, "supply voltage", "V"),
-                positive("clock_mhz", 10000,
-                         "chip clock; every latency is a whole number of its cycles", "MHz"),
-                KeySpec{"library", ValueType::Path,
-                        "component library YAML (configs/tech/), relative to this file"}}});
-  s.push_back(
-      {"device",
-       "the memristive cell",
-       "impl",
-       {{"ideal", "linear conductance levels between R_off and R_on, no non-idealities"},
-        {"nonideal",
-         "the same levels with device effects: programming variation, read noise, drift, "
-         "aging, stuck-at faults (each off until set)"}},
-       [] {
-         std::vector<KeySpec> k{
-             positive("r_on_ohm", 1e9, "low-resistance state", "ohm"),
-             positive("r_off_ohm", 1e12, "high-resistance state", "ohm"),
-             integer("bits_per_cell", 1, 8, "bits stored per cell (2^b conductance levels)"),
-             positive("read_voltage_v", 5, "read voltage applied by a driven row", "V"),
-             positive("read_pulse_ns", 1e6, "duration of one crossbar read", "ns")};
-         for (auto& e : nonideal_device_keys()) k.push_back(std::move(e));
-         return k;
-       }()});
-  s.push_back(
-      {"crossbar",
-       "one crossbar array",
-       "",
-       {},
-       {pow2(integer("rows", 2, 4096, "word lines (inputs)")),
-        pow2(integer("columns", 2, 4096, "bit lines (outputs)")),
-        choice("cell", {"0t1r", "1t1r"},
-               "cell type: passive (4 F^2) or with an access transistor (12 F^2)"),
-        choice(
-            "signed_encoding", {"differential", "offset_column"},
-            "signed weights as a pair of columns (G+ - G-) or against one offset column per array"),
-        integer("weight_bits", 1, 32,
-                "bits of a stored weight magnitude; sliced over ceil(w/b) cells"),
-        optional(choice("ir_drop", {"none", "exact", "first_order"},
-                        "IR drop on the wires: none (default), exact nodal analysis, or the "
-                        "first-order approximation")),
-        optional(real("wordline_segment_ohm", 0, 1e6,
-                      "word-line wire between neighbouring cells (default 0)", "ohm")),
-        optional(real("bitline_segment_ohm", 0, 1e6,
-                      "bit-line wire between neighbouring cells (default 0)", "ohm")),
-        optional(real("source_ohm", 0, 1e6, "row driver output resistance (default 0)", "ohm")),
-        optional(real("sink_ohm", 0, 1e6, "bit line to virtual ground (default 0)", "ohm"))}});
-  s.push_back({"dac",
-               "row drivers / input DACs",
-               "impl",
-               {{"row_driver", "1-bit driver: a spike drives its row at the read voltage"},
-                {"dac", "n-bit DAC driving analogue input levels"}},
-               {only(integer("bits", 2, 16, "DAC resolution"), {"dac"})}});
-  s.push_back(
-      {"adc",
-       "column ADCs behind a column multiplexer",
-       "impl",
-       {{"sar", "successive approximation: one bit per cycles_per_bit cycles"},
-        {"flash", "flash: a whole conversion in latency_cycles"}},
-       {integer("bits", 1, 16, "resolution"),
-        pow2(integer("columns_per_adc", 1, 4096, "columns sharing one ADC through a multiplexer")),
-        only(integer("cycles_per_bit", 1, 64, "SAR cycles per resolved bit"), {"sar"}),
-        only(integer("latency_cycles", 1, 1024, "flash conversion latency", "cycles"), {"flash"}),
-        optional(real("offset_lsb", -1e6, 1e6, "input-referred offset (default 0)", "LSB")),
-        optional(real("gain_error", -1, 1,
-                      "gain error, fraction of the ideal transfer slope (default 0)")),
-        optional(real("inl_lsb", -1e6, 1e6,
-                      "integral non-linearity: peak of a sine bow over the range (default 0)",
-                      "LSB"))}});
-  s.push_back(
-      {"neuron",
-       "spiking neuron units",
-       "impl",
-       {{"if", "integrate-and-fire"}, {"lif", "leaky integrate-and-fire"}},
-       {positive("threshold", 1e12, "firing threshold (in units of the normalised weight)", ""),
-        only(
-            [] {
-              KeySpec k = integer("leak", 0, 1, "fraction of the potential lost per timestep");
-              k.type = ValueType::Float;
-              return k;
-            }(),
-            {"lif"}),
-        choice("reset", {"subtract", "zero"},
-               "after a spike: subtract the threshold, or reset to zero"),
-        integer("potential_bits", 2, 32, "membrane-potential register width")}});
-  s.push_back({"core",
-               "a group of crossbars with its peripherals (ISAAC's IMA, RESPARC's mPE)",
-               "",
-               {},
-               {integer("crossbars", 1, 1024, "crossbar arrays per core"),
-                integer("shift_adds", 0, 1024, "shift-and-add units per core"),
-                integer("input_register_bytes", 0, 1 << 30, "input register", "bytes"),
-                integer("output_register_bytes", 0, 1 << 30, "output register", "bytes")}});
-  s.push_back(
-      {"tile",
-       "a tile: cores, neurons, buffers and a network interface",
-       "",
-       {},
-       {integer("cores", 1, 1024, "cores per tile"),
-        integer("neurons", 0, 1 << 20, "neuron units per tile"),
-        integer("buffer_bytes", 0, 1LL << 32, "shared tile buffer (SRAM/eDRAM)", "bytes"),
-        integer("output_register_bytes", 0, 1 << 30, "tile output register", "bytes"),
-        integer("shift_adds", 0, 1024, "tile-level shift-and-add units"),
-        integer("activation_units", 0, 1024, "non-spiking activation units (e.g. ISAAC's sigmoid)"),
-        integer("pooling_units", 0, 1024, "pooling units"),
-        integer("bus_wires", 0, 1 << 16, "width of the buffer-to-core bus (0: none)")}});
-  s.push_back(
-      {"noc",
-       "the on-chip network between tiles",
-       "impl",
-       {{"mesh", "2D mesh, XY routing, input-buffered routers with back-pressure"},
-        {"bus", "one shared bus with round-robin arbitration"}},
-       {integer("flit_bits", 8, 1024, "flit width", "bits"),
-        integer("buffer_depth_flits", 1, 1024, "input buffer depth per port", "flits"),
-        only(integer("router_latency_cycles", 1, 64, "router pipeline depth", "cycles"), {"mesh"}),
-        only(integer("link_latency_cycles", 1, 64, "link traversal", "cycles"), {"mesh"}),
-        only(integer("tiles_per_router", 1, 64, "concentration: tiles sharing one router"),
-             {"mesh"}),
-        only(integer("bus_latency_cycles", 1, 64, "bus transfer latency", "cycles"), {"bus"})}});
-  s.push_back(
-      {"chip",
-       "the chip: tiles on a grid and off-chip links",
-       "",
-       {},
-       {[] {
-          KeySpec k = integer("tiles", 1, 1 << 20,
-                              "tiles on the chip, or auto: as many as the network needs");
-          k.type = ValueType::IntOrAuto;
-          return k;
-        }(),
-        KeySpec{"grid", ValueType::GridOrAuto, "tile grid [rows, columns], or auto: nearly square"},
-        integer("offchip_links", 0, 64, "off-chip links (e.g. ISAAC's HyperTransport)"),
-        optional(choice("conv_weights", {"replicated", "time_multiplexed"},
-                        "conv layers: a crossbar per group of output positions (replicated, the "
-                        "default) or one per kernel tile, read position by position "
-                        "(time_multiplexed)"))}});
-  return s;
-}
-
-std::vector<KeySpec> build_top_level() {
-  KeySpec version = integer("version", 1, 1, "schema version; this xbarsim reads version 1");
-  KeySpec name{"name", ValueType::String, "short name of this chip"};
-  KeySpec description{"description", ValueType::String, "one line about this chip and its sources"};
+std::vector<KeySpec> top_level_keys() {
+  KeySpec version("version", ValueType::Int, "schema version; this xbarsim reads version 1");
+  version.min = version.max = 1;
+  KeySpec name("name", ValueType::String, "short name of this chip");
+  KeySpec description("description", ValueType::String, "one line about this chip and its sources");
   description.required = false;
   return {version, name, description};
 }
 
-double float_or(const ConfigNode& section, const char* key, double fallback) {
-  return section.find(key) ? read_float(section, key) : fallback;
-}
-
-// The optional non-ideality keys of device, crossbar and adc (validated already), with the
-// relations between them.
-void read_nonideal(const ConfigNode& root, ArchSpec& a, std::vector<Diagnostic>& problems) {
+// Relations between keys, each reported at the key that breaks it.
+void check_relations(const ConfigNode& root, const ArchSpec& a, std::vector<Diagnostic>& problems) {
+  auto at = [&](const char* section, const char* key) {
+    return root.find(section)->find(key)->where;
+  };
   const ConfigNode& d = *root.find("device");
-  DeviceEffects& e = a.device.effects;
-  e.enabled = a.device.impl == "nonideal";
+  if (a.device.r_on_ohm >= a.device.r_off_ohm)
+    problems.push_back({at("device", "r_on_ohm"), "device.r_on_ohm",
+                        "R_on must be below R_off (" + d.find("r_on_ohm")->scalar +
+                            " >= " + d.find("r_off_ohm")->scalar + ")"});
+  const DeviceEffects& e = a.device.effects;
   if (e.enabled) {
-    e.seed = static_cast<std::uint64_t>(read_int(d, "seed"));
-    if (const ConfigNode* p = d.find("programming_noise"))
-      e.programming = p->scalar == "gaussian"    ? Variation::Gaussian
-                      : p->scalar == "lognormal" ? Variation::Lognormal
-                                                 : Variation::None;
-    e.sigma_c0 = float_or(d, "programming_sigma_c0", 0);
-    e.sigma_c1 = float_or(d, "programming_sigma_c1", 0);
-    e.sigma_c2 = float_or(d, "programming_sigma_c2", 0);
-    e.read_noise_sigma = float_or(d, "read_noise_sigma", 0);
-    e.drift_time_s = float_or(d, "drift_time_s", 0);
-    e.drift_t0_s = float_or(d, "drift_t0_s", 20);
-    e.drift_nu_mean = float_or(d, "drift_nu_mean", 0);
-    e.drift_nu_std = float_or(d, "drift_nu_std", 0);
-    if (const ConfigNode* c = d.find("drift_compensation"))
-      e.drift_compensation = c->scalar == "global";
-    e.aging_cycles = float_or(d, "aging_cycles", 0);
-    e.aging_narrowing_per_decade = float_or(d, "aging_narrowing_per_decade", 0);
-    e.sa0_rate = float_or(d, "sa0_rate", 0);
-    e.sa1_rate = float_or(d, "sa1_rate", 0);
-    if (const ConfigNode* f = d.find("fault_map")) {
-      fs::path p = f->scalar;
-      if (p.is_relative() && f->where.file != "--set")
-        p = fs::path(f->where.file).parent_path() / p;
-      e.fault_map = fs::absolute(p).lexically_normal().string();
-      if (!fs::exists(p))
-        problems.push_back(
-            {f->where, "device.fault_map",
-             "fault map '" + f->scalar + "' not found (looked for " + e.fault_map + ")"});
-    }
     if (e.sa0_rate + e.sa1_rate > 1)
       problems.push_back({d.find(d.find("sa1_rate") ? "sa1_rate" : "sa0_rate")->where,
                           "device.sa1_rate", "sa0_rate + sa1_rate exceeds 1"});
@@ -310,38 +365,36 @@ void read_nonideal(const ConfigNode& root, ArchSpec& a, std::vector<Diagnostic>&
     if (e.drift_time_s > 0 && !d.find("drift_nu_mean"))
       problems.push_back({d.find("drift_time_s")->where, "device.drift_time_s",
                           "drift at drift_time_s needs drift_nu_mean (the drift exponent)"});
+    if (const ConfigNode* f = d.find("fault_map"); f && !fs::exists(e.fault_map))
+      problems.push_back(
+          {f->where, "device.fault_map",
+           "fault map '" + f->scalar + "' not found (looked for " + e.fault_map + ")"});
   }
-  const ConfigNode& x = *root.find("crossbar");
-  Crossbar& c = a.crossbar;
-  if (const ConfigNode* m = x.find("ir_drop"))
-    c.ir_drop = m->scalar == "exact"         ? IrDrop::Exact
-                : m->scalar == "first_order" ? IrDrop::FirstOrder
-                                             : IrDrop::None;
-  c.wordline_segment_ohm = float_or(x, "wordline_segment_ohm", 0);
-  c.bitline_segment_ohm = float_or(x, "bitline_segment_ohm", 0);
-  c.source_ohm = float_or(x, "source_ohm", 0);
-  c.sink_ohm = float_or(x, "sink_ohm", 0);
-  const ConfigNode& adc = *root.find("adc");
-  a.adc.offset_lsb = float_or(adc, "offset_lsb", 0);
-  a.adc.gain_error = float_or(adc, "gain_error", 0);
-  a.adc.inl_lsb = float_or(adc, "inl_lsb", 0);
-}
-
-CellType cell_of(const std::string& s) {
-  return s == "0t1r" ? CellType::ZeroT1R : CellType::OneT1R;
+  if (const ConfigNode* lib = root.find("technology")->find("library");
+      !fs::exists(a.technology.library))
+    problems.push_back({lib->where, "technology.library",
+                        "component library '" + lib->scalar + "' not found (looked for " +
+                            a.technology.library + ")"});
+  if (a.adc.columns_per_adc > a.crossbar.columns)
+    problems.push_back({at("adc", "columns_per_adc"), "adc.columns_per_adc",
+                        "columns_per_adc " + std::to_string(a.adc.columns_per_adc) +
+                            " exceeds the crossbar's " + std::to_string(a.crossbar.columns) +
+                            " columns"});
+  if (a.crossbar.signed_encoding == SignedEncoding::Differential &&
+      a.crossbar.columns < 2 * a.crossbar.cells_per_weight(a.device.bits_per_cell))
+    problems.push_back({at("crossbar", "columns"), "crossbar.columns",
+                        "too few columns to hold one differential weight of " +
+                            std::to_string(a.crossbar.weight_bits) + " bits"});
+  if (a.chip.tiles && a.chip.grid && a.chip.grid->first * a.chip.grid->second < *a.chip.tiles)
+    problems.push_back({at("chip", "grid"), "chip.grid",
+                        "a " + std::to_string(a.chip.grid->first) + "x" +
+                            std::to_string(a.chip.grid->second) + " grid cannot hold " +
+                            std::to_string(*a.chip.tiles) + " tiles"});
 }
 
 }  // namespace
 
-const std::vector<SectionSpec>& arch_schema() {
-  static const std::vector<SectionSpec> schema = build_schema();
-  return schema;
-}
-
-const std::vector<KeySpec>& arch_top_level_keys() {
-  static const std::vector<KeySpec> keys = build_top_level();
-  return keys;
-}
+const std::vector<config::SectionSpec>& arch_schema() { return bindings().schema; }
 
 std::pair<int, int> ArchSpec::grid_for(int tiles) const {
   if (chip.grid) return *chip.grid;
@@ -352,181 +405,45 @@ std::pair<int, int> ArchSpec::grid_for(int tiles) const {
 }
 
 ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file) {
+  if (!root.is_map())
+    config::fail(root.where.line ? root.where : config::Location{source_file, 0, 0}, "",
+                 "an arch config is a map of sections, got " + root.describe());
   std::vector<Diagnostic> problems;
-  if (!root.is_map()) {
-    fail(root.where.line ? root.where : Location{source_file, 0, 0}, "",
-         "an arch config is a map of sections, got " + root.describe());
-  }
-  // Top level: version, name, description and one map per section.
-  SectionSpec top{"", "", "", {}, arch_top_level_keys()};
-  for (const auto& sec : arch_schema()) top.keys.push_back(KeySpec{sec.name, ValueType::Points});
-  std::vector<Diagnostic> top_problems;
-  for (const auto& [key, value] : root.entries) {
-    (void)value;
-    bool known = false;
-    for (const auto& k : top.keys) known |= k.name == key;
-    if (!known) {
-      std::vector<std::string> valid;
-      for (const auto& k : top.keys) valid.push_back(k.name);
-      problems.push_back({value.key_where, key, unknown_key_message(key, valid)});
-    }
-  }
-  for (const auto& k : arch_top_level_keys()) {
-    const ConfigNode* v = root.find(k.name);
-    if (!v) {
-      if (k.required)
-        problems.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
-      continue;
-    }
-    size_t before = problems.size();
-    validate_value(*v, k, k.name, problems);
-    if (k.name == "version" && problems.size() > before) {
-      problems.back().message =
-          "unsupported version " + v->scalar + "; this xbarsim reads version 1";
-    }
-  }
-  for (const auto& sec : arch_schema()) {
-    const ConfigNode* v = root.find(sec.name);
-    if (!v) {
-      problems.push_back(
-          {root.where, sec.name, "missing required section '" + sec.name + "': " + sec.doc});
-      continue;
-    }
-    validate_section(*v, sec, sec.name, problems);
-  }
-  // The library path must exist, relative to the file that named it.
-  std::string library;
-  if (const ConfigNode* tech = root.find("technology"); tech && tech->is_map()) {
-    if (const ConfigNode* lib = tech->find("library");
-        lib && lib->kind == ConfigNode::Kind::Scalar) {
-      fs::path p = lib->scalar;
-      if (p.is_relative() && lib->where.file != "--set")
-        p = fs::path(lib->where.file).parent_path() / p;
-      library = p.lexically_normal().string();
-      if (!fs::exists(p)) {
-        problems.push_back(
-            {lib->where, "technology.library",
-             "component library '" + lib->scalar + "' not found (looked for " + library + ")"});
-      }
-    }
-  }
-  if (!problems.empty()) throw ConfigError(std::move(problems));
+  config::DocumentSpec document{top_level_keys(), {}, {}};
+  for (const auto& s : arch_schema()) document.sections.push_back(&s);
+  config::validate_document(root, document, problems);
+  if (!problems.empty()) throw config::ConfigError(std::move(problems));
 
+  const ArchBindings& b = bindings();
   ArchSpec a;
   a.source_file = source_file;
-  a.resolved = root;
-  // The resolved config must load from anywhere: name the library by its absolute path.
-  a.resolved.find("technology")->find("library")->scalar =
-      fs::absolute(library).lexically_normal().string();
-  a.name = read_string(root, "name");
-  if (root.find("description")) a.description = read_string(root, "description");
-  const ConfigNode& t = *root.find("technology");
-  a.technology = {static_cast<int>(read_int(t, "node_nm")), read_float(t, "vdd_v"),
-                  read_float(t, "clock_mhz"), library};
-  const ConfigNode& d = *root.find("device");
-  a.device.impl = read_string(d, "impl");
-  a.device.r_on_ohm = read_float(d, "r_on_ohm");
-  a.device.r_off_ohm = read_float(d, "r_off_ohm");
-  a.device.bits_per_cell = static_cast<int>(read_int(d, "bits_per_cell"));
-  a.device.read_voltage_v = read_float(d, "read_voltage_v");
-  a.device.read_pulse_ns = read_float(d, "read_pulse_ns");
-  read_nonideal(root, a, problems);
-  const ConfigNode& x = *root.find("crossbar");
-  a.crossbar.rows = static_cast<int>(read_int(x, "rows"));
-  a.crossbar.columns = static_cast<int>(read_int(x, "columns"));
-  a.crossbar.cell = cell_of(read_string(x, "cell"));
-  a.crossbar.signed_encoding = read_string(x, "signed_encoding") == "differential"
-                                   ? SignedEncoding::Differential
-                                   : SignedEncoding::OffsetColumn;
-  a.crossbar.weight_bits = static_cast<int>(read_int(x, "weight_bits"));
-  const ConfigNode& dac = *root.find("dac");
-  a.dac.impl = read_string(dac, "impl");
-  a.dac.bits = a.dac.impl == "dac" ? static_cast<int>(read_int(dac, "bits")) : 1;
-  const ConfigNode& adc = *root.find("adc");
-  a.adc.impl = read_string(adc, "impl");
-  a.adc.bits = static_cast<int>(read_int(adc, "bits"));
-  a.adc.columns_per_adc = static_cast<int>(read_int(adc, "columns_per_adc"));
-  if (a.adc.impl == "sar") {
-    a.adc.cycles_per_bit = static_cast<int>(read_int(adc, "cycles_per_bit"));
-    a.adc.latency_cycles = a.adc.bits * a.adc.cycles_per_bit;
-  } else {
-    a.adc.latency_cycles = static_cast<int>(read_int(adc, "latency_cycles"));
-  }
-  const ConfigNode& n = *root.find("neuron");
-  a.neuron.impl = read_string(n, "impl");
-  a.neuron.threshold = read_float(n, "threshold");
-  a.neuron.leak = a.neuron.impl == "lif" ? read_float(n, "leak") : 0.0;
-  a.neuron.reset = read_string(n, "reset") == "zero" ? ResetMode::Zero : ResetMode::Subtract;
-  a.neuron.potential_bits = static_cast<int>(read_int(n, "potential_bits"));
-  const ConfigNode& c = *root.find("core");
-  a.core = {static_cast<int>(read_int(c, "crossbars")), static_cast<int>(read_int(c, "shift_adds")),
-            static_cast<int>(read_int(c, "input_register_bytes")),
-            static_cast<int>(read_int(c, "output_register_bytes"))};
-  const ConfigNode& tl = *root.find("tile");
-  a.tile.cores = static_cast<int>(read_int(tl, "cores"));
-  a.tile.neurons = static_cast<int>(read_int(tl, "neurons"));
-  a.tile.buffer_bytes = read_int(tl, "buffer_bytes");
-  a.tile.output_register_bytes = static_cast<int>(read_int(tl, "output_register_bytes"));
-  a.tile.shift_adds = static_cast<int>(read_int(tl, "shift_adds"));
-  a.tile.activation_units = static_cast<int>(read_int(tl, "activation_units"));
-  a.tile.pooling_units = static_cast<int>(read_int(tl, "pooling_units"));
-  a.tile.bus_wires = static_cast<int>(read_int(tl, "bus_wires"));
-  const ConfigNode& noc = *root.find("noc");
-  a.noc.impl = read_string(noc, "impl");
-  a.noc.flit_bits = static_cast<int>(read_int(noc, "flit_bits"));
-  a.noc.buffer_depth_flits = static_cast<int>(read_int(noc, "buffer_depth_flits"));
-  if (a.noc.impl == "mesh") {
-    a.noc.router_latency_cycles = static_cast<int>(read_int(noc, "router_latency_cycles"));
-    a.noc.link_latency_cycles = static_cast<int>(read_int(noc, "link_latency_cycles"));
-    a.noc.tiles_per_router = static_cast<int>(read_int(noc, "tiles_per_router"));
-  } else {
-    a.noc.bus_latency_cycles = static_cast<int>(read_int(noc, "bus_latency_cycles"));
-  }
-  const ConfigNode& ch = *root.find("chip");
-  if (auto tiles = read_int_or_auto(ch, "tiles")) a.chip.tiles = static_cast<int>(*tiles);
-  if (const ConfigNode* g = ch.find("grid"); g->kind == ConfigNode::Kind::Sequence) {
-    a.chip.grid = std::pair{static_cast<int>(*parse_int(g->items[0])),
-                            static_cast<int>(*parse_int(g->items[1]))};
-  }
-  a.chip.offchip_links = static_cast<int>(read_int(ch, "offchip_links"));
-  if (ch.find("conv_weights"))
-    a.chip.conv_time_multiplexed = read_string(ch, "conv_weights") == "time_multiplexed";
-
-  // Relations between keys, each reported at the key that breaks it.
-  auto where = [&](const char* section, const char* key) {
-    return root.find(section)->find(key)->where;
-  };
-  if (a.device.r_on_ohm >= a.device.r_off_ohm) {
-    problems.push_back({where("device", "r_on_ohm"), "device.r_on_ohm",
-                        "R_on must be below R_off (" + d.find("r_on_ohm")->scalar +
-                            " >= " + d.find("r_off_ohm")->scalar + ")"});
-  }
-  if (a.adc.columns_per_adc > a.crossbar.columns) {
-    problems.push_back({where("adc", "columns_per_adc"), "adc.columns_per_adc",
-                        "columns_per_adc " + std::to_string(a.adc.columns_per_adc) +
-                            " exceeds the crossbar's " + std::to_string(a.crossbar.columns) +
-                            " columns"});
-  }
-  if (a.crossbar.signed_encoding == SignedEncoding::Differential &&
-      a.crossbar.columns < 2 * a.crossbar.cells_per_weight(a.device.bits_per_cell)) {
-    problems.push_back({where("crossbar", "columns"), "crossbar.columns",
-                        "too few columns to hold one differential weight of " +
-                            std::to_string(a.crossbar.weight_bits) + " bits"});
-  }
-  if (a.chip.tiles && a.chip.grid && a.chip.grid->first * a.chip.grid->second < *a.chip.tiles) {
-    problems.push_back({where("chip", "grid"), "chip.grid",
-                        "a " + std::to_string(a.chip.grid->first) + "x" +
-                            std::to_string(a.chip.grid->second) + " grid cannot hold " +
-                            std::to_string(*a.chip.tiles) + " tiles"});
-  }
-  if (!problems.empty()) throw ConfigError(std::move(problems));
+  a.name = config::read_string(root, "name");
+  if (root.find("description")) a.description = config::read_string(root, "description");
+  b.technology.read(*root.find("technology"), a.technology);
+  b.device.read(*root.find("device"), a.device);
+  a.device.effects.enabled = a.device.model == DeviceModel::Nonideal;
+  b.crossbar.read(*root.find("crossbar"), a.crossbar);
+  b.dac.read(*root.find("dac"), a.dac);
+  b.adc.read(*root.find("adc"), a.adc);
+  if (a.adc.kind == AdcKind::Sar) a.adc.latency_cycles = a.adc.bits * a.adc.cycles_per_bit;
+  b.neuron.read(*root.find("neuron"), a.neuron);
+  b.core.read(*root.find("core"), a.core);
+  b.tile.read(*root.find("tile"), a.tile);
+  b.noc.read(*root.find("noc"), a.noc);
+  b.chip.read(*root.find("chip"), a.chip);
+  check_relations(root, a, problems);
+  if (!problems.empty()) throw config::ConfigError(std::move(problems));
   if (!a.chip.tiles && a.chip.grid) a.chip.tiles = a.chip.grid->first * a.chip.grid->second;
+  // The resolved config must load from anywhere: name the library by its absolute path.
+  a.resolved = root;
+  a.resolved.find("technology")->find("library")->scalar =
+      fs::absolute(a.technology.library).lexically_normal().string();
   return a;
 }
 
 ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides) {
-  ConfigNode root = load_with_extends(path);
-  apply_overrides(root, overrides);
+  ConfigNode root = config::load_with_extends(path);
+  config::apply_overrides(root, overrides);
   return arch_from_tree(root, path);
 }
 

@@ -1,22 +1,48 @@
 // ArchSpec: the chip, as a validated, typed value. Loaded from a version-1 arch YAML (with its
-// extends: chain and --set overrides); every model and pass gets its parameters from here.
+// extends: chain and --set overrides); every model and pass gets its parameters from here. Each
+// section's keys are declared once, in arch_spec.cpp, bound to the fields below: an optional key's
+// default is the field's initial value here.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "arch/config_tree.hpp"
-#include "arch/schema.hpp"
+#include "config/config_tree.hpp"
+#include "config/schema.hpp"
+#include "config/vocabulary.hpp"
 
 namespace xbar::arch {
 
+using config::NeuronModel;
+using config::ResetMode;
+
+enum class DeviceModel { Ideal, Nonideal };
 enum class CellType { ZeroT1R, OneT1R };
 enum class SignedEncoding { Differential, OffsetColumn };
-enum class ResetMode { Subtract, Zero };
+enum class IrDrop { None, Exact, FirstOrder };
+enum class Variation { None, Gaussian, Lognormal };
+enum class DriftCompensation { None, Global };
+enum class DacKind { RowDriver, Dac };
+enum class AdcKind { Sar, Flash };
+// Conv and pooling layers: a crossbar per group of output positions (replicated) or one per
+// kernel tile read position by position (time-multiplexed; compiler/conv_map.hpp).
+enum class ConvWeights { Replicated, TimeMultiplexed };
 
-struct Technology {
+std::span<const config::EnumName<DeviceModel>> enum_names(DeviceModel);
+std::span<const config::EnumName<CellType>> enum_names(CellType);
+std::span<const config::EnumName<SignedEncoding>> enum_names(SignedEncoding);
+std::span<const config::EnumName<IrDrop>> enum_names(IrDrop);
+std::span<const config::EnumName<Variation>> enum_names(Variation);
+std::span<const config::EnumName<DriftCompensation>> enum_names(DriftCompensation);
+std::span<const config::EnumName<DacKind>> enum_names(DacKind);
+std::span<const config::EnumName<AdcKind>> enum_names(AdcKind);
+std::span<const config::EnumName<ConvWeights>> enum_names(ConvWeights);
+
+struct TechnologySpec {
   int node_nm = 0;
   double vdd_v = 0;
   double clock_mhz = 0;
@@ -24,10 +50,9 @@ struct Technology {
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 };
 
-// Device non-idealities (device.impl: nonideal; models/device.hpp implements each). All off by
-// default; units and sources in docs/references.md §10 and docs/architecture.md "Non-ideal
-// crossbars".
-enum class Variation { None, Gaussian, Lognormal };
+// Device non-idealities (device.impl: nonideal; models/device.hpp implements each). Each is off
+// until its key is set; docs/references.md §10 has the sources, docs/architecture.md "Non-ideal
+// crossbars" the models.
 struct DeviceEffects {
   bool enabled = false;    // device.impl == nonideal
   std::uint64_t seed = 0;  // every random effect is a stateless function of this seed
@@ -36,14 +61,14 @@ struct DeviceEffects {
   double read_noise_sigma = 0;                      // per read, relative to G
   double drift_time_s = 0;                          // 0: no drift
   double drift_t0_s = 20, drift_nu_mean = 0, drift_nu_std = 0;
-  bool drift_compensation = false;  // global: outputs scaled by reference / measured
+  DriftCompensation drift_compensation = DriftCompensation::None;
   double aging_cycles = 0, aging_narrowing_per_decade = 0;
   double sa0_rate = 0, sa1_rate = 0;  // stuck at G_off / G_on, per cell
   std::string fault_map;              // resolved path of a fault-map file ("" = none)
 };
 
-struct Device {
-  std::string impl;
+struct DeviceSpec {
+  DeviceModel model = DeviceModel::Ideal;
   double r_on_ohm = 0, r_off_ohm = 0;
   int bits_per_cell = 0;
   double read_voltage_v = 0;
@@ -51,9 +76,7 @@ struct Device {
   DeviceEffects effects;
 };
 
-enum class IrDrop { None, Exact, FirstOrder };
-
-struct Crossbar {
+struct CrossbarSpec {
   int rows = 0, columns = 0;
   CellType cell = CellType::OneT1R;
   SignedEncoding signed_encoding = SignedEncoding::Differential;
@@ -67,38 +90,38 @@ struct Crossbar {
   }
 };
 
-struct Dac {
-  std::string impl;  // row_driver (1-bit) | dac (n-bit)
-  int bits = 1;
+struct DacSpec {
+  DacKind kind = DacKind::RowDriver;
+  int bits = 1;  // a row driver is a 1-bit DAC
 };
 
-struct Adc {
-  std::string impl;  // sar | flash
+struct AdcSpec {
+  AdcKind kind = AdcKind::Sar;
   int bits = 0;
   int columns_per_adc = 0;
   int cycles_per_bit = 0;  // sar
-  int latency_cycles = 0;  // resolved conversion latency for every impl
+  int latency_cycles = 0;  // conversion latency: flash's key, bits x cycles_per_bit for sar
   // Converter non-idealities besides quantisation (0: ideal): offset and INL in LSB, gain as a
   // fraction (models/analog.hpp).
   double offset_lsb = 0, gain_error = 0, inl_lsb = 0;
 };
 
-struct Neuron {
-  std::string impl;  // if | lif
+struct NeuronSpec {
+  NeuronModel model = NeuronModel::If;
   double threshold = 0;
-  double leak = 0;  // lif: fraction of the potential lost per timestep
+  double leak = 0;  // lif: the fraction of the potential lost per timestep
   ResetMode reset = ResetMode::Subtract;
   int potential_bits = 0;
 };
 
-struct Core {
+struct CoreSpec {
   int crossbars = 0;
   int shift_adds = 0;
   int input_register_bytes = 0;
   int output_register_bytes = 0;
 };
 
-struct Tile {
+struct TileSpec {
   int cores = 0;
   int neurons = 0;
   long long buffer_bytes = 0;
@@ -107,10 +130,10 @@ struct Tile {
   int activation_units = 0;
   int pooling_units = 0;
   int bus_wires = 0;
-  int crossbars(const Core& core) const { return cores * core.crossbars; }
+  int crossbars(const CoreSpec& core) const { return cores * core.crossbars; }
 };
 
-struct Noc {
+struct NocSpec {
   std::string impl;  // mesh | bus
   int flit_bits = 0;
   int buffer_depth_flits = 0;
@@ -120,13 +143,11 @@ struct Noc {
   int bus_latency_cycles = 0;     // bus
 };
 
-struct Chip {
+struct ChipSpec {
   std::optional<int> tiles;                 // nullopt: auto, sized by the compiled network
   std::optional<std::pair<int, int>> grid;  // nullopt: auto
   int offchip_links = 0;
-  // Conv and pooling layers time-multiplexed over their output positions (one crossbar per kernel
-  // tile) instead of replicated (compiler/conv_map.hpp).
-  bool conv_time_multiplexed = false;
+  ConvWeights conv_weights = ConvWeights::Replicated;
 };
 
 struct ArchSpec {
@@ -134,29 +155,28 @@ struct ArchSpec {
   std::string name;
   std::string description;
   std::string source_file;
-  Technology technology;
-  Device device;
-  Crossbar crossbar;
-  Dac dac;
-  Adc adc;
-  Neuron neuron;
-  Core core;
-  Tile tile;
-  Noc noc;
-  Chip chip;
-  ConfigNode resolved;  // the fully merged tree, written next to results
+  TechnologySpec technology;
+  DeviceSpec device;
+  CrossbarSpec crossbar;
+  DacSpec dac;
+  AdcSpec adc;
+  NeuronSpec neuron;
+  CoreSpec core;
+  TileSpec tile;
+  NocSpec noc;
+  ChipSpec chip;
+  config::ConfigNode resolved;  // the fully merged tree, written next to results
 
   // Grid for a given tile count: the configured one, or the most nearly square that holds them.
   std::pair<int, int> grid_for(int tiles) const;
 };
 
 // The schema of an arch file, section by section (also what `xbarsim list` prints).
-const std::vector<SectionSpec>& arch_schema();
-const std::vector<KeySpec>& arch_top_level_keys();
+const std::vector<config::SectionSpec>& arch_schema();
 
-// Loads, merges, overrides and validates; throws ConfigError listing every problem.
+// Loads, merges, overrides and validates; throws config::ConfigError listing every problem.
 ArchSpec load_arch(const std::string& path, const std::vector<std::string>& overrides = {});
 // Validates an already-merged tree (used by experiment files that embed an arch).
-ArchSpec arch_from_tree(const ConfigNode& root, const std::string& source_file);
+ArchSpec arch_from_tree(const config::ConfigNode& root, const std::string& source_file);
 
 }  // namespace xbar::arch

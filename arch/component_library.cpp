@@ -6,6 +6,8 @@
 
 namespace xbar::arch {
 
+using namespace config;  // the schema vocabulary: ConfigNode, KeySpec, read_*
+
 const std::vector<ComponentInfo>& components() {
   static const std::vector<ComponentInfo> list = {
       {Component::CellArray,
@@ -76,7 +78,8 @@ static const std::vector<Choice>& rule_docs() {
       {"device",
        "cell array from the arch's device: energy cells*V^2*G_avg*t, area cells*cell_F2*F^2"},
       {"accelergy",
-       "ADC regression over Murmann's survey (Accelergy/CiMLoop), from bits, rate and node"},
+       "ADC: the Accelergy ADC plug-in's model over Murmann's survey, from bits (>= 4), the "
+       "per-converter rate and node"},
   };
   return rules;
 }
@@ -173,6 +176,7 @@ ComponentLibrary ComponentLibrary::load(const std::string& path) {
       LibraryEntry e;
       e.rule = read_string(value, "rule");
       e.source = read_string(value, "source");
+      e.where = value.where;
       e.latency_ns = read_float(value, "latency_ns");
       e.leakage_mw = read_float(value, "leakage_mw");
       if (value.find("ref_size")) e.ref_size = read_float(value, "ref_size");
@@ -290,7 +294,16 @@ ComponentCost ComponentLibrary::cost(Component c, double size, const ScalingCont
     k.area_um2 = scaling::array_area_um2(size, ctx.cell_f2, ctx.node_nm);
     rule += " " + fmt(size) + " cells, " + fmt(ctx.cell_f2) + " F^2";
   } else if (e.rule == "accelergy") {
-    auto est = scaling::accelergy_adc(size, ctx.adc_rate_hz, ctx.node_nm);
+    scaling::AdcEstimate est{};
+    try {
+      est = scaling::accelergy_adc(size, ctx.adc_rate_hz, ctx.node_nm);
+    } catch (const std::domain_error&) {
+      fail(e.where, std::string("components.") + ci.name,
+           "rule 'accelergy' (the Accelergy ADC plug-in's model) is defined for " +
+               fmt(scaling::kAccelergyAdcMinBits) +
+               " bits and more, as the plug-in is; adc.bits is " + fmt(size) +
+               ": give the chip more bits or this library another rule for adc");
+    }
     k.energy_pj = est.energy_pj;
     k.area_um2 = est.area_um2;
     rule += " " + fmt(size) + " bits, " + fmt(ctx.adc_rate_hz / 1e6) + " MS/s, " +

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "arch/config_tree.hpp"
 #include "arch/scaling.hpp"
-#include "arch/schema.hpp"
+#include "config/config_tree.hpp"
+#include "config/schema.hpp"
 
 namespace xbar::arch {
 
@@ -63,6 +63,7 @@ struct ScalingContext {
 struct LibraryEntry {
   std::string rule;
   std::string source;
+  config::Location where;  // of the entry in its library file
   double area_um2 = 0, energy_pj = 0, latency_ns = 0, leakage_mw = 0;
   double ref_size = 0;
   struct TablePoint {
@@ -90,6 +91,6 @@ class ComponentLibrary {
 };
 
 // The schema of one library entry (also printed by `xbarsim list`).
-SectionSpec library_entry_schema(const ComponentInfo& c);
+config::SectionSpec library_entry_schema(const ComponentInfo& c);
 
 }  // namespace xbar::arch

@@ -53,7 +53,7 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   ScalingContext ctx = scaling_context(a);
   const double clock_hz = a.technology.clock_mhz * 1e6;
   const double read_hz = 1e9 / a.device.read_pulse_ns;
-  std::vector<Diagnostic> missing;
+  std::vector<config::Diagnostic> missing;
 
   auto add = [&](Level level, Component c, double count, double size, double arch_rate_hz,
                  const char* role = nullptr) {
@@ -107,7 +107,7 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   // Off-chip links run on their own clock: their rate is their own.
   add(Level::Chip, Component::OffchipLink, a.chip.offchip_links, 0,
       std::numeric_limits<double>::infinity());
-  if (!missing.empty()) throw ConfigError(std::move(missing));
+  if (!missing.empty()) throw config::ConfigError(std::move(missing));
 
   for (const auto& i : inv.items) {
     Totals* t = i.level == Level::Core ? &inv.core : i.level == Level::Tile ? &inv.tile : &inv.chip;

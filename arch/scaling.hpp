@@ -25,12 +25,16 @@ struct Point {
 };
 double table(const std::vector<Point>& points, double size);
 
-// Accelergy/CiMLoop regression over Murmann's ADC survey (valid for b >= 4).
-// rate_hz: conversions per second of one ADC; node_nm: technology node.
+// The Accelergy ADC plug-in's model (Accelergy-Project/accelergy-adc-plug-in, model.py and
+// adc_data/model.yaml; fitted to Murmann's ADC survey): the best ADC the survey supports for the
+// given resolution, conversion rate of one converter (Hz) and node (nm); docs/architecture.md gives
+// the equations, docs/references.md §9.1 the sources. Defined from 4 bits up, as the plug-in is:
+// std::domain_error below that; std::invalid_argument for a rate or node that is not positive.
 struct AdcEstimate {
-  double energy_pj;
-  double area_um2;
+  double energy_pj;  // per conversion
+  double area_um2;   // one converter
 };
+constexpr double kAccelergyAdcMinBits = 4;
 AdcEstimate accelergy_adc(double bits, double rate_hz, double node_nm);
 
 // A crossbar read with every row driven: cells x V^2 x G_avg x t, G_avg the mean of the two states;

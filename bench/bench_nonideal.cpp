@@ -1,7 +1,7 @@
 // Cost and effect of each non-ideality in the golden model (the chip's arithmetic, spike for
 // spike): an experiment compiled once, then run as a fixed-point SNN on the same test images on the
 // ideal chip, with each effect of a non-ideal chip preset alone, all of them, and with the mapping
-// mitigations (sim/mitigation.hpp): accuracy, milliseconds per image on one thread against the
+// mitigations (flow/mitigation.hpp): accuracy, milliseconds per image on one thread against the
 // ideal run, and the time to build the analog reader (device effects and IR-drop solves).
 //   build/bench/bench_nonideal [EXPERIMENT] [IMAGES] [KEY=VALUE ...]
 //   (defaults configs/examples/mnist-500.yaml 200; the chip is the experiment's with
@@ -14,12 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "sim/mitigation.hpp"
-#include "sim/pipeline.hpp"
+#include "flow/mitigation.hpp"
+#include "flow/pipeline.hpp"
 
 using Clock = std::chrono::steady_clock;
 namespace wl = xbar::workloads;
 namespace sim = xbar::sim;
+namespace flow = xbar::flow;
 
 int sc_main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "configs/examples/mnist-500.yaml";
@@ -31,11 +32,11 @@ int sc_main(int argc, char** argv) {
     auto experiment = [&](const std::vector<std::string>& more) {
       std::vector<std::string> o = base;
       o.insert(o.end(), more.begin(), more.end());
-      return sim::load_experiment(path, o);
+      return flow::load_experiment(path, o);
     };
-    const sim::Experiment nonideal = experiment({});
+    const flow::Experiment nonideal = experiment({});
     std::ostringstream quiet;
-    const sim::Compiled c = sim::compile(nonideal, quiet);
+    const flow::Compiled c = flow::compile(nonideal, quiet);
     const int n = std::min(images, c.data.test.size());
     std::vector<int> pick;
     for (int k = 0; k < n; ++k) pick.push_back(int(long(k) * c.data.test.size() / n));
@@ -47,16 +48,16 @@ int sc_main(int argc, char** argv) {
     struct Timed {
       double accuracy, ms, build_s;
     };
-    auto timed = [&](const sim::Experiment& e) {
+    auto timed = [&](const flow::Experiment& e) {
       const auto t0 = Clock::now();
-      const xbar::compiler::Placement p = sim::programmed_placement(e, c);
-      const wl::GoldenModel g = sim::program_golden(e, c, p);
+      const xbar::compiler::Placement p = flow::programmed_placement(e, c);
+      const wl::GoldenModel g = flow::program_golden(e, c, p);
       const auto t1 = Clock::now();
       const wl::SnnEvaluation r = wl::evaluate(g, test, n, 1);
       return Timed{r.accuracy, 1e3 * std::chrono::duration<double>(Clock::now() - t1).count() / n,
                    std::chrono::duration<double>(t1 - t0).count()};
     };
-    sim::Experiment ideal = nonideal;  // every non-ideality off
+    flow::Experiment ideal = nonideal;  // every non-ideality off
     ideal.arch.device.effects = {};
     ideal.arch.crossbar.ir_drop = xbar::arch::IrDrop::None;
     ideal.arch.adc.offset_lsb = ideal.arch.adc.gain_error = ideal.arch.adc.inl_lsb = 0;

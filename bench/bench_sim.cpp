@@ -16,10 +16,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "flow/mitigation.hpp"
+#include "flow/pipeline.hpp"
 #include "models/analog.hpp"
 #include "sim/chip.hpp"
-#include "sim/mitigation.hpp"
-#include "sim/pipeline.hpp"
 
 using namespace xbar;
 using Clock = std::chrono::steady_clock;
@@ -33,16 +33,16 @@ struct Measured {
   int correct_chip = 0;
 };
 
-Measured measure(const sim::Experiment& e, int images, bool print) {
+Measured measure(const flow::Experiment& e, int images, bool print) {
   std::ostringstream quiet;
-  sim::Compiled c = sim::compile(e, quiet);
-  const compiler::Placement placement = sim::programmed_placement(e, c);
-  const workloads::GoldenModel golden = sim::program_golden(e, c, placement);
-  const sim::HardwareNetwork hw = sim::hardware_network(e, golden);
+  flow::Compiled c = flow::compile(e, quiet);
+  const compiler::Placement placement = flow::programmed_placement(e, c);
+  const workloads::GoldenModel golden = flow::program_golden(e, c, placement);
+  const sim::HardwareNetwork hw = flow::hardware_network(e, golden);
   std::vector<sim::SpikeTrain> trains;
   Measured m;
   m.images = std::min(images, c.data.test.size());
-  for (int k = 0; k < m.images; ++k) trains.push_back(sim::input_spikes(e, c.data.test, k));
+  for (int k = 0; k < m.images; ++k) trains.push_back(flow::input_spikes(e, c.data.test, k));
   // Golden model: one image after another on one thread.
   auto t0 = Clock::now();
   for (int k = 0; k < m.images; ++k)
@@ -91,13 +91,13 @@ int sc_main(int argc, char* argv[]) {
   std::vector<std::string> overrides = {"simulate.check_golden=false"};
   for (int i = 3; i < argc; ++i) overrides.push_back(argv[i]);
   try {
-    const sim::Experiment e = sim::load_experiment(path, overrides);
+    const flow::Experiment e = flow::load_experiment(path, overrides);
     if (!models::analog_read_enabled(e.arch)) {
       measure(e, images, true);
       return 0;
     }
     // The ideal twin: the same experiment with every non-ideality off, in a child process.
-    sim::Experiment ei = e;
+    flow::Experiment ei = e;
     ei.arch.device.effects = {};
     ei.arch.crossbar.ir_drop = arch::IrDrop::None;
     ei.arch.adc.offset_lsb = ei.arch.adc.gain_error = ei.arch.adc.inl_lsb = 0;

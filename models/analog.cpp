@@ -59,13 +59,13 @@ AnalogCrossbar::AnalogCrossbar(const arch::ArchSpec& arch, const Eigen::MatrixXi
   const arch::DeviceEffects& e = arch.device.effects;
   // Global drift compensation (aihwkit): one factor per array from a reference read with every row
   // driven, reference / now; without IR drop that read is V times the sum of all conductances.
-  if (drifted && e.drift_compensation) alpha_ = before_drift / cells_.g.sum();
+  if (drifted && e.drift_compensation == arch::DriftCompensation::Global) alpha_ = before_drift / cells_.g.sum();
   read_sigma_ = e.enabled ? e.read_noise_sigma : 0.0;
 
   // Per-row currents per unit read voltage, physical rows x columns: G itself, or with IR drop the
   // transfer matrix (row r's column is the array's response to row r alone at 1 V).
   Eigen::MatrixXd response;
-  const arch::Crossbar& x = arch.crossbar;
+  const arch::CrossbarSpec& x = arch.crossbar;
   const WireResistances wires{x.wordline_segment_ohm, x.bitline_segment_ohm, x.source_ohm,
                               x.sink_ohm};
   switch (x.ir_drop) {

@@ -5,7 +5,7 @@
 
 namespace xbar::models {
 
-double cell_conductance_s(const arch::Device& device, int level) {
+double cell_conductance_s(const arch::DeviceSpec& device, int level) {
   const double g_on = 1.0 / device.r_on_ohm, g_off = 1.0 / device.r_off_ohm;
   const int top = (1 << device.bits_per_cell) - 1;
   return g_off + (g_on - g_off) * static_cast<double>(level) / top;
@@ -13,7 +13,7 @@ double cell_conductance_s(const arch::Device& device, int level) {
 
 CrossbarArray::CrossbarArray(const arch::ArchSpec& arch, Eigen::MatrixXi levels)
     : levels_(std::move(levels)) {
-  const arch::Device& d = arch.device;
+  const arch::DeviceSpec& d = arch.device;
   const int b = d.bits_per_cell;
   const int cpw = arch.crossbar.cells_per_weight(b);
   const bool differential = arch.crossbar.signed_encoding == arch::SignedEncoding::Differential;

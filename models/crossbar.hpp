@@ -46,6 +46,6 @@ class CrossbarArray {
 };
 
 // Conductance of one cell holding `level` of 2^bits_per_cell levels, linear between G_off and G_on.
-double cell_conductance_s(const arch::Device& device, int level);
+double cell_conductance_s(const arch::DeviceSpec& device, int level);
 
 }  // namespace xbar::models

@@ -9,7 +9,7 @@
 
 namespace xbar::models {
 
-double level_conductance_s(const arch::Device& device, int level) {
+double level_conductance_s(const arch::DeviceSpec& device, int level) {
   const double g_on = 1.0 / device.r_on_ohm, g_off = 1.0 / device.r_off_ohm;
   const int top = (1 << device.bits_per_cell) - 1;
   return g_off + (g_on - g_off) * static_cast<double>(level) / top;
@@ -143,7 +143,7 @@ void compensate_stuck_pairs(Eigen::MatrixXi& cells, const StuckMap& stuck, const
       }
 }
 
-AgingEffect::AgingEffect(const arch::Device& d, double cycles, double narrowing_per_decade) {
+AgingEffect::AgingEffect(const arch::DeviceSpec& d, double cycles, double narrowing_per_decade) {
   g_mid_ = 0.5 * (1.0 / d.r_on_ohm + 1.0 / d.r_off_ohm);
   rho_ = cycles > 1 ? std::min(1.0, narrowing_per_decade * std::log10(cycles)) : 0.0;
 }
@@ -152,7 +152,7 @@ void AgingEffect::apply(CellArray& cells, const ArrayKey&) const {
   cells.g = (cells.g.array() - g_mid_) * (1.0 - rho_) + g_mid_;
 }
 
-ProgrammingVariation::ProgrammingVariation(const arch::Device& d, arch::Variation kind, double c0,
+ProgrammingVariation::ProgrammingVariation(const arch::DeviceSpec& d, arch::Variation kind, double c0,
                                            double c1, double c2)
     : kind_(kind), g_on_(1.0 / d.r_on_ohm), c0_(c0), c1_(c1), c2_(c2) {}
 
@@ -170,7 +170,7 @@ void ProgrammingVariation::apply(CellArray& cells, const ArrayKey& key) const {
     }
 }
 
-StuckAtFaults::StuckAtFaults(const arch::Device& d, double sa0, double sa1,
+StuckAtFaults::StuckAtFaults(const arch::DeviceSpec& d, double sa0, double sa1,
                              std::shared_ptr<const FaultMap> map)
     : g_on_(1.0 / d.r_on_ohm),
       g_off_(1.0 / d.r_off_ohm),

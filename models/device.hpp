@@ -25,7 +25,7 @@ namespace xbar::models {
 // Conductance (S) of a cell holding `level` of 2^bits_per_cell levels, linear between
 // G_off = 1/R_off and G_on = 1/R_on: the finite levels and the on/off ratio. Same mapping as
 // models::cell_conductance_s (crossbar.hpp), repeated here so this library needs no SystemC.
-double level_conductance_s(const arch::Device& device, int level);
+double level_conductance_s(const arch::DeviceSpec& device, int level);
 
 // Where a block's weights sit in its physical array (compiler/placement.hpp CrossbarGeometry):
 // differential: output k's positive slices in columns 2 k cpw + s, its negative slices after them;
@@ -112,7 +112,7 @@ class DeviceEffect {
 // window with cycles; ours is the simplest one-parameter form, fit per device).
 class AgingEffect : public DeviceEffect {
  public:
-  AgingEffect(const arch::Device& d, double cycles, double narrowing_per_decade);
+  AgingEffect(const arch::DeviceSpec& d, double cycles, double narrowing_per_decade);
   const char* name() const override { return "aging"; }
   void apply(CellArray& cells, const ArrayKey& key) const override;
   double narrowing() const { return rho_; }
@@ -126,7 +126,7 @@ class AgingEffect : public DeviceEffect {
 // at 0; lognormal: G exp(sigma N(0,1)) (median-preserving).
 class ProgrammingVariation : public DeviceEffect {
  public:
-  ProgrammingVariation(const arch::Device& d, arch::Variation kind, double c0, double c1,
+  ProgrammingVariation(const arch::DeviceSpec& d, arch::Variation kind, double c0, double c1,
                        double c2);
   const char* name() const override { return "programming variation"; }
   void apply(CellArray& cells, const ArrayKey& key) const override;
@@ -140,7 +140,7 @@ class ProgrammingVariation : public DeviceEffect {
 // (Chen et al. 2015 measured 1.75 % / 9.04 % on RRAM), plus any cells a fault map lists.
 class StuckAtFaults : public DeviceEffect {
  public:
-  StuckAtFaults(const arch::Device& d, double sa0, double sa1, std::shared_ptr<const FaultMap> map);
+  StuckAtFaults(const arch::DeviceSpec& d, double sa0, double sa1, std::shared_ptr<const FaultMap> map);
   const char* name() const override { return "stuck-at faults"; }
   void apply(CellArray& cells, const ArrayKey& key) const override;
 

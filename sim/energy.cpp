@@ -42,7 +42,7 @@ EnergyReport account_energy(const std::vector<Activity>& activity, const arch::I
       {"router", price(inv, "router")},         {"link", price(inv, mesh ? "link" : "noc_bus")}};
   for (const auto& [k, p] : prices) e.provenance[k] = p.provenance;
   e.provenance["cell_array"] =
-      "device model: V^2 * G * t of every driven cell (" + arch.device.impl + ")";
+      "device model: V^2 * G * t of every driven cell (" + config::to_string(arch.device.model) + ")";
   e.provenance["leakage"] =
       "sum of the library's leakage_mw over the chip's inventory x simulated time";
 

@@ -4,8 +4,8 @@
 #include "arch/arch_spec.hpp"
 #include "arch/component_library.hpp"
 #include "arch/inventory.hpp"
-#include "sim/area_report.hpp"
-#include "sim/experiment.hpp"
+#include "flow/area_report.hpp"
+#include "flow/experiment.hpp"
 #include "tools/commands.hpp"
 
 namespace xbar::tools {
@@ -35,9 +35,9 @@ arch::Inventory load_inventory(const ArchArgs& args, arch::ArchSpec* spec_out = 
 // the arch loader then reports with its position) is taken as an arch config.
 bool is_experiment_file(const std::string& path) {
   try {
-    const arch::ConfigNode root = arch::parse_yaml_file(path);
+    const config::ConfigNode root = config::parse_yaml_file(path);
     return root.is_map() && root.find("workload");
-  } catch (const arch::ConfigError&) {
+  } catch (const config::ConfigError&) {
     return false;
   }
 }
@@ -46,9 +46,9 @@ void print_list(bool as_json) {
   nlohmann::json j;
   for (const auto& sec : arch::arch_schema()) {
     nlohmann::json js = {{"doc", sec.doc}};
-    auto key_json = [](const arch::KeySpec& k) {
+    auto key_json = [](const config::KeySpec& k) {
       return nlohmann::json{
-          {"key", k.name}, {"type", arch::describe_constraints(k)}, {"doc", k.doc}};
+          {"key", k.name}, {"type", config::describe_constraints(k)}, {"doc", k.doc}};
     };
     if (sec.selector.empty()) {
       for (const auto& k : sec.keys) js["keys"].push_back(key_json(k));
@@ -66,7 +66,7 @@ void print_list(bool as_json) {
   }
   for (const auto& c : arch::components()) {
     nlohmann::json jc = {{"doc", c.doc}, {"scales_with", c.size_name}};
-    arch::SectionSpec entry = arch::library_entry_schema(c);
+    config::SectionSpec entry = arch::library_entry_schema(c);
     for (const auto& r : entry.choices) jc["rules"].push_back({{"rule", r.name}, {"doc", r.doc}});
     j["components"][c.name] = jc;
   }
@@ -77,8 +77,8 @@ void print_list(bool as_json) {
   std::cout << "Architecture sections (configs/arch/*.yaml); impl: chooses a model\n";
   for (const auto& sec : arch::arch_schema()) {
     std::cout << "\n" << sec.name << ": " << sec.doc << "\n";
-    auto print_key = [](const arch::KeySpec& k) {
-      std::cout << "    " << k.name << " (" << arch::describe_constraints(k) << "): " << k.doc
+    auto print_key = [](const config::KeySpec& k) {
+      std::cout << "    " << k.name << " (" << config::describe_constraints(k) << "): " << k.doc
                 << "\n";
     };
     if (sec.selector.empty()) {
@@ -117,16 +117,16 @@ static void add_arch_commands(CLI::App& app, int& status) {
     status = guarded([&] {
       if (is_experiment_file(validate_args->config)) {
         // An experiment: every section checked as `run` checks it, then its chip's inventory.
-        sim::Experiment e = sim::load_experiment(validate_args->config, validate_args->overrides);
+        flow::Experiment e = flow::load_experiment(validate_args->config, validate_args->overrides);
         arch::Inventory inv = arch::build_inventory(e.arch);
-        if (*print_resolved) std::cout << arch::to_yaml(e.resolved);
+        if (*print_resolved) std::cout << config::to_yaml(e.resolved);
         std::cout << "ok: " << validate_args->config << ": experiment '" << e.name << "' on chip '"
                   << e.arch.name << "', library '" << inv.library_name << "'\n";
         return 0;
       }
       arch::ArchSpec spec;
       arch::Inventory inv = load_inventory(*validate_args, &spec);
-      if (*print_resolved) std::cout << arch::to_yaml(spec.resolved);
+      if (*print_resolved) std::cout << config::to_yaml(spec.resolved);
       std::cout << "ok: " << validate_args->config << ": chip '" << spec.name << "', library '"
                 << inv.library_name << "'\n";
       return 0;
@@ -143,9 +143,9 @@ static void add_arch_commands(CLI::App& app, int& status) {
     status = guarded([&] {
       arch::Inventory inv = load_inventory(*area_args);
       if (*area_json) {
-        std::cout << sim::area_json(inv).dump(2) << "\n";
+        std::cout << flow::area_json(inv).dump(2) << "\n";
       } else {
-        std::cout << sim::area_table(inv);
+        std::cout << flow::area_table(inv);
       }
       return 0;
     });

@@ -7,8 +7,8 @@
 
 #include "arch/inventory.hpp"
 #include "compiler/placement.hpp"
-#include "sim/area_report.hpp"
-#include "sim/pipeline.hpp"
+#include "flow/area_report.hpp"
+#include "flow/pipeline.hpp"
 #include "tools/commands.hpp"
 
 namespace fs = std::filesystem;
@@ -32,12 +32,12 @@ struct RunArgs {
 };
 
 // The compiled network: loaded from --compiled, or compiled now.
-sim::Compiled compiled_network(const RunArgs& a, const sim::Experiment& e) {
-  return a.compiled.empty() ? sim::compile(e, std::cerr)
-                            : sim::load_compiled(e, a.compiled, std::cerr);
+flow::Compiled compiled_network(const RunArgs& a, const flow::Experiment& e) {
+  return a.compiled.empty() ? flow::compile(e, std::cerr)
+                            : flow::load_compiled(e, a.compiled, std::cerr);
 }
 
-std::string out_dir(const RunArgs& a, const sim::Experiment& e) {
+std::string out_dir(const RunArgs& a, const flow::Experiment& e) {
   return a.out.empty() ? (fs::path("runs") / e.name).string() : a.out;
 }
 
@@ -51,7 +51,7 @@ void write_text(const fs::path& p, const std::string& text) {
 
 // The compile summary: per layer, sparsity, crossbars, utilisation, unclustered fraction; and the
 // chip's area from the component library.
-nlohmann::json compile_summary(const sim::Experiment& e, const sim::Compiled& c) {
+nlohmann::json compile_summary(const flow::Experiment& e, const flow::Compiled& c) {
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
   arch::Inventory inv = arch::build_inventory(placed);
@@ -97,22 +97,23 @@ void print_summary(const nlohmann::json& j) {
 }
 
 int compile_main(const RunArgs& a) {
-  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
+  flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
   const std::vector<std::string> flows =
       a.compare ? std::vector<std::string>{"dense", "prune", "trannsformer"}
                 : std::vector<std::string>{e.flow};
   nlohmann::json all = nlohmann::json::array();
   for (const auto& flow : flows) {
-    arch::ConfigNode root = sim::merge_experiment(a.experiment, a.overrides);
-    sim::Experiment ef =
-        a.compare ? (sim::set_flow(root, flow), sim::experiment_from_tree(root, a.experiment)) : e;
+    config::ConfigNode root = flow::merge_experiment(a.experiment, a.overrides);
+    flow::Experiment ef =
+        a.compare ? (flow::set_flow(root, flow), flow::experiment_from_tree(root, a.experiment))
+                  : e;
     std::cerr << "compile: " << ef.name << ", flow " << flow << "\n";
-    sim::Compiled c = sim::compile(ef, std::cerr);
+    flow::Compiled c = flow::compile(ef, std::cerr);
     const fs::path dir = fs::path(out_dir(a, ef)) / flow;
-    sim::save_compiled(ef, c, dir.string());
+    flow::save_compiled(ef, c, dir.string());
     nlohmann::json summary = compile_summary(ef, c);
     write_text(dir / "compile.json", summary.dump(2) + "\n");
-    write_text(dir / "config.yaml", arch::to_yaml(ef.resolved));
+    write_text(dir / "config.yaml", config::to_yaml(ef.resolved));
     if (!a.json) print_summary(summary);
     all.push_back(summary);
   }
@@ -133,14 +134,14 @@ int compile_main(const RunArgs& a) {
 }
 
 int run_main(const RunArgs& a) {
-  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
+  flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
   const fs::path dir = out_dir(a, e);
-  sim::Compiled c = compiled_network(a, e);
+  flow::Compiled c = compiled_network(a, e);
   if (a.compiled.empty() || fs::weakly_canonical(a.compiled) != fs::weakly_canonical(dir)) {
-    sim::save_compiled(e, c, dir.string());
+    flow::save_compiled(e, c, dir.string());
     write_text(dir / "compile.json", compile_summary(e, c).dump(2) + "\n");
   }
-  sim::RunOptions ro;
+  flow::RunOptions ro;
   ro.placement_file = (dir / "placement_programmed.json").string();
   ro.images = a.images;
   ro.progress = isatty(STDERR_FILENO);
@@ -149,8 +150,8 @@ int run_main(const RunArgs& a) {
   ro.trace_layer = a.trace_layer;
   ro.trace_from = a.trace_from;
   ro.trace_to = a.trace_to;
-  nlohmann::json report = sim::run(e, c, ro, std::cerr);
-  write_text(dir / "config.yaml", arch::to_yaml(e.resolved));
+  nlohmann::json report = flow::run(e, c, ro, std::cerr);
+  write_text(dir / "config.yaml", config::to_yaml(e.resolved));
   write_text(dir / "report.json", report.dump(2) + "\n");
   if (a.json) {
     std::cout << report.dump(2) << "\n";
@@ -185,9 +186,9 @@ int run_main(const RunArgs& a) {
 }
 
 int accuracy_main(const RunArgs& a) {
-  sim::Experiment e = sim::load_experiment(a.experiment, a.overrides);
-  sim::Compiled c = compiled_network(a, e);
-  nlohmann::json j = sim::evaluate(e, c, a.images, std::cerr);
+  flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
+  flow::Compiled c = compiled_network(a, e);
+  nlohmann::json j = flow::evaluate(e, c, a.images, std::cerr);
   if (!a.out.empty()) write_text(fs::path(a.out) / "accuracy.json", j.dump(2) + "\n");
   if (a.json) {
     std::cout << j.dump(2) << "\n";

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <map>
 
-#include "sim/sweep.hpp"
+#include "flow/sweep.hpp"
 #include "tools/commands.hpp"
 
 namespace fs = std::filesystem;
@@ -31,7 +31,7 @@ struct SweepArgs {
   bool retry_failed = false;
 };
 
-std::string default_out(const sim::Sweep& s) {
+std::string default_out(const flow::Sweep& s) {
   return (fs::path("runs") / "sweeps" / s.name).string();
 }
 
@@ -95,16 +95,16 @@ class Progress {
 };
 
 // Runs the points assigned to this process, at most `jobs` at a time. Returns the failures.
-int run_points(const sim::Sweep& sweep, const std::vector<const sim::SweepPoint*>& todo,
+int run_points(const flow::Sweep& sweep, const std::vector<const flow::SweepPoint*>& todo,
                const std::string& out, int jobs) {
   const std::string exe = self_exe();
-  std::map<pid_t, const sim::SweepPoint*> running;
+  std::map<pid_t, const flow::SweepPoint*> running;
   size_t next = 0;
   int done = 0, failed = 0;
   Progress progress(static_cast<int>(todo.size()));
   progress.update(0, 0);
-  auto finish = [&](const sim::SweepPoint* p, int status) {
-    const fs::path dir = sim::point_dir(out, *p);
+  auto finish = [&](const flow::SweepPoint* p, int status) {
+    const fs::path dir = flow::point_dir(out, *p);
     nlohmann::json st;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       fs::rename(dir / "result.json.tmp", dir / "result.json");
@@ -118,15 +118,15 @@ int run_points(const sim::Sweep& sweep, const std::vector<const sim::SweepPoint*
       ++failed;
     }
     write_file(dir / "status.json", st.dump() + "\n");
-    append_row(out, sim::point_row(sweep, *p, out));
+    append_row(out, flow::point_row(sweep, *p, out));
     progress.update(++done, failed);
   };
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
-      const sim::SweepPoint* p = todo[next++];
-      const fs::path dir = sim::point_dir(out, *p);
+      const flow::SweepPoint* p = todo[next++];
+      const fs::path dir = flow::point_dir(out, *p);
       fs::create_directories(dir);
-      write_file(dir / "config.yaml", arch::to_yaml(p->resolved));
+      write_file(dir / "config.yaml", config::to_yaml(p->resolved));
       write_file(
           dir / "point.json",
           nlohmann::json{{"index", p->index}, {"axes", p->axes()}, {"xbarsim", XBARSIM_VERSION}}
@@ -181,15 +181,15 @@ int sweep_main(const SweepArgs& args) {
     --shard;
   }
   int status = guarded([&] {
-    sim::Sweep sweep = sim::load_sweep(args.file);  // every point validated before anything runs
+    flow::Sweep sweep = flow::load_sweep(args.file);  // every point validated before anything runs
     const std::string out = args.out.empty() ? default_out(sweep) : args.out;
     fs::create_directories(out);
-    std::vector<const sim::SweepPoint*> todo;
+    std::vector<const flow::SweepPoint*> todo;
     int skipped = 0;
     for (const auto& p : sweep.points) {
       const int part = args.mpi ? rank : shard, parts = args.mpi ? ranks : shards;
       if (p.index % parts != part) continue;
-      nlohmann::json st = read_status(sim::point_dir(out, p));
+      nlohmann::json st = read_status(flow::point_dir(out, p));
       bool finished = st.is_object() &&
                       (st["status"] == "done" || (st["status"] == "failed" && !args.retry_failed));
       if (finished) {
@@ -206,7 +206,7 @@ int sweep_main(const SweepArgs& args) {
     int failed = run_points(sweep, todo, out, std::max(1, args.jobs));
     if (args.mpi) MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0 && args.shard.empty()) {
-      int rows = sim::write_tables(sweep, out);
+      int rows = flow::write_tables(sweep, out);
       std::cerr << "sweep: " << rows << " rows in " << out << "/results.csv and results.jsonl\n";
     }
     return failed > 0 ? 3 : 0;
@@ -238,9 +238,9 @@ static void add_sweep_commands(CLI::App& app, int& status) {
   collect->add_option("--out", collect_args->out, "output directory (default runs/sweeps/NAME)");
   collect->callback([&status, collect_args] {
     status = guarded([&] {
-      sim::Sweep sweep = sim::load_sweep(collect_args->file);
+      flow::Sweep sweep = flow::load_sweep(collect_args->file);
       const std::string out = collect_args->out.empty() ? default_out(sweep) : collect_args->out;
-      int rows = sim::write_tables(sweep, out);
+      int rows = flow::write_tables(sweep, out);
       std::cout << rows << " rows written to " << out << "/results.csv and results.jsonl\n";
       return 0;
     });
@@ -253,7 +253,7 @@ static void add_sweep_commands(CLI::App& app, int& status) {
   report->add_option("--out", report_args->out, "output directory (default runs/sweeps/NAME)");
   report->callback([&status, report_args] {
     status = guarded([&] {
-      sim::Sweep sweep = sim::load_sweep(report_args->file);
+      flow::Sweep sweep = flow::load_sweep(report_args->file);
       const std::string out = report_args->out.empty() ? default_out(sweep) : report_args->out;
       fs::path script =
           fs::path(self_exe()).parent_path() / ".." / ".." / "tools" / "plot_sweep.py";

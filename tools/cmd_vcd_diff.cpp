@@ -9,8 +9,8 @@
 #include "arch/arch_spec.hpp"
 #include "models/neuron_core.hpp"
 #include "sim/vcd.hpp"
-#include "sim/vcd_diff.hpp"
 #include "tools/commands.hpp"
+#include "verify/vcd_diff.hpp"
 
 namespace xbar::tools {
 
@@ -23,13 +23,13 @@ struct DiffArgs {
 
 int vcd_diff_main(const DiffArgs& args) {
   try {
-    const sim::VcdMap map = sim::read_vcd_map(args.map);
-    const sim::VcdFile a = sim::read_vcd(args.a);
-    const sim::VcdFile b = sim::read_vcd(args.b);
-    const sim::VcdDiffResult r = sim::vcd_diff(a, b, map, {args.clock, args.tolerance});
-    std::cout << "A: " << args.a << "\nB: " << args.b << "\n" << sim::format_report(r);
+    const verify::VcdMap map = verify::read_vcd_map(args.map);
+    const verify::VcdFile a = verify::read_vcd(args.a);
+    const verify::VcdFile b = verify::read_vcd(args.b);
+    const verify::VcdDiffResult r = verify::vcd_diff(a, b, map, {args.clock, args.tolerance});
+    std::cout << "A: " << args.a << "\nB: " << args.b << "\n" << verify::format_report(r);
     return r.equal() ? 0 : 1;
-  } catch (const sim::VcdError& e) {
+  } catch (const verify::VcdError& e) {
     std::cerr << "xbarsim vcd-diff: " << e.what() << "\n";
     return 2;
   }
@@ -50,7 +50,7 @@ struct StimulusLine {
 
 std::vector<StimulusLine> read_stimulus(const std::string& path, int neurons) {
   std::ifstream in(path);
-  if (!in) throw sim::VcdError(path + ": cannot open the stimulus file");
+  if (!in) throw verify::VcdError(path + ": cannot open the stimulus file");
   std::vector<StimulusLine> out;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
@@ -60,11 +60,12 @@ std::vector<StimulusLine> read_stimulus(const std::string& path, int neurons) {
     if (!(s >> l.rst)) continue;  // blank line
     std::string rest;
     if (!(s >> l.valid >> l.index >> l.code >> l.fire) || (s >> rest))
-      throw sim::VcdError(path + ":" + std::to_string(n) +
-                          ": expected five integers: rst in_valid in_index in_code fire");
+      throw verify::VcdError(path + ":" + std::to_string(n) +
+                             ": expected five integers: rst in_valid in_index in_code fire");
     if (l.valid && (l.index < 0 || l.index >= neurons))
-      throw sim::VcdError(path + ":" + std::to_string(n) + ": in_index " + std::to_string(l.index) +
-                          " outside 0.." + std::to_string(neurons - 1));
+      throw verify::VcdError(path + ":" + std::to_string(n) + ": in_index " +
+                             std::to_string(l.index) + " outside 0.." +
+                             std::to_string(neurons - 1));
     out.push_back(l);
   }
   return out;
@@ -81,12 +82,12 @@ int neuron_trace_main(const TraceArgs& args) {
     p.potential_min = -(1LL << (a.neuron.potential_bits - 1));
     p.potential_max = (1LL << (a.neuron.potential_bits - 1)) - 1;
     p.reset_to_zero = a.neuron.reset == arch::ResetMode::Zero;
-    p.leaky = a.neuron.impl == "lif";
+    p.leaky = a.neuron.model == arch::NeuronModel::Lif;
     p.leak_q16 = p.leaky ? std::lround(a.neuron.leak * 65536.0) : 65536;
     if (p.threshold < 1 || p.threshold > p.potential_max)
-      throw sim::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
-                          std::to_string(p.potential_max) + " (neuron.potential_bits " +
-                          std::to_string(a.neuron.potential_bits) + ")");
+      throw verify::VcdError("--threshold " + std::to_string(p.threshold) + " outside 1.." +
+                             std::to_string(p.potential_max) + " (neuron.potential_bits " +
+                             std::to_string(a.neuron.potential_bits) + ")");
     models::NeuronCore core(p, args.neurons);
     sim::VcdTrace vcd(args.vcd, args.period_ns, 0, stim.size() + 1);
     const int valid_id = vcd.signal("neuron_core", "spikes_valid");
@@ -119,7 +120,7 @@ int neuron_trace_main(const TraceArgs& args) {
     vcd.write(0);
     std::cout << args.vcd << ": " << stim.size() << " cycles, " << spikes_total << " spikes\n";
     return 0;
-  } catch (const sim::VcdError& e) {
+  } catch (const verify::VcdError& e) {
     std::cerr << "xbarsim neuron-trace: " << e.what() << "\n";
     return 2;
   }

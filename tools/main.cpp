@@ -5,7 +5,7 @@
 #include <iostream>
 #include <systemc>
 
-#include "arch/config_tree.hpp"
+#include "config/config_tree.hpp"
 #include "tools/commands.hpp"
 
 namespace xbar::tools {
@@ -13,7 +13,7 @@ namespace xbar::tools {
 int guarded(const std::function<int()>& body) {
   try {
     return body();
-  } catch (const arch::ConfigError& e) {
+  } catch (const config::ConfigError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
     std::cerr << "xbarsim: " << e.diagnostics().size() << " problem"
               << (e.diagnostics().size() == 1 ? "" : "s") << " found; nothing was run\n";

@@ -17,7 +17,7 @@ fi
 # The sources of our libraries and of the xbarsim executable (not tests, benchmarks or the
 # verilated RTL, which is generated), matched against the absolute paths in the database.
 root_re=$(printf '%s' "$here" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
-sources="^$root_re/(arch|workloads|compiler|models|sim|tools|tools/spice)/[^/]+\\.cpp\$"
+sources="^$root_re/(config|arch|workloads|compiler|models|sim|verify|flow|tools|tools/spice)/[^/]+\\.cpp\$"
 start=$(date +%s)
 cd "$here"
 status=0

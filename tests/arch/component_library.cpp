@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar::arch;
+using namespace xbar::config;
 using xbar::test::TempDir;
 namespace tt = boost::test_tools;
 
@@ -127,6 +128,39 @@ BOOST_AUTO_TEST_CASE(library_for_another_node_is_an_error) {
   } catch (const ConfigError& e) {
     BOOST_TEST(contains(e.what(), "the chip is at 32 nm but library 'resparc-45nm'"));
     BOOST_TEST(e.diagnostics()[0].path == "technology.node_nm");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(accelergy_adc_below_4_bits_is_a_config_error) {
+  ArchSpec a =
+      load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml", {"adc.bits=3"});
+  try {
+    build_inventory(a);
+    BOOST_FAIL("expected an error");
+  } catch (const ConfigError& e) {
+    BOOST_REQUIRE_EQUAL(e.diagnostics().size(), 1u);
+    BOOST_TEST(e.diagnostics()[0].path == "components.adc");
+    BOOST_TEST(e.diagnostics()[0].where.line > 0);
+    BOOST_TEST(contains(e.what(), "defined for 4 bits and more"), e.what());
+    BOOST_TEST(contains(e.what(), "adc.bits is 3"), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(resparc_adc_cost_rises_with_bits_at_equal_conversion_rate) {
+  // A flash converter of fixed latency keeps the conversion rate (33.3 MS/s) whatever its bits, so
+  // only the resolution moves. (A SAR's rate falls with its bits: see docs/architecture.md.)
+  double last_area = 0, last_power = 0;
+  for (int bits : {4, 5, 6, 7, 8, 10}) {
+    ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
+                           {"adc={impl: flash, bits: " + std::to_string(bits) +
+                            ", columns_per_adc: 8, latency_cycles: 6}"});
+    const InventoryItem* adc = build_inventory(a).find(Level::Core, "adc");
+    BOOST_REQUIRE(adc);
+    BOOST_TEST(adc->actions_per_s == 200e6 / 6, tt::tolerance(1e-12));
+    BOOST_TEST(adc->area_mm2() > last_area, bits << " bits");
+    BOOST_TEST(adc->peak_power_mw() > last_power, bits << " bits");
+    last_area = adc->area_mm2();
+    last_power = adc->peak_power_mw();
   }
 }
 

@@ -6,6 +6,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar::arch;
+using namespace xbar::config;
 using xbar::test::TempDir;
 
 namespace {
@@ -124,7 +125,7 @@ BOOST_AUTO_TEST_CASE(switching_impl_requires_its_keys) {
   BOOST_TEST(d.path == "neuron.leak");
   BOOST_TEST(contains(d.message, "missing required key 'leak' (needed by impl 'lif')"));
   ArchSpec a = load_arch(dir.write("ok.yaml", "extends: chip.yaml\nneuron:\n  leak: 0.05\n"));
-  BOOST_TEST(a.neuron.impl == "lif");
+  BOOST_TEST(to_string(a.neuron.model) == "lif");
   BOOST_TEST(a.neuron.leak == 0.05);
   BOOST_TEST(a.neuron.potential_bits == 8);
 }

@@ -7,6 +7,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace xbar::arch;
+using namespace xbar::config;
 namespace tt = boost::test_tools;
 
 namespace {

@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_arrays_stay_on_one_crossbar_when_placed) {
   const xbar::arch::ArchSpec arch =
       xbar::arch::load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",
                             {"chip.conv_weights=time_multiplexed", "tile.neurons=64"});
-  BOOST_REQUIRE(arch.chip.conv_time_multiplexed);
+  BOOST_REQUIRE(arch.chip.conv_weights == xbar::arch::ConvWeights::TimeMultiplexed);
   const cc::CrossbarGeometry g = cc::geometry_for(arch);
   const std::vector<cc::LayerMapping> rep = cc::map_cnn(net, g), tm = cc::map_cnn(net, g, true);
   // conv: 36 positions of 9 rows x 4 filters on one array; pooling (16 rows x 4) likewise.

@@ -18,7 +18,7 @@ namespace {
 
 using xbar::test::resparc;
 
-m::CellArray uniform_array(const a::Device& d, int rows, int cols, int level) {
+m::CellArray uniform_array(const a::DeviceSpec& d, int rows, int cols, int level) {
   m::CellArray c;
   c.g = Eigen::MatrixXd::Constant(rows, cols, m::level_conductance_s(d, level));
   c.stuck.setZero(rows, cols);
@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(arch_keys_are_validated_and_default_off) {
   auto fails = [](std::vector<std::string> o, const std::string& needle) {
     try {
       resparc(o);
-    } catch (const a::ConfigError& e) {
+    } catch (const xbar::config::ConfigError& e) {
       BOOST_TEST_MESSAGE(e.what());
       return std::string(e.what()).find(needle) != std::string::npos;
     }

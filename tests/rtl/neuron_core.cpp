@@ -30,7 +30,7 @@ models::NeuronParams params_from(const arch::ArchSpec& a, long long threshold) {
   p.potential_min = -(1LL << (a.neuron.potential_bits - 1));
   p.potential_max = (1LL << (a.neuron.potential_bits - 1)) - 1;
   p.reset_to_zero = a.neuron.reset == arch::ResetMode::Zero;
-  p.leaky = a.neuron.impl == "lif";
+  p.leaky = a.neuron.model == arch::NeuronModel::Lif;
   p.leak_q16 = p.leaky ? std::lround(a.neuron.leak * 65536.0) : 65536;
   return p;
 }

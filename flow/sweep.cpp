@@ -1,4 +1,4 @@
-#include "sim/sweep.hpp"
+#include "flow/sweep.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -8,16 +8,16 @@
 #include <sstream>
 
 #include "arch/arch_spec.hpp"
-#include "arch/schema.hpp"
-#include "sim/experiment.hpp"
+#include "config/schema.hpp"
+#include "flow/experiment.hpp"
 
 namespace fs = std::filesystem;
 
-namespace xbar::sim {
+namespace xbar::flow {
 
-using arch::ConfigError;
-using arch::ConfigNode;
-using arch::Diagnostic;
+using config::ConfigError;
+using config::ConfigNode;
+using config::Diagnostic;
 
 std::vector<std::string> sweep_commands() { return {"area", "run"}; }
 
@@ -34,11 +34,11 @@ std::string stable_hash(const std::string& text) {
 
 static nlohmann::json scalar_json(const ConfigNode& n) {
   if (n.kind == ConfigNode::Kind::Scalar && !n.quoted) {
-    if (auto i = arch::parse_int(n)) return *i;
-    if (auto f = arch::parse_float(n)) return *f;
+    if (auto i = config::parse_int(n)) return *i;
+    if (auto f = config::parse_float(n)) return *f;
   }
   if (n.kind == ConfigNode::Kind::Scalar) return n.scalar;
-  return arch::to_yaml(n);
+  return config::to_yaml(n);
 }
 
 nlohmann::json SweepPoint::axes() const {
@@ -59,7 +59,7 @@ static const ConfigNode* lookup(const ConfigNode& root, const std::string& path)
 }
 
 bool evaluate_constraint(const std::string& expr, const ConfigNode& root,
-                         const arch::Location& where) {
+                         const config::Location& where) {
   static const std::vector<std::string> ops = {"<=", ">=", "==", "!=", "<", ">"};
   for (const auto& op : ops) {
     auto pos = expr.find(op);
@@ -75,16 +75,16 @@ bool evaluate_constraint(const std::string& expr, const ConfigNode& root,
       ConfigNode literal;
       literal.kind = ConfigNode::Kind::Scalar;
       literal.scalar = sides[i];
-      if (auto f = arch::parse_float(literal)) {
+      if (auto f = config::parse_float(literal)) {
         v[i] = *f;
         continue;
       }
       const ConfigNode* n = lookup(root, sides[i]);
-      auto f = n ? arch::parse_float(*n) : std::nullopt;
+      auto f = n ? config::parse_float(*n) : std::nullopt;
       if (!f)
-        arch::fail(where, "constraints",
-                   "'" + sides[i] + "' in '" + expr +
-                       "' is neither a number nor a numeric key of the config");
+        config::fail(where, "constraints",
+                     "'" + sides[i] + "' in '" + expr +
+                         "' is neither a number nor a numeric key of the config");
       v[i] = *f;
     }
     if (op == "<=") return v[0] <= v[1];
@@ -94,16 +94,16 @@ bool evaluate_constraint(const std::string& expr, const ConfigNode& root,
     if (op == "<") return v[0] < v[1];
     return v[0] > v[1];
   }
-  arch::fail(where, "constraints",
-             "a constraint is 'lhs op rhs' with op one of < <= > >= == !=, got '" + expr + "'");
+  config::fail(where, "constraints",
+               "a constraint is 'lhs op rhs' with op one of < <= > >= == !=, got '" + expr + "'");
 }
 
 // The merged config of a point: base + fixed + its settings, not yet validated.
 static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings) {
   ConfigNode root =
-      sweep.command == "run" ? merge_experiment(sweep.base) : arch::load_with_extends(sweep.base);
+      sweep.command == "run" ? merge_experiment(sweep.base) : config::load_with_extends(sweep.base);
   auto set = [&](const std::string& path, const ConfigNode& value) {
-    arch::set_path(root, path, value);
+    config::set_path(root, path, value);
     if (sweep.command == "run" && path == "compile.flow" && value.kind == ConfigNode::Kind::Scalar)
       set_flow(root, value.scalar);  // a flow axis: each point takes only its flow's keys
   };
@@ -120,28 +120,34 @@ static ConfigNode validate(const Sweep& sweep, const ConfigNode& merged) {
 }
 
 Sweep load_sweep(const std::string& path) {
-  ConfigNode root = arch::parse_yaml_file(path);
+  ConfigNode root = config::parse_yaml_file(path);
   std::vector<Diagnostic> problems;
-  arch::SectionSpec top("sweep", "a design-space sweep");
-  arch::KeySpec version("version", arch::ValueType::Int, "schema version (1)");
+  config::SectionSpec top("sweep", "a design-space sweep");
+  config::KeySpec version("version", config::ValueType::Int, "schema version (1)");
   version.min = version.max = 1;
-  arch::KeySpec command("command", arch::ValueType::Enum, "what each point runs");
+  config::KeySpec command("command", config::ValueType::Enum, "what each point runs");
   command.choices = sweep_commands();
-  arch::KeySpec fixed("fixed", arch::ValueType::Points, "key paths held constant across points");
-  arch::KeySpec axes("axes", arch::ValueType::Points,
-                     "key path -> list of values (cartesian product)");
-  arch::KeySpec zip("zip", arch::ValueType::Points, "groups of axes that move together");
-  arch::KeySpec constraints("constraints", arch::ValueType::Points, "conditions a point must meet");
+  config::KeySpec fixed("fixed", config::ValueType::Points,
+                        "key paths held constant across points");
+  config::KeySpec axes("axes", config::ValueType::Points,
+                       "key path -> list of values (cartesian product)");
+  config::KeySpec zip("zip", config::ValueType::Points, "groups of axes that move together");
+  config::KeySpec constraints("constraints", config::ValueType::Points,
+                              "conditions a point must meet");
   fixed.required = axes.required = zip.required = constraints.required = false;
   top.keys = {
-      version, arch::KeySpec("name", arch::ValueType::String, "sweep name"),
-      command, arch::KeySpec("base", arch::ValueType::Path, "the config every point starts from"),
-      fixed,   axes,
-      zip,     constraints};
+      version,
+      config::KeySpec("name", config::ValueType::String, "sweep name"),
+      command,
+      config::KeySpec("base", config::ValueType::Path, "the config every point starts from"),
+      fixed,
+      axes,
+      zip,
+      constraints};
   // The structured keys are checked below; validate the scalars here.
   ConfigNode scalars = root;
   for (const char* k : {"fixed", "axes", "zip", "constraints"}) scalars.erase(k);
-  arch::SectionSpec scalar_top = top;
+  config::SectionSpec scalar_top = top;
   scalar_top.keys.erase(scalar_top.keys.begin() + 4, scalar_top.keys.end());
   for (const auto& [k, v] : root.entries) {
     bool known = false;
@@ -149,33 +155,33 @@ Sweep load_sweep(const std::string& path) {
     if (!known) {
       std::vector<std::string> names;
       for (const auto& key : top.keys) names.push_back(key.name);
-      problems.push_back({v.key_where, k, arch::unknown_key_message(k, names)});
+      problems.push_back({v.key_where, k, config::unknown_key_message(k, names)});
     }
   }
-  if (root.is_map()) arch::validate_section(scalars, scalar_top, "", problems);
+  if (root.is_map()) config::validate_section(scalars, scalar_top, "", problems);
   if (!problems.empty()) throw ConfigError(std::move(problems));
 
   Sweep s;
   s.file = path;
-  s.name = arch::read_string(root, "name");
-  s.command = arch::read_string(root, "command");
+  s.name = config::read_string(root, "name");
+  s.command = config::read_string(root, "command");
   const ConfigNode& base = *root.find("base");
   fs::path base_path = fs::path(path).parent_path() / base.scalar;
   if (!fs::exists(base_path))
-    arch::fail(
+    config::fail(
         base.where, "base",
         "base config '" + base.scalar + "' not found (looked for " + base_path.string() + ")");
   s.base = base_path.lexically_normal().string();
 
   if (const ConfigNode* f = root.find("fixed")) {
-    if (!f->is_map()) arch::fail(f->where, "fixed", "expected a map of key paths to values");
+    if (!f->is_map()) config::fail(f->where, "fixed", "expected a map of key paths to values");
     for (const auto& [k, v] : f->entries) s.fixed.emplace_back(k, v);
   }
   // Factors of the product: one per axis, one per zip group.
   std::vector<std::vector<std::vector<Setting>>> factors;
   auto add_axes = [&](const ConfigNode* a) {
     if (!a->is_map())
-      arch::fail(a->where, "axes", "expected a map of key paths to lists of values");
+      config::fail(a->where, "axes", "expected a map of key paths to lists of values");
     for (const auto& [k, v] : a->entries) {
       if (v.kind != ConfigNode::Kind::Sequence || v.items.empty()) {
         problems.push_back({v.where, "axes." + k, "expected a non-empty list of values"});
@@ -189,7 +195,7 @@ Sweep load_sweep(const std::string& path) {
   };
   auto add_zip = [&](const ConfigNode* z) {
     if (z->kind != ConfigNode::Kind::Sequence)
-      arch::fail(z->where, "zip", "expected a list of groups");
+      config::fail(z->where, "zip", "expected a list of groups");
     for (size_t g = 0; g < z->items.size(); ++g) {
       const ConfigNode& group = z->items[g];
       const std::string gp = "zip[" + std::to_string(g) + "]";
@@ -224,10 +230,10 @@ Sweep load_sweep(const std::string& path) {
   }
   if (factors.empty() && problems.empty())
     problems.push_back({root.where, "axes", "a sweep needs at least one axis or zip group"});
-  std::vector<std::pair<std::string, arch::Location>> rules;
+  std::vector<std::pair<std::string, config::Location>> rules;
   if (const ConfigNode* c = root.find("constraints")) {
     if (c->kind != ConfigNode::Kind::Sequence)
-      arch::fail(c->where, "constraints", "expected a list of 'lhs op rhs' strings");
+      config::fail(c->where, "constraints", "expected a list of 'lhs op rhs' strings");
     for (const auto& item : c->items) rules.emplace_back(item.scalar, item.where);
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
@@ -267,7 +273,7 @@ Sweep load_sweep(const std::string& path) {
     p.index = static_cast<int>(s.points.size());
     p.settings = std::move(settings);
     p.resolved = std::move(resolved);
-    p.id = stable_hash(s.command + "\n" + arch::to_yaml(p.resolved));
+    p.id = stable_hash(s.command + "\n" + config::to_yaml(p.resolved));
     s.points.push_back(std::move(p));
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
@@ -369,4 +375,4 @@ int write_tables(const Sweep& sweep, const std::string& out_dir) {
   return static_cast<int>(rows.size());
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

@@ -1,4 +1,4 @@
-#include "sim/pipeline.hpp"
+#include "flow/pipeline.hpp"
 
 #include <unistd.h>
 
@@ -18,11 +18,11 @@
 #include "compiler/prunix.hpp"
 #include "compiler/trannsformer.hpp"
 #include "compiler/wct.hpp"
+#include "flow/area_report.hpp"
+#include "flow/mitigation.hpp"
 #include "models/analog.hpp"
-#include "sim/area_report.hpp"
 #include "sim/chip.hpp"
 #include "sim/energy.hpp"
-#include "sim/mitigation.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/snn.hpp"
@@ -31,7 +31,7 @@
 namespace fs = std::filesystem;
 namespace wl = xbar::workloads;
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 namespace {
 
@@ -189,7 +189,7 @@ Compiled compile(const Experiment& e, std::ostream& log) {
       throw std::invalid_argument(e.file + ": compile.flow " + e.flow +
                                   " is for MLPs; a CNN compiles with flow dense (see xbarsim "
                                   "structured for crossbar-aware pruning of CNNs)");
-    const bool multiplexed = e.arch.chip.conv_time_multiplexed;
+    const bool multiplexed = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed;
     layers = compiler::map_cnn(c.ann, g, multiplexed);
     log << "compile: CNN, " << layers.size() << " spiking layers, conv and pooling layers "
         << (multiplexed ? "time-multiplexed (one crossbar per kernel tile, read position by "
@@ -319,7 +319,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   wl::SpikingNetwork snn = wl::to_snn(c.ann, c.data.train, cc);
   wl::SnnConfig sc;
   sc.timesteps = e.timesteps;
-  sc.neuron = e.arch.neuron.impl == "lif" ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
+  sc.neuron = e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
   sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
   sc.reset = e.arch.neuron.reset == arch::ResetMode::Zero ? wl::Reset::kZero : wl::Reset::kSubtract;
   sc.encoding = wl::parse_encoding(e.encoding);
@@ -355,12 +355,12 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   return wl::GoldenModel(std::move(snn), sc, fc);
 }
 
-HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& golden) {
-  HardwareNetwork hw;
+sim::HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& golden) {
+  sim::HardwareNetwork hw;
   hw.timesteps = e.timesteps;
   hw.analog = golden.fixed_config().analog;
   for (const auto& q : golden.quantised()) {
-    HardwareLayer l;
+    sim::HardwareLayer l;
     l.levels = q.weights;
     l.adc.step = q.adc_step;
     l.adc.max_code = q.adc_max_code;
@@ -369,14 +369,14 @@ HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel& gol
     l.neuron.potential_min = q.potential_min;
     l.neuron.potential_max = q.potential_max;
     l.neuron.reset_to_zero = e.arch.neuron.reset == arch::ResetMode::Zero;
-    l.neuron.leaky = e.arch.neuron.impl == "lif";
+    l.neuron.leaky = e.arch.neuron.model == arch::NeuronModel::Lif;
     l.neuron.leak_q16 = q.leak_q16;
     hw.layers.push_back(std::move(l));
   }
   return hw;
 }
 
-SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
+sim::SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
   wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
   return wl::encode(images.images.row(k).data(), images.features(), e.timesteps,
                     wl::parse_encoding(e.encoding), rng);
@@ -390,20 +390,20 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   if (!options.placement_file.empty() && !(placement == c.placement))
     compiler::write_placement(placement, options.placement_file);
   wl::GoldenModel golden = program_golden(e, c, placement);
-  const HardwareNetwork hw = hardware_network(e, golden);
+  const sim::HardwareNetwork hw = hardware_network(e, golden);
   const wl::Dataset test = test_images(e, c, options.images);
   const int n = test.size();
-  std::vector<SpikeTrain> trains;
+  std::vector<sim::SpikeTrain> trains;
   for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
-  Chip chip("chip", e.arch, placement, hw);
+  sim::Chip chip("chip", e.arch, placement, hw);
   chip.enqueue(trains, e.check_golden);
-  std::unique_ptr<VcdTrace> vcd;
+  std::unique_ptr<sim::VcdTrace> vcd;
   if (!options.trace_file.empty()) {
     if (options.trace_image < 0 || options.trace_image >= n)
       throw std::invalid_argument("--trace-image " + std::to_string(options.trace_image) +
                                   " is not one of the " + std::to_string(n) + " images simulated");
-    vcd = std::make_unique<VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
-                                     options.trace_from, options.trace_to);
+    vcd = std::make_unique<sim::VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
+                                          options.trace_from, options.trace_to);
     chip.trace(vcd.get(), static_cast<size_t>(options.trace_image), options.trace_layer);
   }
   // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
@@ -431,7 +431,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   int correct = 0, golden_correct = 0, mismatched_images = 0;
   std::uint64_t cycles = 0, worst = 0;
   for (int k = 0; k < n; ++k) {
-    const ImageResult& r = results[k];
+    const sim::ImageResult& r = results[k];
     int best = 0;  // most spikes; ties: larger potential, then lower index (as the golden model)
     for (int j = 1; j < static_cast<int>(r.output_spike_counts.size()); ++j) {
       if (r.output_spike_counts[j] > r.output_spike_counts[best] ||
@@ -457,9 +457,9 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
   const arch::Inventory inv = arch::build_inventory(placed);
-  const ChipStats stats = chip.stats();
-  const EnergyReport energy = account_energy(chip.activity(), inv, placed, stats.cycles,
-                                             c.placement.crossbar.columns_per_output);
+  const sim::ChipStats stats = chip.stats();
+  const sim::EnergyReport energy = sim::account_energy(chip.activity(), inv, placed, stats.cycles,
+                                                       c.placement.crossbar.columns_per_output);
   const double period_ns = e.arch.technology.clock_period_ns();
   const double cycles_per_image = static_cast<double>(cycles) / n;
 
@@ -504,7 +504,7 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
                      {"total_seconds",
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
                      {"cycles_per_second", sim_s > 0 ? stats.cycles / sim_s : 0.0}};
-  j["config"] = arch::to_yaml(e.resolved);
+  j["config"] = config::to_yaml(e.resolved);
   log << "run: " << n << " images, accuracy " << 100.0 * correct / n << " %";
   if (e.check_golden)
     log << " (golden " << 100.0 * golden_correct / n << " %, " << mismatched_images
@@ -544,7 +544,7 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
   if (!(c.placement.crossbar == g))
     throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
-  const std::string conv = e.arch.chip.conv_time_multiplexed ? "time_multiplexed" : "replicated";
+  const std::string conv = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed ? "time_multiplexed" : "replicated";
   for (const auto& m : c.placement.layers)
     if (!m.conv_weights.empty() && m.conv_weights != conv)
       throw mismatch("mapping of conv weights (chip.conv_weights: " + m.conv_weights + ")");
@@ -595,9 +595,9 @@ nlohmann::json evaluate(const Experiment& e, const Compiled& c, int images, std:
                   {"tiles", c.placement.tiles.size()},
                   {"mitigations", mitigations}};
   j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  j["config"] = arch::to_yaml(e.resolved);
+  j["config"] = config::to_yaml(e.resolved);
   log << "accuracy: " << n << " images, " << 100.0 * correct / n << " % (golden model)\n";
   return j;
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

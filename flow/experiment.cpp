@@ -1,14 +1,15 @@
-#include "sim/experiment.hpp"
+#include "flow/experiment.hpp"
 
-#include "arch/schema.hpp"
+#include "arch/inventory.hpp"
+#include "config/schema.hpp"
 #include "workloads/dataset.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
-using arch::ConfigNode;
-using arch::KeySpec;
-using arch::SectionSpec;
-using arch::ValueType;
+using config::ConfigNode;
+using config::KeySpec;
+using config::SectionSpec;
+using config::ValueType;
 
 namespace {
 
@@ -120,7 +121,7 @@ std::vector<SectionSpec> sections() {
 }  // namespace
 
 ConfigNode merge_experiment(const std::string& path, const std::vector<std::string>& overrides) {
-  ConfigNode root = arch::parse_yaml_file(path);
+  ConfigNode root = config::parse_yaml_file(path);
   // `--set arch.extends=CHIP.yaml` chooses another chip preset (a path relative to the experiment
   // file, as in it): it must act before the arch section is merged with its preset.
   std::vector<std::string> chip, rest;
@@ -134,19 +135,19 @@ ConfigNode merge_experiment(const std::string& path, const std::vector<std::stri
       as_map.set("extends", ext);
       *a = as_map;
     }
-    arch::apply_overrides(root, chip);
+    config::apply_overrides(root, chip);
     a = root.find("arch");
-    *a = arch::resolve_extends(*a, path);
+    *a = config::resolve_extends(*a, path);
   } else {
     rest = overrides;  // validation reports the missing arch section
   }
-  arch::apply_overrides(root, rest);
+  config::apply_overrides(root, rest);
   return root;
 }
 
 Experiment experiment_from_tree(const ConfigNode& root, const std::string& origin) {
-  std::vector<arch::Diagnostic> problems;
-  if (!root.is_map()) arch::fail(root.where, "", "an experiment is a map of sections");
+  std::vector<config::Diagnostic> problems;
+  if (!root.is_map()) config::fail(root.where, "", "an experiment is a map of sections");
   SectionSpec top("", "experiment");
   KeySpec version("version", ValueType::Int, "schema version (1)");
   version.min = version.max = 1;
@@ -161,10 +162,10 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
     if (k == "version" || k == "name") {
       scalars.entries.emplace_back(k, v);
     } else if (std::find(valid.begin(), valid.end(), k) == valid.end()) {
-      problems.push_back({v.key_where, k, arch::unknown_key_message(k, valid)});
+      problems.push_back({v.key_where, k, config::unknown_key_message(k, valid)});
     }
   }
-  arch::validate_section(scalars, top, "", problems);
+  config::validate_section(scalars, top, "", problems);
   for (const auto& s : secs) {
     const ConfigNode* n = root.find(s.name);
     if (!n) {
@@ -172,14 +173,14 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
           {root.where, s.name, "missing required section '" + s.name + "': " + s.doc});
       continue;
     }
-    arch::validate_section(*n, s, s.name, problems);
+    config::validate_section(*n, s, s.name, problems);
   }
   // workload.layers: a list of at least two positive integers.
   std::vector<int> layers;
   if (const ConfigNode* w = root.find("workload"); w && w->is_map()) {
     if (const ConfigNode* l = w->find("layers"); l && l->kind == ConfigNode::Kind::Sequence) {
       for (const auto& item : l->items) {
-        auto v = arch::parse_int(item);
+        auto v = config::parse_int(item);
         if (!v || *v < 1)
           problems.push_back({item.where, "workload.layers",
                               "layer sizes are positive integers, got " + item.describe()});
@@ -196,9 +197,13 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   if (const ConfigNode* a = root.find("arch")) {
     try {
       spec = arch::arch_from_tree(*a, origin);
-    } catch (const arch::ConfigError& e) {
+      // The chip priced by its library now, not after minutes of training and compiling: a library
+      // that lacks a component or cannot price the chip's size (e.g. adc.bits) is bad input too.
+      arch::build_inventory(spec);
+    } catch (const config::ConfigError& e) {
       for (auto d : e.diagnostics()) {
-        d.path = "arch." + d.path;
+        // Library entries keep their own paths (components.*); the arch's get its section name.
+        if (d.path.rfind("components.", 0) != 0) d.path = "arch." + d.path;
         problems.push_back(d);
       }
     }
@@ -207,7 +212,7 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
         {root.where, "arch",
          "missing required section 'arch': the chip (e.g. extends: ../arch/resparc-64.yaml)"});
   }
-  if (!problems.empty()) throw arch::ConfigError(std::move(problems));
+  if (!problems.empty()) throw config::ConfigError(std::move(problems));
 
   Experiment e;
   e.file = origin;
@@ -215,50 +220,50 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
   *e.resolved.find("arch") =
       spec.resolved;  // the library by its absolute path: loads from anywhere
   e.arch = std::move(spec);
-  e.name = arch::read_string(root, "name");
+  e.name = config::read_string(root, "name");
   const ConfigNode& w = *root.find("workload");
-  e.dataset = arch::read_string(w, "dataset");
-  if (w.find("data_dir")) e.data_dir = arch::read_string(w, "data_dir");
-  if (w.find("net")) e.net = arch::read_string(w, "net");
+  e.dataset = config::read_string(w, "dataset");
+  if (w.find("data_dir")) e.data_dir = config::read_string(w, "data_dir");
+  if (w.find("net")) e.net = config::read_string(w, "net");
   e.layers = layers;
-  e.model_dir = arch::read_string(w, "model");
+  e.model_dir = config::read_string(w, "model");
   const ConfigNode& t = *root.find("train");
-  e.optimiser = arch::read_string(t, "optimizer");
-  e.loss = arch::read_string(t, "loss");
-  e.epochs = static_cast<int>(arch::read_int(t, "epochs"));
-  e.batch = static_cast<int>(arch::read_int(t, "batch"));
-  e.lr = arch::read_float(t, "lr");
-  e.momentum = arch::read_float(t, "momentum");
-  e.dropout = arch::read_float(t, "dropout");
-  e.train_seed = static_cast<std::uint64_t>(arch::read_int(t, "seed"));
+  e.optimiser = config::read_string(t, "optimizer");
+  e.loss = config::read_string(t, "loss");
+  e.epochs = static_cast<int>(config::read_int(t, "epochs"));
+  e.batch = static_cast<int>(config::read_int(t, "batch"));
+  e.lr = config::read_float(t, "lr");
+  e.momentum = config::read_float(t, "momentum");
+  e.dropout = config::read_float(t, "dropout");
+  e.train_seed = static_cast<std::uint64_t>(config::read_int(t, "seed"));
   const ConfigNode& s = *root.find("snn");
-  e.timesteps = static_cast<int>(arch::read_int(s, "timesteps"));
-  e.encoding = arch::read_string(s, "encoding");
-  e.normalisation = arch::read_string(s, "normalization");
-  e.percentile = arch::read_float(s, "percentile");
-  e.calibration_images = static_cast<int>(arch::read_int(s, "calibration_images"));
+  e.timesteps = static_cast<int>(config::read_int(s, "timesteps"));
+  e.encoding = config::read_string(s, "encoding");
+  e.normalisation = config::read_string(s, "normalization");
+  e.percentile = config::read_float(s, "percentile");
+  e.calibration_images = static_cast<int>(config::read_int(s, "calibration_images"));
   const ConfigNode& c = *root.find("compile");
-  e.flow = arch::read_string(c, "flow");
+  e.flow = config::read_string(c, "flow");
   if (e.flow != "dense") {
-    e.sparsity = arch::read_float(c, "sparsity");
-    e.compile_epochs = static_cast<int>(arch::read_int(c, "epochs"));
+    e.sparsity = config::read_float(c, "sparsity");
+    e.compile_epochs = static_cast<int>(config::read_int(c, "epochs"));
   }
-  e.compile_seed = static_cast<std::uint64_t>(arch::read_int(c, "seed"));
-  if (c.find("group_lasso")) e.group_lasso = arch::read_float(c, "group_lasso");
-  if (c.find("sawtooth")) e.sawtooth = arch::read_float(c, "sawtooth");
-  if (c.find("wct_strength")) e.wct_strength = arch::read_float(c, "wct_strength");
-  if (c.find("wct_epochs")) e.wct_epochs = static_cast<int>(arch::read_int(c, "wct_epochs"));
-  if (c.find("rearrange")) e.rearrange = arch::read_string(c, "rearrange");
-  if (c.find("fault_aware")) e.fault_aware = arch::read_string(c, "fault_aware") == "true";
+  e.compile_seed = static_cast<std::uint64_t>(config::read_int(c, "seed"));
+  if (c.find("group_lasso")) e.group_lasso = config::read_float(c, "group_lasso");
+  if (c.find("sawtooth")) e.sawtooth = config::read_float(c, "sawtooth");
+  if (c.find("wct_strength")) e.wct_strength = config::read_float(c, "wct_strength");
+  if (c.find("wct_epochs")) e.wct_epochs = static_cast<int>(config::read_int(c, "wct_epochs"));
+  if (c.find("rearrange")) e.rearrange = config::read_string(c, "rearrange");
+  if (c.find("fault_aware")) e.fault_aware = config::read_string(c, "fault_aware") == "true";
   if (e.wct_strength > 0 && e.wct_epochs == 0)
-    arch::fail(c.find("wct_strength")->where, "compile.wct_strength",
-               "Weight-Constrained Training needs compile.wct_epochs as well");
+    config::fail(c.find("wct_strength")->where, "compile.wct_strength",
+                 "Weight-Constrained Training needs compile.wct_epochs as well");
   const ConfigNode& m = *root.find("simulate");
-  auto images = arch::read_int_or_auto(m, "images");
+  auto images = config::read_int_or_auto(m, "images");
   e.images = images ? static_cast<int>(*images) : 0;
-  e.seed = static_cast<std::uint64_t>(arch::read_int(m, "seed"));
-  e.check_golden = arch::read_string(m, "check_golden") == "true";
-  e.threads = static_cast<int>(arch::read_int(m, "threads"));
+  e.seed = static_cast<std::uint64_t>(config::read_int(m, "seed"));
+  e.check_golden = config::read_string(m, "check_golden") == "true";
+  e.threads = static_cast<int>(config::read_int(m, "threads"));
   return e;
 }
 
@@ -294,4 +299,4 @@ Experiment load_experiment(const std::string& path, const std::vector<std::strin
   return experiment_from_tree(root, path);
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

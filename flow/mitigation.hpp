@@ -18,10 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/placement.hpp"
-#include "sim/experiment.hpp"
-#include "sim/pipeline.hpp"
+#include "flow/experiment.hpp"
+#include "flow/pipeline.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 // The placement to program: the compiled one with the experiment's mapping mitigations applied
 // (a copy of it when there are none). `stats` receives what was done (mode, rows and outputs
@@ -34,4 +34,4 @@ compiler::Placement programmed_placement(const Experiment& e, const Compiled& c,
 std::vector<std::vector<double>> input_spike_rates(const workloads::GoldenModel& golden,
                                                    const workloads::Dataset& data, int images);
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

@@ -9,17 +9,17 @@
 #include <utility>
 #include <vector>
 
-#include "arch/config_tree.hpp"
+#include "config/config_tree.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
-using Setting = std::pair<std::string, arch::ConfigNode>;  // key path, value (with its location)
+using Setting = std::pair<std::string, config::ConfigNode>;  // key path, value (with its location)
 
 struct SweepPoint {
   int index = 0;
   std::vector<Setting> settings;  // the axis values of this point
   std::string id;                 // hash of the command and the resolved config
-  arch::ConfigNode resolved;      // base + fixed + settings, validated
+  config::ConfigNode resolved;    // base + fixed + settings, validated
   nlohmann::json axes() const;    // {"crossbar.rows": 64, ...}
 };
 
@@ -38,7 +38,7 @@ struct Sweep {
 std::vector<std::string> sweep_commands();
 
 // Loads and expands a sweep file; every point's config is validated (an invalid axis value is an
-// error located at that value in the sweep file). Throws arch::ConfigError.
+// error located at that value in the sweep file). Throws config::ConfigError.
 Sweep load_sweep(const std::string& path);
 
 // 16 hex digits of FNV-1a over the text.
@@ -47,8 +47,8 @@ std::string stable_hash(const std::string& text);
 // Evaluates a constraint "lhs op rhs" (op: < <= > >= == !=; each side a key path of the point's
 // resolved config or a number) against `root`. Throws ConfigError (located at `where`) if
 // malformed.
-bool evaluate_constraint(const std::string& expression, const arch::ConfigNode& root,
-                         const arch::Location& where);
+bool evaluate_constraint(const std::string& expression, const config::ConfigNode& root,
+                         const config::Location& where);
 
 // The results table of a sweep's output directory, rebuilt from its point directories:
 // results.jsonl and results.csv, each written to a temporary file and renamed (atomic).
@@ -59,4 +59,4 @@ nlohmann::json point_row(const Sweep& sweep, const SweepPoint& point, const std:
 
 std::string point_dir(const std::string& out_dir, const SweepPoint& point);
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

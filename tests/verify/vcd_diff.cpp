@@ -1,7 +1,7 @@
 // vcd-diff: the VCD reader on Icarus-style and xbarsim-style traces, the comparison (equal traces,
 // a divergence at a known time, a tolerance hiding a one-cycle shift), bad input, and the README
 // flow end to end (Icarus Verilog on rtl/tb against `xbarsim neuron-trace`).
-#include "sim/vcd_diff.hpp"
+#include "verify/vcd_diff.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -45,11 +45,12 @@ std::string xbarsim_trace(const std::vector<int>& values) {
 
 const char* kMap = "clock: tb.clk\nsignals:\n  - {a: tb.dut.count, b: core.count}\n";
 
-sim::VcdDiffResult diff(const test::TempDir& dir, const std::vector<int>& a,
-                        const std::vector<int>& b, int tolerance = 0) {
-  const auto fa = sim::read_vcd(dir.write("a.vcd", icarus_trace(a)));
-  const auto fb = sim::read_vcd(dir.write("b.vcd", xbarsim_trace(b)));
-  return sim::vcd_diff(fa, fb, sim::read_vcd_map(dir.write("map.yaml", kMap)), {"", tolerance});
+verify::VcdDiffResult diff(const test::TempDir& dir, const std::vector<int>& a,
+                           const std::vector<int>& b, int tolerance = 0) {
+  const auto fa = verify::read_vcd(dir.write("a.vcd", icarus_trace(a)));
+  const auto fb = verify::read_vcd(dir.write("b.vcd", xbarsim_trace(b)));
+  return verify::vcd_diff(fa, fb, verify::read_vcd_map(dir.write("map.yaml", kMap)),
+                          {"", tolerance});
 }
 
 }  // namespace
@@ -58,8 +59,8 @@ BOOST_AUTO_TEST_SUITE(vcd_diff)
 
 BOOST_AUTO_TEST_CASE(reads_scopes_vectors_and_x) {
   test::TempDir dir;
-  const auto f = sim::read_vcd(dir.write("a.vcd", icarus_trace({3, 5}, "bx")));
-  const sim::VcdVariable* v = f.find("tb.dut.count");
+  const auto f = verify::read_vcd(dir.write("a.vcd", icarus_trace({3, 5}, "bx")));
+  const verify::VcdVariable* v = f.find("tb.dut.count");
   BOOST_REQUIRE(v);
   BOOST_TEST(v->width == 4);
   BOOST_TEST(f.value_at(*v, 5'000'000, true) == "xxxx");    // bx extends with x
@@ -91,7 +92,7 @@ BOOST_AUTO_TEST_CASE(divergence_at_a_known_time) {
   BOOST_TEST(d.value_b == "7");
   BOOST_TEST(d.agreed_before);
   BOOST_TEST(d.last_agree_fs == 50'000'000u);
-  const std::string report = sim::format_report(r);
+  const std::string report = verify::format_report(r);
   BOOST_TEST(report.find("first divergence at 60 ns (clock edge 5): A = 9, B = 7") !=
              std::string::npos);
   BOOST_TEST(report.find("last agreement at 50 ns (clock edge 4)") != std::string::npos);
@@ -113,7 +114,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_located) {
   auto message = [](auto&& f) {
     try {
       f();
-    } catch (const sim::VcdError& e) {
+    } catch (const verify::VcdError& e) {
       return std::string(e.what());
     }
     return std::string("no error");
@@ -122,24 +123,24 @@ BOOST_AUTO_TEST_CASE(bad_input_is_located) {
                                     "$timescale 1ns $end\n$scope module tb $end\n"
                                     "$var wire 1 ! clk $end\n$upscope $end\n"
                                     "$enddefinitions $end\n#0\n0!\n1?\n");
-  BOOST_TEST(message([&] { sim::read_vcd(bad); }) ==
+  BOOST_TEST(message([&] { verify::read_vcd(bad); }) ==
              bad + ":8: value change for undeclared identifier '?'");
   const std::string cut = dir.write("cut.vcd", "$timescale 1ns $end\n$var wire 1 ! clk\n");
-  BOOST_TEST(message([&] { sim::read_vcd(cut); }) == cut + ":2: $var without $end");
+  BOOST_TEST(message([&] { verify::read_vcd(cut); }) == cut + ":2: $var without $end");
   BOOST_TEST(message([&] {
-               sim::read_vcd(dir.path().string() + "/none.vcd");
+               verify::read_vcd(dir.path().string() + "/none.vcd");
              }).find("cannot open") != std::string::npos);
-  const auto fa = sim::read_vcd(dir.write("a.vcd", icarus_trace({1})));
-  const auto fb = sim::read_vcd(dir.write("b.vcd", xbarsim_trace({1})));
-  const auto map = sim::read_vcd_map(
+  const auto fa = verify::read_vcd(dir.write("a.vcd", icarus_trace({1})));
+  const auto fb = verify::read_vcd(dir.write("b.vcd", xbarsim_trace({1})));
+  const auto map = verify::read_vcd_map(
       dir.write("m.yaml",
                 "signals:\n  - {a: tb.dut.count, b: core.count}\n  - {a: tb.dut.cuont, "
                 "b: core.count}\n"));
-  BOOST_TEST(message([&] { sim::vcd_diff(fa, fb, map, {}); }) ==
+  BOOST_TEST(message([&] { verify::vcd_diff(fa, fb, map, {}); }) ==
              map.path + ":3: unknown signal 'tb.dut.cuont' in " + fa.path +
                  "; nearest: tb.dut.count, tb.clk");
   BOOST_TEST(message([&] {
-               sim::read_vcd_map(dir.write("k.yaml", "signal: []\n"));
+               verify::read_vcd_map(dir.write("k.yaml", "signal: []\n"));
              }).find(":1: unknown key 'signal' (valid: clock, signals)") != std::string::npos);
 }
 

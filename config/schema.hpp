@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "arch/config_tree.hpp"
+#include "config/config_tree.hpp"
 
-namespace xbar::arch {
+namespace xbar::config {
 
 enum class ValueType {
   Int,         // integer
@@ -39,6 +39,7 @@ struct KeySpec {
   bool power_of_two = false;
   std::vector<std::string> choices;   // Enum values
   std::vector<std::string> only_for;  // selector values this key belongs to (empty: all)
+  std::string default_text;           // an optional key's default, as `xbarsim list` shows it
 };
 
 struct Choice {
@@ -66,6 +67,18 @@ struct SectionSpec {
 void validate_section(const ConfigNode& map, const SectionSpec& section, const std::string& path,
                       std::vector<Diagnostic>& out);
 
+// The top level of a configuration file: its own keys (version, name, ...) and its sections. Every
+// entry is checked -- an unknown key is reported with the valid ones, a missing required key or
+// section named -- and each section validated; keys in `other` are known but checked by the
+// caller (e.g. an experiment's arch section).
+struct DocumentSpec {
+  std::vector<KeySpec> keys;
+  std::vector<const SectionSpec*> sections;
+  std::vector<std::string> other;
+};
+void validate_document(const ConfigNode& root, const DocumentSpec& document,
+                       std::vector<Diagnostic>& out);
+
 // Checks one value against its key spec; appends problems to `out`.
 void validate_value(const ConfigNode& value, const KeySpec& key, const std::string& path,
                     std::vector<Diagnostic>& out);
@@ -87,4 +100,4 @@ std::string unknown_key_message(const std::string& key, const std::vector<std::s
 // "64 (power of two, 2..4096)" style summary of a key's constraints, for `xbarsim list`.
 std::string describe_constraints(const KeySpec& key);
 
-}  // namespace xbar::arch
+}  // namespace xbar::config

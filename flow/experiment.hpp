@@ -11,13 +11,13 @@
 
 #include "arch/arch_spec.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 struct Experiment {
   std::string file;
   std::string name;
   arch::ArchSpec arch;
-  arch::ConfigNode resolved;  // the whole experiment, merged and overridden
+  config::ConfigNode resolved;  // the whole experiment, merged and overridden
 
   // workload
   std::string dataset;
@@ -57,18 +57,18 @@ struct Experiment {
   int threads = 0;
 };
 
-// Reads, merges (the arch section's extends:), overrides and validates; throws arch::ConfigError.
+// Reads, merges (the arch section's extends:), overrides and validates; throws config::ConfigError.
 Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides = {});
 // Validates an already-merged experiment tree (used by sweeps); `origin` names it.
-Experiment experiment_from_tree(const arch::ConfigNode& root, const std::string& origin);
+Experiment experiment_from_tree(const config::ConfigNode& root, const std::string& origin);
 // The merged tree of an experiment file before validation (arch extends: resolved), with
 // `--set` overrides applied; an override of arch.extends picks another chip preset (relative to
 // the experiment file) before the arch section is merged.
-arch::ConfigNode merge_experiment(const std::string& path,
-                                  const std::vector<std::string>& overrides = {});
+config::ConfigNode merge_experiment(const std::string& path,
+                                    const std::vector<std::string>& overrides = {});
 // Sets compile.flow to `flow` and drops the compile keys the new flow does not take (dense takes
 // no sparsity or epochs), as changing an arch section's impl starts it afresh: one experiment file
 // then serves every flow (`--set compile.flow=dense`, sweeps over the flow, `compile --compare`).
-void set_flow(arch::ConfigNode& root, const std::string& flow);
+void set_flow(config::ConfigNode& root, const std::string& flow);
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

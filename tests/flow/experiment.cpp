@@ -1,7 +1,7 @@
 // Experiments end to end as a user runs them: a small MNIST network trained, compiled and
 // simulated cycle by cycle, agreeing spike for spike with the golden model; and bad experiment
 // files rejected with located messages.
-#include "sim/experiment.hpp"
+#include "flow/experiment.hpp"
 
 #include <sys/wait.h>
 
@@ -102,9 +102,9 @@ BOOST_AUTO_TEST_CASE(bad_experiment_is_reported_where_it_is) {
                                 "/configs/arch/resparc-64.yaml\n  adc: {bits: 40}\n"
                                 "workload: {dataset: mnistt, layers: [784, 0], model: m}\n");
   try {
-    xbar::sim::load_experiment(path);
+    xbar::flow::load_experiment(path);
     BOOST_FAIL("expected an error");
-  } catch (const xbar::arch::ConfigError& e) {
+  } catch (const xbar::config::ConfigError& e) {
     std::string all = e.what();
     BOOST_TEST(
         all.find(path + ":5:15: arch.adc.bits: value 40 is out of range") != std::string::npos,
@@ -120,9 +120,23 @@ BOOST_AUTO_TEST_CASE(bad_experiment_is_reported_where_it_is) {
   BOOST_TEST(text.find("nothing was run") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(chip_its_library_cannot_price_is_rejected_before_training) {
+  // 3-bit ADCs are valid for the arch but not for the library's accelergy rule: the run stops
+  // before it trains anything and writes nothing.
+  TempDir dir;
+  const fs::path out = dir.path() / "out";
+  std::string text;
+  BOOST_TEST(run("run " + tiny(dir) + " --set arch.adc.bits=3 --out " + out.string(), &text) == 2,
+             text);
+  BOOST_TEST(text.find("components.adc: rule 'accelergy'") != std::string::npos, text);
+  BOOST_TEST(text.find("adc.bits is 3") != std::string::npos, text);
+  BOOST_TEST(!fs::exists(out));
+  BOOST_TEST(!fs::exists(dir.path() / "model"));
+}
+
 BOOST_AUTO_TEST_CASE(set_overrides_experiment_and_arch_keys) {
   TempDir dir;
-  auto e = xbar::sim::load_experiment(tiny(dir), {"snn.timesteps=4", "arch.crossbar.rows=64"});
+  auto e = xbar::flow::load_experiment(tiny(dir), {"snn.timesteps=4", "arch.crossbar.rows=64"});
   BOOST_TEST(e.timesteps == 4);
   BOOST_TEST(e.arch.crossbar.rows == 64);
   BOOST_TEST(e.arch.crossbar.columns == 32);
@@ -133,14 +147,14 @@ BOOST_AUTO_TEST_CASE(flow_set_on_the_command_line_drops_the_other_flows_keys) {
   // instead of rejecting them, and a dense file that names a sparsity is still an error.
   TempDir dir;
   const std::string prune = tiny(dir, "flow: prune\n  sparsity: 0.5\n  epochs: 1");
-  auto e = xbar::sim::load_experiment(prune, {"compile.flow=dense"});
+  auto e = xbar::flow::load_experiment(prune, {"compile.flow=dense"});
   BOOST_TEST(e.flow == "dense");
-  auto p = xbar::sim::load_experiment(prune, {"compile.flow=trannsformer"});
+  auto p = xbar::flow::load_experiment(prune, {"compile.flow=trannsformer"});
   BOOST_TEST(p.flow == "trannsformer");
   BOOST_TEST(p.sparsity == 0.5);
   TempDir other;
   const std::string bad = tiny(other, "flow: dense\n  sparsity: 0.5");
-  BOOST_CHECK_THROW(xbar::sim::load_experiment(bad), xbar::arch::ConfigError);
+  BOOST_CHECK_THROW(xbar::flow::load_experiment(bad), xbar::config::ConfigError);
 }
 
 namespace {
@@ -162,8 +176,8 @@ std::string rram() {
 
 BOOST_AUTO_TEST_CASE(chip_preset_can_be_swapped_from_the_command_line) {
   TempDir dir;
-  auto e = xbar::sim::load_experiment(tiny(dir), {"arch.extends=" + xbar::test::source_dir() +
-                                                  "/configs/arch/resparc-64-rram.yaml"});
+  auto e = xbar::flow::load_experiment(tiny(dir), {"arch.extends=" + xbar::test::source_dir() +
+                                                   "/configs/arch/resparc-64-rram.yaml"});
   BOOST_TEST(e.arch.name == "resparc-64-rram");
   BOOST_TEST(e.arch.device.effects.enabled);
   BOOST_TEST(e.arch.crossbar.rows == 32);  // the experiment's own arch keys still apply
@@ -276,8 +290,8 @@ BOOST_AUTO_TEST_CASE(prunix_flow_and_weight_constrained_training_compile) {
   BOOST_TEST(s0 != s1);  // per-layer ratios
   // WCT needs its epochs.
   TempDir other;
-  BOOST_CHECK_THROW(xbar::sim::load_experiment(tiny(other, "flow: dense\n  wct_strength: 0.001")),
-                    xbar::arch::ConfigError);
+  BOOST_CHECK_THROW(xbar::flow::load_experiment(tiny(other, "flow: dense\n  wct_strength: 0.001")),
+                    xbar::config::ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

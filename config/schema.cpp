@@ -1,11 +1,12 @@
-#include "arch/schema.hpp"
+#include "config/schema.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
 
-namespace xbar::arch {
+namespace xbar::config {
 
 std::optional<long long> parse_int(const ConfigNode& n) {
   if (n.kind != ConfigNode::Kind::Scalar || n.quoted || n.scalar.empty()) return std::nullopt;
@@ -230,6 +231,37 @@ void validate_section(const ConfigNode& map, const SectionSpec& section, const s
   }
 }
 
+void validate_document(const ConfigNode& root, const DocumentSpec& document,
+                       std::vector<Diagnostic>& out) {
+  if (!root.is_map()) {
+    out.push_back({root.where, "", "expected a map of sections, got " + root.describe()});
+    return;
+  }
+  std::vector<std::string> valid;
+  for (const auto& k : document.keys) valid.push_back(k.name);
+  for (const SectionSpec* s : document.sections) valid.push_back(s->name);
+  for (const auto& o : document.other) valid.push_back(o);
+  for (const auto& [key, value] : root.entries)
+    if (std::find(valid.begin(), valid.end(), key) == valid.end())
+      out.push_back({value.key_where, key, unknown_key_message(key, valid)});
+  for (const auto& k : document.keys) {
+    if (const ConfigNode* v = root.find(k.name)) {
+      const std::size_t before = out.size();
+      validate_value(*v, k, k.name, out);
+      if (k.name == "version" && out.size() > before)
+        out.back().message = "unsupported version " + v->scalar + "; this xbarsim reads version " +
+                             std::to_string(static_cast<long long>(k.max));
+    } else if (k.required)
+      out.push_back({root.where, k.name, "missing required key '" + k.name + "': " + k.doc});
+  }
+  for (const SectionSpec* s : document.sections) {
+    if (const ConfigNode* v = root.find(s->name))
+      validate_section(*v, *s, s->name, out);
+    else if (s->required)
+      out.push_back({root.where, s->name, "missing required section '" + s->name + "': " + s->doc});
+  }
+}
+
 static const ConfigNode& at(const ConfigNode& section, const std::string& key) {
   const ConfigNode* n = section.find(key);
   if (!n) throw std::logic_error("read of unvalidated key " + key);
@@ -258,4 +290,4 @@ std::optional<long long> read_int_or_auto(const ConfigNode& section, const std::
   return read_int(section, key);
 }
 
-}  // namespace xbar::arch
+}  // namespace xbar::config

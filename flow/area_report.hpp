@@ -7,9 +7,9 @@
 
 #include "arch/inventory.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 nlohmann::json area_json(const arch::Inventory& inv);
 std::string area_table(const arch::Inventory& inv);
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

@@ -1,7 +1,7 @@
 // A reader of VCD (value change dump, IEEE 1364 §18) files as xbarsim (sim/vcd.cpp), Verilator and
 // Icarus Verilog write them: nested scopes, $var of any width (several names may share one
 // identifier code), $dumpvars/$dumpall/$dumpon/$dumpoff blocks, scalar (0 1 x z), vector
-// (b1010 !) and real (r1.5 !) changes. For vcd-diff (sim/vcd_diff.hpp).
+// (b1010 !) and real (r1.5 !) changes. For vcd-diff (verify/vcd_diff.hpp).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace xbar::sim {
+namespace xbar::verify {
 
 // A malformed or unreadable VCD; the message starts with "file:line:" (or "file:" when the file
 // cannot be opened).
@@ -54,4 +54,4 @@ struct VcdFile {
 // Reads a whole VCD file. Throws VcdError naming the file and line of the first problem.
 VcdFile read_vcd(const std::string& path);
 
-}  // namespace xbar::sim
+}  // namespace xbar::verify

@@ -1,4 +1,4 @@
-#include "arch/config_tree.hpp"
+#include "config/config_tree.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,7 +9,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xbar::arch {
+namespace xbar::config {
 
 std::string to_string(const Location& where) {
   if (where.file == "--set") return "command line (--set)";
@@ -360,4 +360,4 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
   return best;
 }
 
-}  // namespace xbar::arch
+}  // namespace xbar::config

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/vcd_reader.hpp"
+#include "verify/vcd_reader.hpp"
 
-namespace xbar::sim {
+namespace xbar::verify {
 
 // The map file (YAML):
 //   clock: tb.clk                 # optional: sample at its rising edges (--clock overrides)
@@ -63,4 +63,4 @@ VcdDiffResult vcd_diff(const VcdFile& a, const VcdFile& b, const VcdMap& map,
                        const VcdDiffOptions& options);
 std::string format_report(const VcdDiffResult& result);
 
-}  // namespace xbar::sim
+}  // namespace xbar::verify

@@ -10,13 +10,13 @@
 #include <string>
 
 #include "compiler/placement.hpp"
+#include "flow/experiment.hpp"
 #include "sim/chip.hpp"
-#include "sim/experiment.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/golden.hpp"
 #include "workloads/network.hpp"
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 struct Compiled {
   workloads::DataSplit data;
@@ -59,16 +59,16 @@ nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& opt
                    std::ostream& log);
 
 // The golden model programmed like the chip: the blocks of `placement` (the compiled one, or as
-// sim/mitigation.hpp programs it) as the partition, the arch's weight, ADC and potential bits, the
+// flow/mitigation.hpp programs it) as the partition, the arch's weight, ADC and potential bits, the
 // ADC range calibrated on training images; with `analog`, the arch's non-ideal crossbars (if any)
 // behind its reads.
 workloads::GoldenModel program_golden(const Experiment& e, const Compiled& c,
                                       const compiler::Placement& placement, bool analog = true);
 
 // The chip's programming: the golden model's integer layers with the arch's neuron behaviour.
-HardwareNetwork hardware_network(const Experiment& e, const workloads::GoldenModel& golden);
+sim::HardwareNetwork hardware_network(const Experiment& e, const workloads::GoldenModel& golden);
 // Image k of `images` as input spikes, exactly as the golden model encodes it (Rng::stream(seed,
 // k)).
-SpikeTrain input_spikes(const Experiment& e, const workloads::Dataset& images, int k);
+sim::SpikeTrain input_spikes(const Experiment& e, const workloads::Dataset& images, int k);
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

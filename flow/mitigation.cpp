@@ -1,4 +1,4 @@
-#include "sim/mitigation.hpp"
+#include "flow/mitigation.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -9,7 +9,7 @@
 
 namespace wl = xbar::workloads;
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 namespace {
 
@@ -164,4 +164,4 @@ compiler::Placement programmed_placement(const Experiment& e, const Compiled& c,
   return p;
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow

@@ -1,11 +1,11 @@
-#include "sim/vcd_reader.hpp"
+#include "verify/vcd_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <sstream>
 
-namespace xbar::sim {
+namespace xbar::verify {
 
 namespace {
 
@@ -219,4 +219,4 @@ VcdFile read_vcd(const std::string& path) {
   return f;
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::verify

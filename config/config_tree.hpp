@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace xbar::arch {
+namespace xbar::config {
 
 struct Location {
   std::string file;  // a path, or "--set" for a command-line override
@@ -100,4 +100,4 @@ std::string to_yaml(const ConfigNode& node);
 // Nearest candidate by edit distance, or "" when nothing is close.
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 
-}  // namespace xbar::arch
+}  // namespace xbar::config

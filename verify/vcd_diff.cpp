@@ -1,4 +1,4 @@
-#include "sim/vcd_diff.hpp"
+#include "verify/vcd_diff.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-namespace xbar::sim {
+namespace xbar::verify {
 
 namespace {
 
@@ -209,4 +209,4 @@ std::string format_report(const VcdDiffResult& r) {
   return s.str();
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::verify

@@ -1,9 +1,9 @@
-#include "sim/area_report.hpp"
+#include "flow/area_report.hpp"
 
 #include <cstdio>
 #include <sstream>
 
-namespace xbar::sim {
+namespace xbar::flow {
 
 using arch::Inventory;
 using arch::InventoryItem;
@@ -102,4 +102,4 @@ std::string area_table(const Inventory& inv) {
   return s.str();
 }
 
-}  // namespace xbar::sim
+}  // namespace xbar::flow
