@@ -102,7 +102,7 @@ int sc_main(int argc, char* argv[]) {
     ei.arch.crossbar.ir_drop = arch::IrDrop::None;
     ei.arch.adc.offset_lsb = ei.arch.adc.gain_error = ei.arch.adc.inl_lsb = 0;
     ei.fault_aware = false;
-    ei.rearrange = "none";
+    ei.rearrange = flow::Rearrange::None;
     int fd[2];
     if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
     const pid_t child = fork();

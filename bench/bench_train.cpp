@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     wl::TrainConfig c;
     c.epochs = epochs;
     c.batch = batch;
-    c.optimiser = wl::parse_optimiser(optimiser);
+    c.optimiser = xbar::config::parse_enum<wl::Optimiser>(optimiser, "optimiser");
     c.lr = c.optimiser == wl::Optimiser::kAdam ? 1e-3f : 0.05f;
     c.threads = threads;
     double total = 0, best = 1e30;

@@ -43,6 +43,17 @@ std::optional<E> parse_enum(std::string_view text) {
   return std::nullopt;
 }
 
+// The value spelled `text`; std::invalid_argument naming `what` and the valid spellings otherwise
+// (for command-line options; configuration files are validated against enum_choices first).
+template <class E>
+E parse_enum(std::string_view text, std::string_view what) {
+  if (auto v = parse_enum<E>(text)) return *v;
+  std::string valid;
+  for (const auto& n : names_of<E>()) valid += (valid.empty() ? "" : ", ") + std::string(n.name);
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(text) + "' (" +
+                              valid + ")");
+}
+
 // The spellings, in table order (the schema's choices).
 template <class E>
 std::vector<std::string> enum_choices() {

@@ -10,8 +10,15 @@
 #include <vector>
 
 #include "arch/arch_spec.hpp"
+#include "workloads/snn.hpp"
+#include "workloads/trainer.hpp"
 
 namespace xbar::flow {
+
+// IR-drop mitigation when programming (flow/mitigation.hpp): which of a block's lines are ordered
+// by their current.
+enum class Rearrange { None, Columns, Rows, RowsAndColumns };
+std::span<const config::EnumName<Rearrange>> enum_names(Rearrange);
 
 struct Experiment {
   std::string file;
@@ -27,14 +34,16 @@ struct Experiment {
   std::string model_dir;    // cache of the trained model (relative to the working directory)
 
   // train (used when model_dir holds no model yet)
-  std::string optimiser, loss;
+  workloads::Optimiser optimiser = workloads::Optimiser::kAdam;
+  workloads::Loss loss = workloads::Loss::kCrossEntropy;
   int epochs = 0, batch = 0;
   double lr = 0, momentum = 0, dropout = 0;
   std::uint64_t train_seed = 0;
 
   // snn
   int timesteps = 0;
-  std::string encoding, normalisation;
+  workloads::Encoding encoding = workloads::Encoding::kPoisson;
+  workloads::Normalisation normalisation = workloads::Normalisation::kPercentile;
   double percentile = 0;
   int calibration_images = 0;
 
@@ -47,7 +56,7 @@ struct Experiment {
   // Mitigations of non-ideal crossbars (docs/architecture.md, "Mitigations").
   double wct_strength = 0;  // Weight-Constrained Training after the flow (0: off)
   int wct_epochs = 0;
-  std::string rearrange = "none";  // none | columns | rows | rows_and_columns
+  Rearrange rearrange = Rearrange::None;
   bool fault_aware = false;
 
   // simulate

@@ -89,9 +89,11 @@ std::vector<std::vector<double>> input_spike_rates(const wl::GoldenModel& golden
 compiler::Placement programmed_placement(const Experiment& e, const Compiled& c,
                                          nlohmann::json* stats) {
   compiler::Placement p = c.placement;
-  const bool rows = e.rearrange == "rows" || e.rearrange == "rows_and_columns";
-  const bool columns = e.rearrange == "columns" || e.rearrange == "rows_and_columns";
-  nlohmann::json j = {{"rearrange", e.rearrange}, {"fault_aware", e.fault_aware}};
+  const bool rows = e.rearrange == Rearrange::Rows || e.rearrange == Rearrange::RowsAndColumns;
+  const bool columns =
+      e.rearrange == Rearrange::Columns || e.rearrange == Rearrange::RowsAndColumns;
+  nlohmann::json j = {{"rearrange", config::to_string(e.rearrange)},
+                      {"fault_aware", e.fault_aware}};
   if (!rows && !columns && !e.fault_aware) {
     if (stats) *stats = j;
     return p;

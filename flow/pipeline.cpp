@@ -39,8 +39,8 @@ wl::TrainConfig train_config(const Experiment& e) {
   wl::TrainConfig t;
   t.epochs = e.epochs;
   t.batch = e.batch;
-  t.optimiser = wl::parse_optimiser(e.optimiser);
-  t.loss = wl::parse_loss(e.loss);
+  t.optimiser = e.optimiser;
+  t.loss = e.loss;
   t.lr = static_cast<float>(e.lr);
   t.momentum = static_cast<float>(e.momentum);
   t.seed = e.train_seed;
@@ -111,10 +111,10 @@ wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::os
   info.epochs = e.epochs;
   info.test_accuracy = last.test_accuracy;
   info.train_accuracy = last.train_accuracy;
-  info.training = {{"optimiser", e.optimiser},
+  info.training = {{"optimiser", config::to_string(e.optimiser)},
                    {"lr", std::to_string(e.lr)},
                    {"batch", std::to_string(e.batch)},
-                   {"loss", e.loss},
+                   {"loss", config::to_string(e.loss)},
                    {"dropout", std::to_string(e.dropout)}};
   wl::save_model(e.model_dir, net, info);
   log << "model: saved to " << e.model_dir << "\n";
@@ -314,15 +314,17 @@ Compiled compile(const Experiment& e, std::ostream& log) {
 wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
                                const compiler::Placement& placement, bool analog) {
   wl::ConversionConfig cc;
-  cc.normalisation = wl::parse_normalisation(e.normalisation);
+  cc.normalisation = e.normalisation;
   cc.percentile = e.percentile;
   wl::SpikingNetwork snn = wl::to_snn(c.ann, c.data.train, cc);
   wl::SnnConfig sc;
   sc.timesteps = e.timesteps;
-  sc.neuron = e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::kLif : wl::NeuronModel::kIf;
+  sc.neuron =
+      e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::Lif : wl::NeuronModel::If;
   sc.leak = static_cast<float>(1.0 - e.arch.neuron.leak);
-  sc.reset = e.arch.neuron.reset == arch::ResetMode::Zero ? wl::Reset::kZero : wl::Reset::kSubtract;
-  sc.encoding = wl::parse_encoding(e.encoding);
+  sc.reset =
+      e.arch.neuron.reset == arch::ResetMode::Zero ? wl::ResetMode::Zero : wl::ResetMode::Subtract;
+  sc.encoding = e.encoding;
   sc.seed = e.seed;
   for (auto& layer : snn.layers) layer.threshold = static_cast<float>(e.arch.neuron.threshold);
   wl::FixedPointConfig fc;
@@ -378,8 +380,7 @@ sim::HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel
 
 sim::SpikeTrain input_spikes(const Experiment& e, const wl::Dataset& images, int k) {
   wl::Rng rng = wl::Rng::stream(e.seed, static_cast<std::uint64_t>(k));
-  return wl::encode(images.images.row(k).data(), images.features(), e.timesteps,
-                    wl::parse_encoding(e.encoding), rng);
+  return wl::encode(images.images.row(k).data(), images.features(), e.timesteps, e.encoding, rng);
 }
 
 nlohmann::json run(const Experiment& e, const Compiled& c, const RunOptions& options,
@@ -544,7 +545,9 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
   if (!(c.placement.crossbar == g))
     throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
-  const std::string conv = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed ? "time_multiplexed" : "replicated";
+  const std::string conv = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed
+                               ? "time_multiplexed"
+                               : "replicated";
   for (const auto& m : c.placement.layers)
     if (!m.conv_weights.empty() && m.conv_weights != conv)
       throw mismatch("mapping of conv weights (chip.conv_weights: " + m.conv_weights + ")");

@@ -69,11 +69,11 @@ int run_train(TrainArgs a, bool batch_set, bool lr_set, bool momentum_set, bool 
   wl::TrainConfig cfg;
   cfg.epochs = a.epochs;
   cfg.batch = a.batch;
-  cfg.optimiser = wl::parse_optimiser(a.optimiser);
+  cfg.optimiser = config::parse_enum<wl::Optimiser>(a.optimiser, "optimiser");
   cfg.lr = a.lr;
   cfg.momentum = a.momentum;
   cfg.lr_decay = a.lr_decay;
-  cfg.loss = wl::parse_loss(a.loss);
+  cfg.loss = config::parse_enum<wl::Loss>(a.loss, "loss");
   cfg.seed = a.seed;
   cfg.threads = a.threads > 0 ? a.threads : default_threads();
   if (a.init != "he" && a.init != "uniform")
@@ -193,15 +193,15 @@ int run_snn(const SnnArgs& a) {
   const int threads = a.threads > 0 ? a.threads : default_threads();
   wl::set_gemm_threads(threads);
   wl::ConversionConfig cc;
-  cc.normalisation = wl::parse_normalisation(a.norm);
+  cc.normalisation = config::parse_enum<wl::Normalisation>(a.norm, "normalisation");
   cc.percentile = a.percentile;
   cc.samples = a.norm_samples;
   wl::SnnConfig sc;
   sc.timesteps = a.timesteps;
-  sc.neuron = wl::parse_neuron(a.neuron);
+  sc.neuron = config::parse_enum<wl::NeuronModel>(a.neuron, "neuron model");
   sc.leak = a.leak;
-  sc.reset = wl::parse_reset(a.reset);
-  sc.encoding = wl::parse_encoding(a.encoding);
+  sc.reset = config::parse_enum<wl::ResetMode>(a.reset, "reset");
+  sc.encoding = config::parse_enum<wl::Encoding>(a.encoding, "encoding");
   sc.seed = a.seed;
   wl::FixedPointConfig fc;
   fc.enabled = a.weight_bits > 0;
@@ -241,7 +241,7 @@ int run_snn(const SnnArgs& a) {
       "snn: %s on %s, %d test images, T=%d, %s%s, reset %s, %s normalisation%s, %s inputs, "
       "seed %llu\n",
       a.model.c_str(), ds.c_str(), ev.images, a.timesteps, a.neuron.c_str(),
-      sc.neuron == wl::NeuronModel::kLif ? (" leak " + fmt_g(a.leak)).c_str() : "", a.reset.c_str(),
+      sc.neuron == wl::NeuronModel::Lif ? (" leak " + fmt_g(a.leak)).c_str() : "", a.reset.c_str(),
       a.norm.c_str(),
       cc.normalisation == wl::Normalisation::kPercentile
           ? (" (" + fmt_g(a.percentile) + ")").c_str()

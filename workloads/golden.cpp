@@ -55,7 +55,7 @@ long adc_code_analog(double p, long step, long max_code) {
 GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fixed)
     : net_(std::move(net)), snn_(snn), fixed_(std::move(fixed)) {
   if (snn_.timesteps <= 0) throw std::invalid_argument("timesteps must be > 0");
-  if (snn_.neuron == NeuronModel::kLif && !(snn_.leak > 0.0f && snn_.leak <= 1.0f))
+  if (snn_.neuron == NeuronModel::Lif && !(snn_.leak > 0.0f && snn_.leak <= 1.0f))
     throw std::invalid_argument("LIF leak must be in (0, 1] (the potential's factor per step)");
   int in = net_.inputs;
   for (std::size_t l = 0; l < net_.layers.size(); ++l) {
@@ -157,7 +157,7 @@ GoldenModel::GoldenModel(SpikingNetwork net, SnnConfig snn, FixedPointConfig fix
                                   std::to_string(f.potential_bits) +
                                   "-bit potential; give more potential bits or fewer ADC bits");
     ql.leak_q16 =
-        snn_.neuron == NeuronModel::kLif ? std::lround(double(snn_.leak) * 65536.0) : 65536;
+        snn_.neuron == NeuronModel::Lif ? std::lround(double(snn_.leak) * 65536.0) : 65536;
   }
 }
 
@@ -174,7 +174,7 @@ GoldenResult GoldenModel::classify(const float* image, std::uint64_t index,
 
 GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) const {
   const std::size_t L = net_.layers.size();
-  const bool lif = snn_.neuron == NeuronModel::kLif;
+  const bool lif = snn_.neuron == NeuronModel::Lif;
   std::vector<Eigen::VectorXf> v(L);
   for (std::size_t l = 0; l < L; ++l) v[l] = Eigen::VectorXf::Zero(net_.layers[l].weights.rows());
   std::vector<int> counts(std::size_t(net_.outputs()), 0);
@@ -200,7 +200,7 @@ GoldenResult GoldenModel::run_float(const SpikeTrain& input, SpikeTrace* trace) 
       for (Eigen::Index j = 0; j < vl.size(); ++j)
         if (vl[j] >= th) {
           out_spikes.push_back(int(j));
-          vl[j] = snn_.reset == Reset::kSubtract ? vl[j] - th : 0.0f;
+          vl[j] = snn_.reset == ResetMode::Subtract ? vl[j] - th : 0.0f;
         }
       res.spikes += long(out_spikes.size());
       if (trace) trace->layers[l + 1][t] = out_spikes;
@@ -296,7 +296,7 @@ GoldenResult GoldenModel::run_fixed(const SpikeTrain& input, SpikeTrace* trace,
         x = std::clamp(x + sum[j], ql.potential_min, ql.potential_max);
         if (x >= ql.threshold) {
           out_spikes.push_back(int(j));
-          x = snn_.reset == Reset::kSubtract ? x - ql.threshold : 0;
+          x = snn_.reset == ResetMode::Subtract ? x - ql.threshold : 0;
         }
         vl[j] = x;
       }

@@ -24,9 +24,9 @@ LayerPartition tile_partition(int inputs, int outputs, int rows, int cols);
 
 struct SnnConfig {
   int timesteps = 64;
-  NeuronModel neuron = NeuronModel::kIf;
+  NeuronModel neuron = NeuronModel::If;
   float leak = 1.0f;  // LIF: potential multiplied by this each timestep before integrating
-  Reset reset = Reset::kSubtract;
+  ResetMode reset = ResetMode::Subtract;
   Encoding encoding = Encoding::kPoisson;
   std::uint64_t seed = 1;  // image k's input spikes use Rng::stream(seed, k)
 };

@@ -1,6 +1,7 @@
 #include "workloads/snn.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
@@ -8,29 +9,22 @@
 
 namespace xbar::workloads {
 
-NeuronModel parse_neuron(const std::string& s) {
-  if (s == "if" || s == "IF") return NeuronModel::kIf;
-  if (s == "lif" || s == "LIF") return NeuronModel::kLif;
-  throw std::invalid_argument("unknown neuron '" + s + "' (if, lif)");
-}
+namespace {
+constexpr std::array<config::EnumName<Encoding>, 2> kEncodings{{
+    {Encoding::kPoisson, "poisson", "a spike with probability = intensity each timestep"},
+    {Encoding::kDeterministic, "deterministic", "evenly spaced spikes at a rate = intensity"},
+}};
+constexpr std::array<config::EnumName<Normalisation>, 3> kNormalisations{{
+    {Normalisation::kNone, "none", "weights as trained"},
+    {Normalisation::kMax, "max", "each layer scaled by its largest activation"},
+    {Normalisation::kPercentile, "percentile",
+     "each layer scaled by a percentile of its activations"},
+}};
+}  // namespace
 
-Reset parse_reset(const std::string& s) {
-  if (s == "subtract") return Reset::kSubtract;
-  if (s == "zero") return Reset::kZero;
-  throw std::invalid_argument("unknown reset '" + s + "' (subtract, zero)");
-}
-
-Encoding parse_encoding(const std::string& s) {
-  if (s == "poisson") return Encoding::kPoisson;
-  if (s == "deterministic") return Encoding::kDeterministic;
-  throw std::invalid_argument("unknown encoding '" + s + "' (poisson, deterministic)");
-}
-
-Normalisation parse_normalisation(const std::string& s) {
-  if (s == "none") return Normalisation::kNone;
-  if (s == "max") return Normalisation::kMax;
-  if (s == "percentile") return Normalisation::kPercentile;
-  throw std::invalid_argument("unknown normalisation '" + s + "' (none, max, percentile)");
+std::span<const config::EnumName<Encoding>> enum_names(Encoding) { return kEncodings; }
+std::span<const config::EnumName<Normalisation>> enum_names(Normalisation) {
+  return kNormalisations;
 }
 
 namespace {

@@ -5,22 +5,22 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "config/enum_names.hpp"
+#include "config/vocabulary.hpp"
 #include "workloads/network.hpp"
 
 namespace xbar::workloads {
 
-enum class NeuronModel { kIf, kLif };
-enum class Reset { kSubtract, kZero };
+using config::NeuronModel;
+using config::ResetMode;
 enum class Encoding { kPoisson, kDeterministic };
 enum class Normalisation { kNone, kMax, kPercentile };
-
-NeuronModel parse_neuron(const std::string& s);           // "if" | "lif"
-Reset parse_reset(const std::string& s);                  // "subtract" | "zero"
-Encoding parse_encoding(const std::string& s);            // "poisson" | "deterministic"
-Normalisation parse_normalisation(const std::string& s);  // "none" | "max" | "percentile"
+std::span<const config::EnumName<Encoding>> enum_names(Encoding);
+std::span<const config::EnumName<Normalisation>> enum_names(Normalisation);
 
 // Where a spiking layer came from, so the compiler can map a convolution as kernels rather than as
 // an unstructured matrix. For kConv and kAvgPool, output neuron (c, oy, ox) = c*P + oy*W_out + ox

@@ -1,5 +1,6 @@
 #include "workloads/trainer.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -20,20 +21,19 @@ TrainConfig trannsformer_recipe(int epochs) {
   return c;
 }
 
-std::string to_string(Optimiser o) { return o == Optimiser::kSgd ? "sgd" : "adam"; }
-std::string to_string(Loss l) { return l == Loss::kCrossEntropy ? "cross-entropy" : "mse"; }
+namespace {
+constexpr std::array<config::EnumName<Optimiser>, 2> kOptimisers{{
+    {Optimiser::kSgd, "sgd", "SGD with momentum"},
+    {Optimiser::kAdam, "adam", "Adam"},
+}};
+constexpr std::array<config::EnumName<Loss>, 2> kLosses{{
+    {Loss::kCrossEntropy, "cross-entropy", "softmax cross-entropy"},
+    {Loss::kSquaredError, "mse", "squared error on the (ReLU) outputs"},
+}};
+}  // namespace
 
-Optimiser parse_optimiser(const std::string& s) {
-  if (s == "sgd") return Optimiser::kSgd;
-  if (s == "adam") return Optimiser::kAdam;
-  throw std::invalid_argument("unknown optimiser '" + s + "' (sgd, adam)");
-}
-
-Loss parse_loss(const std::string& s) {
-  if (s == "cross-entropy" || s == "ce") return Loss::kCrossEntropy;
-  if (s == "mse") return Loss::kSquaredError;
-  throw std::invalid_argument("unknown loss '" + s + "' (cross-entropy, mse)");
-}
+std::span<const config::EnumName<Optimiser>> enum_names(Optimiser) { return kOptimisers; }
+std::span<const config::EnumName<Loss>> enum_names(Loss) { return kLosses; }
 
 double loss_and_gradient(const RowMatrix& out, const std::vector<int>& labels, Loss loss,
                          RowMatrix& grad) {

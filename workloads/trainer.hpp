@@ -5,14 +5,18 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
+#include "config/enum_names.hpp"
 #include "workloads/network.hpp"
 
 namespace xbar::workloads {
 
 enum class Optimiser { kSgd, kAdam };
 enum class Loss { kCrossEntropy, kSquaredError };
+std::span<const config::EnumName<Optimiser>> enum_names(Optimiser);
+std::span<const config::EnumName<Loss>> enum_names(Loss);
 
 struct TrainConfig {
   int epochs = 20;
@@ -35,11 +39,6 @@ struct TrainConfig {
 // momentum 0.5, batch 400, squared error on ReLU outputs. Pair it with
 // make_mlp(..., {.dropout = 0.5, .relu_output = true}) and Init::kUniform 0.01.
 TrainConfig trannsformer_recipe(int epochs);
-
-std::string to_string(Optimiser o);
-std::string to_string(Loss l);
-Optimiser parse_optimiser(const std::string& s);  // "sgd" | "adam"
-Loss parse_loss(const std::string& s);            // "cross-entropy" | "mse"
 
 struct EpochStats {
   int epoch = 0;              // 1-based

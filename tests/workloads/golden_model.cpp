@@ -60,10 +60,10 @@ wl::SpikeTrace float_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
         for (int i = 0; i < n_in; ++i)
           if (s[std::size_t(i)] != 0.0f) current += W(j, i);
         float& x = v[l][std::size_t(j)];
-        x = c.neuron == wl::NeuronModel::kLif ? c.leak * x + current : x + current;
+        x = c.neuron == wl::NeuronModel::Lif ? c.leak * x + current : x + current;
         if (x >= net.layers[l].threshold) {
           out.push_back(int(j));
-          x = c.reset == wl::Reset::kSubtract ? x - net.layers[l].threshold : 0.0f;
+          x = c.reset == wl::ResetMode::Subtract ? x - net.layers[l].threshold : 0.0f;
         }
       }
       tr.layers[l + 1][t] = out;
@@ -128,11 +128,11 @@ wl::SpikeTrace fixed_reference(const wl::SpikingNetwork& net, const wl::SnnConfi
       std::vector<int> out;
       for (std::size_t j = 0; j < sum.size(); ++j) {
         long x = v[l][j];
-        if (c.neuron == wl::NeuronModel::kLif) x = (x * leak) / 65536;
+        if (c.neuron == wl::NeuronModel::Lif) x = (x * leak) / 65536;
         x = std::min(vmax, std::max(vmin, x + sum[j]));
         if (x >= theta[l]) {
           out.push_back(int(j));
-          x = c.reset == wl::Reset::kSubtract ? x - theta[l] : 0;
+          x = c.reset == wl::ResetMode::Subtract ? x - theta[l] : 0;
         }
         v[l][j] = x;
       }
@@ -184,8 +184,8 @@ BOOST_AUTO_TEST_SUITE(workloads_golden)
 BOOST_AUTO_TEST_CASE(float_mode_equals_dense_reference) {
   const wl::SpikingNetwork net = random_snn({40, 30, 20, 6}, 1, 0.4f);
   int runs = 0;
-  for (auto neuron : {wl::NeuronModel::kIf, wl::NeuronModel::kLif})
-    for (auto reset : {wl::Reset::kSubtract, wl::Reset::kZero})
+  for (auto neuron : {wl::NeuronModel::If, wl::NeuronModel::Lif})
+    for (auto reset : {wl::ResetMode::Subtract, wl::ResetMode::Zero})
       for (std::uint64_t seed = 1; seed <= 3; ++seed) {
         wl::SnnConfig c;
         c.neuron = neuron;
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(fixed_mode_with_trivial_quantiser_equals_integer_reference)
     l.weights(0, 0) = 7 * delta;  // the largest magnitude sets the grid step to delta
     l.threshold = 9 * delta;
   }
-  for (auto neuron : {wl::NeuronModel::kIf, wl::NeuronModel::kLif})
+  for (auto neuron : {wl::NeuronModel::If, wl::NeuronModel::Lif})
     for (int vbits : {6, 24}) {  // 6 bits: the potential saturates
       wl::SnnConfig c;
       c.neuron = neuron;
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(fixed_mode_with_arbitrary_partition_equals_block_reference)
                                            random_partition(28, 10, 12)};
   long clipped_total = 0;
   for (int adc_bits : {0, 3, 5})
-    for (auto reset : {wl::Reset::kSubtract, wl::Reset::kZero}) {
+    for (auto reset : {wl::ResetMode::Subtract, wl::ResetMode::Zero}) {
       wl::SnnConfig c;
       c.reset = reset;
       wl::FixedPointConfig f;
