@@ -140,7 +140,7 @@ struct ArchBindings {
                 "duration of one crossbar read", "ns")
         .exclusive_min()
         // Non-ideal device keys: all optional except the seed; each effect is off until its key
-        // is set (docs/references.md, device non-idealities).
+        // is set (docs/references.md §10).
         .integer("seed", effect(&DeviceEffects::seed), 0, 9.0e15,
                  "seed of every random device effect")
         .only(ni)

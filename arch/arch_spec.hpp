@@ -55,7 +55,8 @@ struct TechnologySpec {
 };
 
 // Device non-idealities (device.impl: nonideal; models/device.hpp implements each). Each is off
-// until its key is set; docs/architecture.md "Non-ideal crossbars" has the models and sources.
+// until its key is set; docs/references.md §10 has the sources, docs/architecture.md "Non-ideal
+// crossbars" the models.
 struct DeviceEffects {
   bool enabled = false;    // device.impl == nonideal
   std::uint64_t seed = 0;  // every random effect is a stateless function of this seed

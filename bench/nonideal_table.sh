@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The accuracy study of non-ideal crossbars (Bhattacharjee et al.'s finding, REFERENCES.md §4, and
-# PRUNIX's, §3): one experiment compiled dense (the original), pruned, with TraNNsformer and with
-# PRUNIX, each with and without Weight-Constrained Training, then every compiled network evaluated
-# by the golden model (the chip's arithmetic, spike for spike) on the ideal chip, on realistic RRAM
+# The accuracy study of non-ideal crossbars (Bhattacharjee et al.'s finding, docs/references.md §4,
+# and PRUNIX's, §3): one experiment compiled dense (the original), pruned, with TraNNsformer and
+# with PRUNIX, each with and without Weight-Constrained Training, then every compiled network
+# evaluated by the golden model (the chip's arithmetic, spike for spike) on the ideal chip, on realistic RRAM
 # (configs/arch/resparc-64-rram.yaml: variation, read noise, drift, stuck-at faults, IR drop; the
 # mean over device seeds), with the mapping mitigations, and under strong IR drop alone
 # (configs/arch/resparc-64-irdrop.yaml) with and without row/column rearrangement. One table.

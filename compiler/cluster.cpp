@@ -1,4 +1,5 @@
-// Spectral co-clustering as TraNNsformer does it (REFERENCES.md §1), with a sparse eigensolver.
+// Spectral co-clustering as TraNNsformer does it (docs/references.md §1.4), with a sparse
+// eigensolver.
 //
 // The random-walk Laplacian L_rw = D^-1 (D - S) of the bipartite graph S = [[0, C^T], [C, 0]] has
 // the same spectrum as the symmetric L_sym = I - D^-1/2 S D^-1/2, and u is an eigenvector of L_rw

@@ -1,5 +1,6 @@
-// TraNNsformer's size-constrained spectral co-clustering of a layer's connectivity (REFERENCES.md
-// §1): groups of inputs x outputs whose synapses are dense enough to share crossbars.
+// TraNNsformer's size-constrained spectral co-clustering of a layer's connectivity
+// (docs/references.md §1.4): groups of inputs x outputs whose synapses are dense enough to share
+// crossbars.
 #pragma once
 
 #include <cstdint>

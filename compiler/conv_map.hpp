@@ -1,5 +1,5 @@
 // Mapping convolution (and average-pooling) layers onto crossbars as kernels. A k x k x C_in kernel
-// unrolls to k^2*C_in crossbar rows and C_out columns (REFERENCES.md section 2: CNNs fully unfolded
+// unrolls to k^2*C_in crossbar rows and C_out columns (docs/references.md §2: CNNs fully unfolded
 // onto crossbars). The "kernel matrix" of a layer is that crossbar view: rows = the inputs of one
 // output position (kernel rows r = (c_in*k + ky)*k + kx; for a dense layer, the input neurons),
 // columns = the filters (for a dense layer, the output neurons). A KernelTiling cuts it into

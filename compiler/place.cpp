@@ -426,8 +426,8 @@ Placement place(const arch::ArchSpec& arch, std::vector<LayerMapping> layers,
   for (std::size_t l = 0; l < layers.size(); ++l) {
     layers[l].output_tiles.resize(static_cast<std::size_t>(layers[l].outputs));
     for (int o = 0; o < layers[l].outputs; ++o) {
-      int tile = tile_of_part[static_cast<std::size_t>(
-          part[static_cast<std::size_t>(g.neuron_base[l] + o)])];
+      const int vertex = g.neuron_base[l] + o;
+      int tile = tile_of_part[static_cast<std::size_t>(part[static_cast<std::size_t>(vertex)])];
       layers[l].output_tiles[static_cast<std::size_t>(o)] = tile;
       ++p.tiles[static_cast<std::size_t>(tile)].neurons;
     }

@@ -16,8 +16,9 @@ namespace xbar::compiler {
 // zero weights count as pruned first): at least round((1 - sparsity) * size) weights survive.
 Eigen::MatrixXf magnitude_mask(const Eigen::MatrixXf& weights, double sparsity);
 
-// Gradual pruning schedule (Zhu & Gupta, 2017): the sparsity reached after `epoch` (1-based) of
-// `epochs`, rising as s * (1 - (1 - e / ramp)^3) over the first 3/4 of the epochs, then held.
+// Gradual pruning schedule (Zhu & Gupta 2017; docs/references.md §6.1): the sparsity reached after
+// `epoch` (1-based) of `epochs`, rising as s * (1 - (1 - e / ramp)^3) over the first 3/4 of the
+// epochs, then held.
 double scheduled_sparsity(double final_sparsity, int epoch, int epochs);
 
 struct PruneOptions {

@@ -1,4 +1,4 @@
-// PRUNIX (Alshaarawy, Amirsoleimani, Genov; REFERENCES.md section 3) for MLPs on crossbars:
+// PRUNIX (Alshaarawy, Amirsoleimani, Genov; docs/references.md §3) for MLPs on crossbars:
 // pruning aware of the crossbar's finite conductance levels, in two parts.
 //  - Adaptive Pruning Algorithm (APA): each dense layer's sensitivity is measured (accuracy on a
 //    training sample after magnitude-pruning that layer alone to each ratio of a grid), and the

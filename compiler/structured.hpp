@@ -4,7 +4,7 @@
 //
 //  crossbar-grain   groups = whole crossbar tiles (R rows x C outputs); pruned tiles free a
 //  crossbar
-//                   at every output position (Liang et al., REFERENCES.md section 2);
+//                   at every output position (Liang et al., docs/references.md §2);
 //  + reordering     the same after input feature-map reordering: input channels sorted by the norm
 //                   of their kernel rows, so weak channels share tiles that then die together;
 //  column-grain     groups = crossbar columns (R rows x 1 output of a row chunk), then output
@@ -12,9 +12,9 @@
 //                   ceil(n / C) crossbars (Liang et al.);
 //  C/F              groups = filters (conv) / output neurons (dense), group lasso, then pruned;
 //                   a dead filter also removes the next layer's rows that read its channel; the
-//                   survivors are compacted (Bhattacharjee et al., REFERENCES.md section 4);
+//                   survivors are compacted (Bhattacharjee et al., docs/references.md §4);
 //  XCS / XRS        groups = crossbar column segments (R x 1) / row segments (1 x C), group lasso
-//                   then pruned, mapped without recombination (section 4).
+//                   then pruned, mapped without recombination (same §4).
 //
 // All methods share the L0 budget and its schedule: after epoch e of E a prunable layer keeps the
 // top ceil(keep_e * n) groups by L2 norm, keep_e falling from 1 to `keep` along Zhu & Gupta's cubic

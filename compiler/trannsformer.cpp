@@ -135,7 +135,7 @@ void fill_cluster(Cluster& cl, const Eigen::MatrixXf& w, int rows, int outputs, 
 }
 
 // The schedule over E epochs. Each epoch: compute the layer masks, then retrain one epoch with
-// them. Released schedule (REFERENCES.md section 1) and where this one deviates:
+// them. Released schedule (docs/references.md §1.3) and where this one deviates:
 //  - Weight budget: the released code raises per-layer magnitude thresholds by fixed steps; here
 //    layer l may keep (1 - s_e) N_l weights after epoch e, s_e = scheduled_sparsity(sparsity, e,
 //    E), the pruning baseline's own schedule, so both flows run the same budget for the same
@@ -145,14 +145,14 @@ void fill_cluster(Cluster& cl, const Eigen::MatrixXf& w, int rows, int outputs, 
 //  - Clustering: first at epoch ceil(first_cluster E) (released 0.2 E) on pmap; then, instead of
 //    waiting for the unclustered fraction to stall, the unclustered synapses are clustered again
 //    every epoch until cluster_until E (qualities 0.7 ... 0.3, as released). The first clustering
-//    also descends 0.7 ... 0.3 (released: 0.7 only); with 0.7 only, seed 2 at 64x64 never found a
-//    cluster in the second layer (923 crossbars instead of 477).
+//    also descends 0.7 ... 0.3 (released: 0.7 only), because with 0.7 only some seeds find no
+//    cluster at all in a layer (docs/measurements.md).
 //  - New clusters are taken best quality first and only while the clustered cells stay within the
 //    final budget (1 - sparsity) N_l (the last one may overshoot by its own size), so a
 //    TraNNsformer layer holds about as many weights as the pruning baseline's; each is first filled
 //    (fill_cluster) up to the crossbars it occupies with the neurons most strongly connected to
 //    it: free capacity in the hardware count. (Filling only with the budget left after all found
-//    clusters, measured at 64x64: 575 crossbars instead of 388, 53 % below the original.)
+//    clusters needs far more crossbars: docs/measurements.md.)
 //  - From cluster_until E: cluster pruning as released (score = quality x synapses of the global
 //    magnitude map in the cluster; drop score <= f max, f = 0.005 + 0.01 per epoch), and the
 //    unclustered remainder's budget falls linearly to zero, reached `settle` epochs before the end,
@@ -218,7 +218,7 @@ TrannsformerResult trannsformer(workloads::Network& net, const workloads::Datase
         const Eigen::MatrixXf pmap = outside_mask(w, cmap[l], budget - cells[l]);
         const Mask c = to_mask(Eigen::MatrixXf(pmap.cwiseMax(cmap[l])));
         // Qualities 0.7, 0.6, ... 0.3 until clusters are found, the first time too (released: 0.7
-        // the first time; seed 2 at 64x64 then found no cluster at all in the second layer).
+        // the first time, which can leave a layer without clusters; see above).
         std::vector<Cluster> found = cluster_unclustered(c, cl, copt);
         if (rec.phase != "cluster-unclustered")
           rec.phase = cl.empty() ? "cluster" : "cluster-unclustered";

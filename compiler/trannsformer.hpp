@@ -1,6 +1,6 @@
 // TraNNsformer (Ankit, Sengupta, Roy, ICCAD 2017): the prune -> cluster -> retrain loop that
 // concentrates a layer's surviving synapses into crossbar-sized clusters, on the schedule of the
-// authors' released code (REFERENCES.md section 1, adapted as documented in trannsformer.cpp).
+// authors' released code (docs/references.md §1.3, adapted as documented in trannsformer.cpp).
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// Weight-Constrained Training (Bhattacharjee, Bhatnagar, Panda, DATE 2022; REFERENCES.md section
-// 4): retraining that keeps the weights toward low conductance, so the arrays carry less current
+// Weight-Constrained Training (Bhattacharjee, Bhatnagar, Panda, DATE 2022; docs/references.md
+// §4): retraining that keeps the weights toward low conductance, so the arrays carry less current
 // and lose less to IR drop. Our form: an L1 penalty on the cell conductance each weight takes,
 // lambda * sum |w| / max|W| per dense layer (the differential pair of w stores |w| / max|W| of the
 // conductance window), whose gradient lambda * sign(w) / max|W| is added during a few retraining

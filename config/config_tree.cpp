@@ -40,6 +40,8 @@ void fail(Location where, std::string path, std::string message) {
   throw ConfigError(std::move(one));
 }
 
+ConfigNode::~ConfigNode() = default;
+
 const ConfigNode* ConfigNode::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
     if (k == key) return &v;

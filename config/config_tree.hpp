@@ -42,6 +42,16 @@ class ConfigError : public std::runtime_error {
 [[noreturn]] void fail(Location where, std::string path, std::string message);
 
 struct ConfigNode {
+  // The destructor is defined in config_tree.cpp: `entries` holds std::pair<std::string,
+  // ConfigNode>, and a destructor implicit here would make instantiating that pair need itself
+  // (clang rejects it; the standard library does not allow it). The rest stays as if implicit.
+  ConfigNode() = default;
+  ConfigNode(const ConfigNode&) = default;
+  ConfigNode(ConfigNode&&) noexcept = default;
+  ConfigNode& operator=(const ConfigNode&) = default;
+  ConfigNode& operator=(ConfigNode&&) noexcept = default;
+  ~ConfigNode();
+
   enum class Kind { Null, Scalar, Sequence, Map };
   Kind kind = Kind::Null;
   std::string scalar;

@@ -2,7 +2,7 @@
 // chip (they depend on that chip's devices, not on the network): they permute the rows and logical
 // columns of each crossbar block, which changes nothing in an ideal read (its sums do not depend
 // on the order) and moves weights away from where the device would corrupt them.
-//  - rearrange (Bhattacharjee et al., REFERENCES.md section 4): the block's outputs by falling
+//  - rearrange (Bhattacharjee et al., docs/references.md §4): the block's outputs by falling
 //    column current from the drivers' end of the word lines, its rows by rising row current
 //    toward the sinks at the bottom of the bit lines, so that the largest currents cross the
 //    fewest wire segments. Currents are estimated as input spike rate x |weight level|, the rates

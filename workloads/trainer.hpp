@@ -35,7 +35,7 @@ struct TrainConfig {
   std::function<void(Network&)> regulariser;
 };
 
-// The TraNNsformer recipe (REFERENCES.md section 1, the authors' released code): SGD lr 0.5,
+// The TraNNsformer recipe (docs/references.md §1.2, the authors' released code): SGD lr 0.5,
 // momentum 0.5, batch 400, squared error on ReLU outputs. Pair it with
 // make_mlp(..., {.dropout = 0.5, .relu_output = true}) and Init::kUniform 0.01.
 TrainConfig trannsformer_recipe(int epochs);

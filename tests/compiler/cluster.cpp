@@ -1,5 +1,6 @@
-// Spectral co-clustering (TraNNsformer, REFERENCES.md §1): planted dense blocks are found, the size
-// constraint holds, indices are the original neurons', the result depends only on the seed.
+// Spectral co-clustering (TraNNsformer, docs/references.md §1.4): planted dense blocks are found,
+// the size constraint holds, indices are the original neurons', the result depends only on the
+// seed.
 #include "compiler/cluster.hpp"
 
 #include <algorithm>

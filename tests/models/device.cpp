@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(cells_hold_differential_pairs_and_bit_slices) {
 }
 
 BOOST_AUTO_TEST_CASE(stuck_at_rates_inside_binomial_interval) {
-  // Chen et al. 2015's measured RRAM rates (REFERENCES.md §5).
+  // Chen et al. 2015's measured RRAM rates (docs/references.md §10.5).
   const a::ArchSpec arch = resparc();
   const m::StuckAtFaults faults(arch.device, 0.0175, 0.0904, nullptr);
   long sa0 = 0, sa1 = 0, n = 0;

@@ -15,7 +15,7 @@ namespace m = xbar::models;
 
 namespace {
 
-// Conductances between G_off and G_on of a 20 k / 200 k RRAM (REFERENCES.md §5).
+// Conductances between G_off and G_on of a 20 k / 200 k RRAM (RESPARC's, docs/references.md §7).
 Eigen::MatrixXd random_conductances(int rows, int cols, std::uint64_t seed) {
   xbar::workloads::Rng rng(seed);
   Eigen::MatrixXd g(rows, cols);
