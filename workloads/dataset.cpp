@@ -224,17 +224,24 @@ DataSplit load_mnist_json(const fs::path& dir, double train_fraction) {
 Dataset load_cifar10_bin(const std::vector<fs::path>& files, bool grey) {
   constexpr std::size_t kRecord = 1 + 3072;
   Dataset d;
-  d.name = "cifar10";
+  d.name = grey ? "cifar10-grey" : "cifar10";
   d.channels = grey ? 1 : 3;
   d.height = d.width = 32;
   std::vector<std::string> contents;
   std::size_t total = 0;
   for (const auto& f : files) {
+    if (!fs::exists(f))
+      throw DataError(f.string() + ": file not found (CIFAR-10 binary version: " +
+                      "data_batch_1.bin ... data_batch_5.bin and test_batch.bin; point " +
+                      "--data-dir at their folder)");
     std::string s = read_maybe_gz(f);
-    if (s.empty()) throw DataError(f.string() + ": empty file");
-    if (s.size() % kRecord != 0)
-      throw DataError(f.string() + ": short read: " + std::to_string(s.size()) +
-                      " bytes is not a whole number of 3073-byte CIFAR-10 records");
+    if (s.empty()) throw DataError(f.string() + ": empty file (no CIFAR-10 records)");
+    if (const std::size_t tail = s.size() % kRecord; tail != 0) {
+      const std::size_t record = s.size() / kRecord;
+      throw DataError(f.string() + ": truncated: record " + std::to_string(record) +
+                      " at byte offset " + std::to_string(record * kRecord) + " has " +
+                      std::to_string(tail) + " of its 3073 bytes (1 label + 3072 pixels)");
+    }
     total += s.size() / kRecord;
     contents.push_back(std::move(s));
   }
@@ -248,8 +255,9 @@ Dataset load_cifar10_bin(const std::vector<fs::path>& files, bool grey) {
     for (std::size_t i = 0; i < n; ++i, ++r) {
       const unsigned char* rec = p + i * kRecord;
       if (rec[0] > 9)
-        throw DataError(files[fi].string() + ": record " + std::to_string(i) + " has label " +
-                        std::to_string(rec[0]) + " (CIFAR-10 labels are 0..9)");
+        throw DataError(files[fi].string() + ": record " + std::to_string(i) + " at byte offset " +
+                        std::to_string(i * kRecord) + " has label " + std::to_string(rec[0]) +
+                        " (CIFAR-10 labels are 0..9): not a CIFAR-10 binary batch");
       d.labels.push_back(rec[0]);
       if (grey) {
         for (int k = 0; k < 1024; ++k)
@@ -263,7 +271,42 @@ Dataset load_cifar10_bin(const std::vector<fs::path>& files, bool grey) {
   return d;
 }
 
-std::vector<std::string> dataset_names() { return {"mnist", "fashion-mnist", "cifar10"}; }
+Dataset pad_images(const Dataset& d, int pad) {
+  if (pad < 0) throw std::invalid_argument("pad_images: negative padding");
+  const int C = d.channels, H = d.height, W = d.width, Hp = H + 2 * pad, Wp = W + 2 * pad;
+  if (C * H * W != d.features())
+    throw std::invalid_argument("pad_images: data set '" + d.name + "' has no image shape");
+  Dataset out;
+  out.name = d.name;
+  out.classes = d.classes;
+  out.labels = d.labels;
+  out.channels = C;
+  out.height = Hp;
+  out.width = Wp;
+  out.images = RowMatrix::Zero(d.images.rows(), Eigen::Index(C) * Hp * Wp);
+  for (Eigen::Index s = 0; s < d.images.rows(); ++s)
+    for (int c = 0; c < C; ++c)
+      for (int y = 0; y < H; ++y)
+        out.images.row(s).segment((Eigen::Index(c) * Hp + y + pad) * Wp + pad, W) =
+            d.images.row(s).segment((Eigen::Index(c) * H + y) * W, W);
+  return out;
+}
+
+Dataset replicate_channels(const Dataset& d, int channels) {
+  if (d.channels != 1 || channels < 1)
+    throw std::invalid_argument("replicate_channels: needs a 1-channel data set and channels >= 1");
+  Dataset out = d;
+  out.channels = channels;
+  const Eigen::Index f = d.features();
+  out.images.resize(d.images.rows(), f * channels);
+  for (int c = 0; c < channels; ++c) out.images.middleCols(f * c, f) = d.images;
+  return out;
+}
+
+std::vector<std::string> dataset_names() {
+  return {"mnist",   "fashion-mnist", "fashion-mnist-32", "fashion-mnist-32-rgb",
+          "cifar10", "cifar10-grey"};
+}
 
 DataSplit load_dataset(const std::string& name, const fs::path& data_dir) {
   fs::path dir = data_dir;
@@ -278,7 +321,7 @@ DataSplit load_dataset(const std::string& name, const fs::path& data_dir) {
     DataSplit s = load_mnist_json(digits);
     return s;
   }
-  if (name == "fashion-mnist") {
+  if (name == "fashion-mnist" || name == "fashion-mnist-32" || name == "fashion-mnist-32-rgb") {
     fs::path base = dir.empty() ? fs::path("/usr/share/datasets/fashion-mnist") : dir;
     if (fs::exists(base / "fashion-mnist")) base /= "fashion-mnist";
     auto pick = [&](const std::string& stem) {
@@ -290,17 +333,26 @@ DataSplit load_dataset(const std::string& name, const fs::path& data_dir) {
         load_idx(pick("train-images-idx3-ubyte"), pick("train-labels-idx1-ubyte"), "fashion-mnist");
     s.test =
         load_idx(pick("t10k-images-idx3-ubyte"), pick("t10k-labels-idx1-ubyte"), "fashion-mnist");
+    if (name != "fashion-mnist") {
+      // 28x28 zero-padded to 32x32 (2 pixels each side): the input VGG and ResNet expect.
+      for (Dataset* d : {&s.train, &s.test}) {
+        *d = pad_images(*d, 2);
+        if (name == "fashion-mnist-32-rgb") *d = replicate_channels(*d, 3);
+        d->name = name;
+      }
+    }
     return s;
   }
-  if (name == "cifar10") {
+  if (name == "cifar10" || name == "cifar10-grey") {
     fs::path base = dir.empty() ? fs::path("data") : dir;
     if (fs::exists(base / "cifar-10-batches-bin")) base /= "cifar-10-batches-bin";
     std::vector<fs::path> train;
     for (int i = 1; i <= 5; ++i)
       train.push_back(base / ("data_batch_" + std::to_string(i) + ".bin"));
+    const bool grey = name == "cifar10-grey";
     DataSplit s;
-    s.train = load_cifar10_bin(train, true);
-    s.test = load_cifar10_bin({base / "test_batch.bin"}, true);
+    s.train = load_cifar10_bin(train, grey);
+    s.test = load_cifar10_bin({base / "test_batch.bin"}, grey);
     return s;
   }
   std::string known;

