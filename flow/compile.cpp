@@ -21,9 +21,7 @@ namespace {
 wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::ostream& log) {
   if (fs::exists(fs::path(e.model_dir) / "manifest.yaml")) {
     wl::LoadedModel m = wl::load_model(e.model_dir);
-    std::vector<int> sizes = {m.network.input_shape().size()};
-    for (const wl::Dense* d : m.network.dense_layers()) sizes.push_back(d->outputs());
-    if (sizes != e.layers) {
+    if (m.network.layer_sizes() != e.layers) {
       throw std::invalid_argument("the model in " + e.model_dir +
                                   " has other layer sizes than workload.layers in " + e.file +
                                   "; delete it or point workload.model elsewhere");
@@ -53,9 +51,7 @@ wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::os
     } catch (const std::invalid_argument& err) {
       throw std::invalid_argument(e.file + ": workload.net: " + err.what());
     }
-    std::vector<int> sizes = {net.input_shape().size()};
-    for (const wl::Dense* d : net.dense_layers()) sizes.push_back(d->outputs());
-    if (sizes != e.layers)
+    if (net.layer_sizes() != e.layers)
       throw std::invalid_argument(e.file +
                                   ": workload.layers must list the input size and the "
                                   "dense layers' outputs of workload.net " +
@@ -176,9 +172,7 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   c.data = wl::load_dataset(e.dataset, e.data_dir);
   wl::LoadedModel m = wl::load_model(d / "model");
   c.ann = std::move(m.network);
-  std::vector<int> sizes = {c.ann.input_shape().size()};
-  for (const wl::Dense* dl : c.ann.dense_layers()) sizes.push_back(dl->outputs());
-  if (sizes != e.layers)
+  if (c.ann.layer_sizes() != e.layers)
     throw std::invalid_argument(dir +
                                 ": the compiled network has other layer sizes than "
                                 "workload.layers in " +

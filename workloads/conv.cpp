@@ -1,11 +1,14 @@
 #include "workloads/conv.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
 #include "workloads/blas.hpp"
+#include "workloads/deep.hpp"
 
 namespace xbar::workloads {
 
@@ -16,16 +19,16 @@ std::string shape_text(const Shape& s) {
          std::to_string(s.width);
 }
 
-std::string dims(const Eigen::MatrixXf& m) {
-  return std::to_string(m.rows()) + "x" + std::to_string(m.cols());
-}
-
 }  // namespace
 
 // ---- Conv2d ----
 
 Conv2d::Conv2d(Shape input, int out_channels, int kernel, int stride, int padding, bool bias)
-    : in_(input), k_(kernel), stride_(stride), pad_(padding) {
+    : WeightedLayer(std::max(out_channels, 0), std::max(input.channels * kernel * kernel, 0), bias),
+      in_(input),
+      k_(kernel),
+      stride_(stride),
+      pad_(padding) {
   if (input.size() <= 0 || out_channels <= 0 || kernel <= 0 || stride <= 0 || padding < 0)
     throw std::invalid_argument(
         "conv layer needs a non-empty input, out_channels, kernel and "
@@ -40,17 +43,20 @@ Conv2d::Conv2d(Shape input, int out_channels, int kernel, int stride, int paddin
                                 " larger than its input " + shape_text(input) + " with padding " +
                                 std::to_string(padding));
   out_ = {out_channels, ho, wo};
-  index_.resize(std::size_t(ho) * std::size_t(wo) * std::size_t(kernel_size()));
+  // Kernel row (c, ky, kx) at position (oy, ox) reads the zero-padded input at
+  // (c, oy*stride + ky, ox*stride + kx): for each (c, ky) a run of k contiguous values.
+  const int hp = input.height + 2 * padding, wp = input.width + 2 * padding;
+  const std::size_t runs = std::size_t(input.channels) * std::size_t(kernel);
+  run_.resize(std::size_t(ho) * std::size_t(wo) * runs);
   for (int p = 0; p < ho * wo; ++p)
-    for (int r = 0; r < kernel_size(); ++r)
-      index_[std::size_t(p) * std::size_t(kernel_size()) + std::size_t(r)] =
-          input_index(r, p / wo, p % wo);
-  weights_ = Eigen::MatrixXf::Zero(out_channels, kernel_size());
-  grad_w_ = Eigen::MatrixXf::Zero(out_channels, kernel_size());
-  if (bias) {
-    bias_ = Eigen::VectorXf::Zero(out_channels);
-    grad_b_ = Eigen::VectorXf::Zero(out_channels);
-  }
+    for (int c = 0; c < input.channels; ++c)
+      for (int ky = 0; ky < kernel; ++ky)
+        run_[std::size_t(p) * runs + std::size_t(c * kernel + ky)] =
+            (c * hp + (p / wo) * stride + ky) * wp + (p % wo) * stride;
+}
+
+std::size_t Conv2d::floats_per_sample(const Shape&) const {
+  return std::size_t(out_.size()) * 2;  // the output and its position-major copy
 }
 
 Shape Conv2d::output_shape(const Shape& in) const {
@@ -68,18 +74,70 @@ int Conv2d::input_index(int r, int oy, int ox) const {
   return (c * in_.height + iy) * in_.width + ix;
 }
 
-// cols (samples*P x K, row-major): row b*P + p holds sample b's receptive field at position p.
-void Conv2d::im2col(const RowMatrix& in, RowMatrix& cols) const {
-  const int b = static_cast<int>(in.rows()), P = out_.height * out_.width, K = kernel_size();
-  cols.resize(Eigen::Index(b) * P, K);
-  for (int s = 0; s < b; ++s) {
-    const float* x = &in(s, 0);
+// Samples per im2col chunk: the chunk's matrix (samples*P x K floats) stays near 1 MB, so it is
+// written and read back by the GEMM in cache. Whole-batch im2col matrices of small-channel layers
+// (ResNet's first stage: 128 x 1024 x 72 floats, 38 MB per conv) made a step memory-bound.
+int Conv2d::chunk_samples(int batch) const {
+  const long per_sample = long(out_.height) * out_.width * kernel_size();
+  return int(std::clamp<long>((1L << 18) / std::max(1L, per_sample), 1, std::max(1, batch)));
+}
+
+// cols (n*P x K, row-major): row t*P + p holds sample first+t's receptive field at position p,
+// copied run by run from a zero-padded copy of the sample (no per-element index or branch).
+void Conv2d::im2col(const RowMatrix& in, int first, int n, RowMatrix& cols) {
+  const int P = out_.height * out_.width, K = kernel_size(), runs = in_.channels * k_;
+  const int H = in_.height, W = in_.width, Hp = H + 2 * pad_, Wp = W + 2 * pad_;
+  cols.resize(Eigen::Index(n) * P, K);
+  RowMatrix& xp = padded_.m;
+  if (xp.size() != Eigen::Index(in_.channels) * Hp * Wp)
+    xp.setZero(1, Eigen::Index(in_.channels) * Hp * Wp);  // the border stays zero from here on
+  for (int t = 0; t < n; ++t) {
+    const float* x = &in(first + t, 0);
+    float* xs = xp.data();
+    for (int c = 0; c < in_.channels; ++c)
+      for (int y = 0; y < H; ++y)
+        std::copy(x + (c * H + y) * W, x + (c * H + y + 1) * W,
+                  xs + (c * Hp + y + pad_) * Wp + pad_);
     for (int p = 0; p < P; ++p) {
-      float* row = &cols(Eigen::Index(s) * P + p, 0);
-      const int* idx = &index_[std::size_t(p) * std::size_t(K)];
-      for (int r = 0; r < K; ++r) row[r] = idx[r] < 0 ? 0.0f : x[idx[r]];
+      float* row = &cols(Eigen::Index(t) * P + p, 0);
+      const int* run = &run_[std::size_t(p) * std::size_t(runs)];
+      if (k_ == 3) {
+        for (int j = 0; j < runs; ++j, row += 3) {
+          const float* src = xs + run[j];
+          row[0] = src[0];
+          row[1] = src[1];
+          row[2] = src[2];
+        }
+      } else {
+        for (int j = 0; j < runs; ++j, row += k_) std::copy(xs + run[j], xs + run[j] + k_, row);
+      }
     }
   }
+}
+
+// grad_in rows first..first+n-1 from dcols (the layout of im2col), through a padded buffer.
+void Conv2d::col2im(const RowMatrix& dcols, int first, int n, RowMatrix& grad_in) {
+  const int P = out_.height * out_.width, runs = in_.channels * k_;
+  const int H = in_.height, W = in_.width, Hp = H + 2 * pad_, Wp = W + 2 * pad_;
+  RowMatrix& gp = padded_.m;
+  for (int t = 0; t < n; ++t) {
+    gp.setZero(1, Eigen::Index(in_.channels) * Hp * Wp);
+    float* gs = gp.data();
+    for (int p = 0; p < P; ++p) {
+      const float* row = &dcols(Eigen::Index(t) * P + p, 0);
+      const int* run = &run_[std::size_t(p) * std::size_t(runs)];
+      for (int j = 0; j < runs; ++j, row += k_) {
+        float* dst = gs + run[j];
+        for (int kx = 0; kx < k_; ++kx) dst[kx] += row[kx];
+      }
+    }
+    float* gx = &grad_in(first + t, 0);
+    for (int c = 0; c < in_.channels; ++c)
+      for (int y = 0; y < H; ++y)
+        std::copy(gs + (c * Hp + y + pad_) * Wp + pad_, gs + (c * Hp + y + pad_) * Wp + pad_ + W,
+                  gx + (c * H + y) * W);
+  }
+  gp.setZero();  // im2col relies on a zero border
 }
 
 void Conv2d::forward(const RowMatrix& in, RowMatrix& out, bool, Rng&) {
@@ -87,82 +145,57 @@ void Conv2d::forward(const RowMatrix& in, RowMatrix& out, bool, Rng&) {
     throw std::invalid_argument("conv layer expects " + std::to_string(in_.size()) +
                                 " features, gets " + std::to_string(in.cols()));
   const int b = static_cast<int>(in.rows()), P = out_.height * out_.width, K = kernel_size(),
-            co = out_.channels;
-  im2col(in, cols_);
-  RowMatrix y(Eigen::Index(b) * P, co);
-  // weights_ (co x K, column-major) is W^T as a row-major K x co matrix: Y = cols * W^T.
-  gemm(false, false, b * P, co, K, 1.0f, cols_.data(), K, weights_.data(), co, 0.0f, y.data(), co);
+            co = out_.channels, chunk = chunk_samples(b);
+  RowMatrix &cols = cols_.m, &y = by_position_.m;
   out.resize(b, Eigen::Index(co) * P);
-  for (int s = 0; s < b; ++s)
-    for (int c = 0; c < co; ++c) {
-      const float bias = has_bias() ? bias_(c) : 0.0f;
-      for (int p = 0; p < P; ++p)
-        out(s, Eigen::Index(c) * P + p) = y(Eigen::Index(s) * P + p, c) + bias;
+  for (int first = 0; first < b; first += chunk) {
+    const int n = std::min(chunk, b - first);
+    im2col(in, first, n, cols);
+    y.resize(Eigen::Index(n) * P, co);
+    // weights_ (co x K, column-major) is W^T as a row-major K x co matrix: Y = cols * W^T.
+    gemm(false, false, n * P, co, K, 1.0f, cols.data(), K, weights_.data(), co, 0.0f, y.data(), co);
+    for (int t = 0; t < n; ++t) {
+      const float* ys = y.data() + std::size_t(t) * std::size_t(P) * std::size_t(co);
+      float* os = &out(first + t, 0);
+      for (int c = 0; c < co; ++c) {
+        const float bias = has_bias() ? bias_(c) : 0.0f;
+        float* oc = os + std::size_t(c) * std::size_t(P);
+        for (int p = 0; p < P; ++p)
+          oc[p] = ys[std::size_t(p) * std::size_t(co) + std::size_t(c)] + bias;
+      }
     }
+  }
 }
 
 void Conv2d::backward(const RowMatrix& in, const RowMatrix&, const RowMatrix& grad_out,
                       RowMatrix* grad_in) {
   const int b = static_cast<int>(in.rows()), P = out_.height * out_.width, K = kernel_size(),
-            co = out_.channels;
-  if (cols_.rows() != Eigen::Index(b) * P) im2col(in, cols_);
-  RowMatrix g(Eigen::Index(b) * P, co);
-  for (int s = 0; s < b; ++s)
-    for (int c = 0; c < co; ++c)
-      for (int p = 0; p < P; ++p)
-        g(Eigen::Index(s) * P + p, c) = grad_out(s, Eigen::Index(c) * P + p);
-  // dW^T (K x co) = cols^T G
-  gemm(true, false, K, co, b * P, 1.0f, cols_.data(), K, g.data(), co, 0.0f, grad_w_.data(), co);
-  if (has_bias()) grad_b_ = g.colwise().sum().transpose();
-  if (!grad_in) return;
-  RowMatrix dcols(Eigen::Index(b) * P, K);
-  gemm(false, true, b * P, K, co, 1.0f, g.data(), co, weights_.data(), co, 0.0f, dcols.data(), K);
-  grad_in->setZero(b, in_.size());
-  for (int s = 0; s < b; ++s) {
-    float* gx = &(*grad_in)(s, 0);
-    for (int p = 0; p < P; ++p) {
-      const float* row = &dcols(Eigen::Index(s) * P + p, 0);
-      const int* idx = &index_[std::size_t(p) * std::size_t(K)];
-      for (int r = 0; r < K; ++r)
-        if (idx[r] >= 0) gx[idx[r]] += row[r];
+            co = out_.channels, chunk = chunk_samples(b);
+  RowMatrix &cols = cols_.m, &g = by_position_.m;
+  if (has_bias()) grad_b_.setZero();
+  if (grad_in) grad_in->resize(b, in_.size());
+  for (int first = 0; first < b; first += chunk) {
+    const int n = std::min(chunk, b - first);
+    g.resize(Eigen::Index(n) * P, co);
+    for (int t = 0; t < n; ++t) {
+      const float* gs = &grad_out(first + t, 0);
+      float* ps = g.data() + std::size_t(t) * std::size_t(P) * std::size_t(co);
+      for (int c = 0; c < co; ++c) {
+        const float* gc = gs + std::size_t(c) * std::size_t(P);
+        for (int p = 0; p < P; ++p) ps[std::size_t(p) * std::size_t(co) + std::size_t(c)] = gc[p];
+      }
     }
+    // dW^T (K x co) += cols^T G, the chunks summed in order (the result does not depend on
+    // threads).
+    im2col(in, first, n, cols);
+    gemm(true, false, K, co, n * P, 1.0f, cols.data(), K, g.data(), co, first == 0 ? 0.0f : 1.0f,
+         grad_w_.data(), co);
+    if (has_bias()) grad_b_ += g.colwise().sum().transpose();
+    if (!grad_in) continue;
+    // dcols = G W, written over the chunk's im2col matrix, then scattered back (col2im).
+    gemm(false, true, n * P, K, co, 1.0f, g.data(), co, weights_.data(), co, 0.0f, cols.data(), K);
+    col2im(cols, first, n, *grad_in);
   }
-}
-
-std::vector<Parameter> Conv2d::parameters() {
-  std::vector<Parameter> p{{weights_.data(), grad_w_.data(), has_mask() ? mask_.data() : nullptr,
-                            static_cast<std::size_t>(weights_.size())}};
-  if (has_bias()) p.push_back({bias_.data(), grad_b_.data(), nullptr, std::size_t(bias_.size())});
-  return p;
-}
-
-void Conv2d::set_weights(const Eigen::MatrixXf& w) {
-  if (w.rows() != weights_.rows() || w.cols() != weights_.cols())
-    throw std::invalid_argument("weights of shape " + dims(w) + " for a conv layer of " +
-                                dims(weights_) + " (out_channels x in_channels*k*k)");
-  weights_ = w;
-  apply_mask();
-}
-
-void Conv2d::set_bias(const Eigen::VectorXf& b) {
-  if (!has_bias()) throw std::invalid_argument("this conv layer has no bias");
-  if (b.size() != bias_.size())
-    throw std::invalid_argument("bias of " + std::to_string(b.size()) + " values for " +
-                                std::to_string(bias_.size()) + " filters");
-  bias_ = b;
-}
-
-void Conv2d::set_mask(const Eigen::MatrixXf& mask) {
-  if (mask.rows() != weights_.rows() || mask.cols() != weights_.cols())
-    throw std::invalid_argument("mask of shape " + dims(mask) + " for a conv layer of " +
-                                dims(weights_) + " (out_channels x in_channels*k*k)");
-  mask_ = (mask.array() != 0.0f).cast<float>();
-  apply_mask();
-}
-
-void Conv2d::apply_mask() {
-  if (!has_mask()) return;
-  weights_ = (mask_.array() != 0.0f).select(weights_, 0.0f);
 }
 
 Eigen::MatrixXf Conv2d::unrolled() const {
@@ -199,58 +232,63 @@ void Pool2d::forward(const RowMatrix& in, RowMatrix& out, bool, Rng&) {
   if (in.cols() != in_.size())
     throw std::invalid_argument(kind() + " layer expects " + std::to_string(in_.size()) +
                                 " features, gets " + std::to_string(in.cols()));
-  const Eigen::Index b = in.rows();
-  out.resize(b, out_.size());
-  if (mode_ == Mode::kMax) argmax_.assign(std::size_t(b * out_.size()), 0);
+  const Eigen::Index b = in.rows(), F = in_.size(), O = out_.size();
+  out.resize(b, O);
+  if (mode_ == Mode::kMax) argmax_.assign(std::size_t(b * O), 0);
   const float inv = 1.0f / float(k_ * k_);
-  for (Eigen::Index s = 0; s < b; ++s)
+  for (Eigen::Index s = 0; s < b; ++s) {
+    const float* x = in.data() + s * F;
+    float* y = out.data() + s * O;
     for (int c = 0; c < out_.channels; ++c)
       for (int oy = 0; oy < out_.height; ++oy)
         for (int ox = 0; ox < out_.width; ++ox) {
           const int o = (c * out_.height + oy) * out_.width + ox;
-          float acc = mode_ == Mode::kMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+          const int corner = (c * in_.height + oy * stride_) * in_.width + ox * stride_;
+          if (mode_ == Mode::kAverage) {
+            float acc = 0.0f;
+            for (int ky = 0; ky < k_; ++ky)
+              for (int kx = 0; kx < k_; ++kx) acc += x[corner + ky * in_.width + kx];
+            y[o] = acc * inv;
+            continue;
+          }
+          float acc = -std::numeric_limits<float>::infinity();
           int best = -1;
           for (int ky = 0; ky < k_; ++ky)
             for (int kx = 0; kx < k_; ++kx) {
-              const int i = (c * in_.height + oy * stride_ + ky) * in_.width + ox * stride_ + kx;
-              const float v = in(s, i);
-              if (mode_ == Mode::kAverage) {
-                acc += v;
-              } else if (v > acc) {  // ties keep the first (row-major) window element
-                acc = v;
+              const int i = corner + ky * in_.width + kx;
+              if (x[i] > acc) {  // ties keep the first (row-major) window element
+                acc = x[i];
                 best = i;
               }
             }
-          if (mode_ == Mode::kAverage) {
-            out(s, o) = acc * inv;
-          } else {
-            out(s, o) = acc;
-            argmax_[std::size_t(s * out_.size() + o)] = best;
-          }
+          y[o] = acc;
+          argmax_[std::size_t(s * O + o)] = best;
         }
+  }
 }
 
 void Pool2d::backward(const RowMatrix& in, const RowMatrix&, const RowMatrix& grad_out,
                       RowMatrix* grad_in) {
   if (!grad_in) return;
-  const Eigen::Index b = in.rows();
-  grad_in->setZero(b, in_.size());
+  const Eigen::Index b = in.rows(), F = in_.size(), O = out_.size();
+  grad_in->setZero(b, F);
   const float inv = 1.0f / float(k_ * k_);
-  for (Eigen::Index s = 0; s < b; ++s)
+  for (Eigen::Index s = 0; s < b; ++s) {
+    const float* g = grad_out.data() + s * O;
+    float* gx = grad_in->data() + s * F;
+    if (mode_ == Mode::kMax) {
+      for (Eigen::Index o = 0; o < O; ++o) gx[argmax_[std::size_t(s * O + o)]] += g[o];
+      continue;
+    }
     for (int c = 0; c < out_.channels; ++c)
       for (int oy = 0; oy < out_.height; ++oy)
         for (int ox = 0; ox < out_.width; ++ox) {
-          const int o = (c * out_.height + oy) * out_.width + ox;
-          const float g = grad_out(s, o);
-          if (mode_ == Mode::kMax) {
-            (*grad_in)(s, argmax_[std::size_t(s * out_.size() + o)]) += g;
-            continue;
-          }
+          const float v = g[(c * out_.height + oy) * out_.width + ox] * inv;
+          const int corner = (c * in_.height + oy * stride_) * in_.width + ox * stride_;
           for (int ky = 0; ky < k_; ++ky)
-            for (int kx = 0; kx < k_; ++kx)
-              (*grad_in)(s, (c * in_.height + oy * stride_ + ky) * in_.width + ox * stride_ + kx) +=
-                  g * inv;
+            for (int kx = 0; kx < k_; ++kx) gx[corner + ky * in_.width + kx] += v;
         }
+  }
 }
 
 Eigen::MatrixXf Pool2d::unrolled() const {
@@ -270,11 +308,38 @@ Eigen::MatrixXf Pool2d::unrolled() const {
 
 // ---- builders ----
 
-bool is_cnn_spec(const std::string& spec) {
-  return spec.find_first_of("csamCSAM") != std::string::npos;
+std::unique_ptr<Pool2d> make_global_avg_pool(Shape input) {
+  if (input.height != input.width)
+    throw std::invalid_argument("global average pooling needs a square feature map, gets " +
+                                shape_text(input));
+  return std::make_unique<AvgPool2d>(input, input.height);
 }
 
-Network make_cnn(Shape input, const std::string& spec, const CnnOptions& o) {
+bool is_cnn_spec(const std::string& spec) {
+  if (is_net_preset(spec)) return true;
+  for (char c : spec)
+    if (std::isalpha(static_cast<unsigned char>(c))) return true;
+  return false;
+}
+
+namespace {
+
+bool all_digits(const std::string& t) {
+  return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// The suffixes of a conv or residual token after its numbers: sS = stride, pP = padding, b = batch
+// norm before the ReLU.
+struct Suffixes {
+  int stride = 1, padding = 0;
+  bool batchnorm = false;
+};
+
+}  // namespace
+
+Network make_cnn(Shape input, const std::string& spec_in, const CnnOptions& o) {
+  const std::string spec = expand_net_preset(spec_in);
+  const std::string named = spec == spec_in ? "'" + spec + "'" : "'" + spec_in + "' (" + spec + ")";
   std::vector<std::string> tokens;
   {
     std::stringstream ss(spec);
@@ -283,11 +348,13 @@ Network make_cnn(Shape input, const std::string& spec, const CnnOptions& o) {
   }
   if (tokens.empty()) throw std::invalid_argument("network spec '" + spec + "' is empty");
   auto bad = [&](const std::string& t, const std::string& why) {
-    return std::invalid_argument("network spec '" + spec + "', token '" + t + "': " + why +
-                                 " (e.g. 12c5-2s-64c5-2s-1200-1200-10: Nc K = N filters K x K, "
-                                 "Ks/Ka = average pooling, Km = max pooling, N = dense)");
+    return std::invalid_argument(
+        "network spec " + named + ", token '" + t + "': " + why +
+        " (e.g. 12c5-2s-64c5-2s-1200-1200-10 or vgg11@0.25: Nc K[sS][pP][b] = N filters K x K, "
+        "stride S, padding P, b = batch norm; Nr[sS][b] = residual block of N channels; Ks/Ka "
+        "= average pooling, Km = max pooling, gap = global average pooling, N = dense)");
   };
-  auto number = [&](const std::string& t, const std::string& s) {
+  auto number = [&](const std::string& t, const std::string& s, bool zero_ok = false) {
     std::size_t used = 0;
     int v = 0;
     try {
@@ -295,28 +362,48 @@ Network make_cnn(Shape input, const std::string& spec, const CnnOptions& o) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (s.empty() || used != s.size() || v <= 0) throw bad(t, "expected a positive integer");
+    if (s.empty() || used != s.size() || v < 0 || (v == 0 && !zero_ok))
+      throw bad(t, "expected a positive integer");
     return v;
+  };
+  // "s2p1b" after the numbers of a conv or residual token.
+  auto suffixes = [&](const std::string& t, const std::string& rest, bool padding_ok) {
+    Suffixes x;
+    std::size_t i = 0;
+    while (i < rest.size()) {
+      const char c = rest[i++];
+      if (c == 'b') {
+        x.batchnorm = true;
+        continue;
+      }
+      if (c != 's' && !(c == 'p' && padding_ok))
+        throw bad(t, std::string("unknown suffix '") + c + "'");
+      const std::size_t end = rest.find_first_not_of("0123456789", i);
+      const std::string digits = rest.substr(i, end == std::string::npos ? end : end - i);
+      if (c == 's')
+        x.stride = number(t, digits);
+      else
+        x.padding = number(t, digits, true);
+      i = end == std::string::npos ? rest.size() : end;
+    }
+    return x;
   };
   Network net(input);
   // The first token may repeat the input size of an MLP-style spec ("784-..."): skip it when it
   // equals the input's feature count and is followed by more tokens.
   std::size_t first = 0;
-  if (tokens.size() > 1 && tokens[0].find_first_not_of("0123456789") == std::string::npos &&
-      !tokens[0].empty() && std::stoi(tokens[0]) == input.size())
-    first = 1;
+  if (tokens.size() > 1 && all_digits(tokens[0]) && std::stoi(tokens[0]) == input.size()) first = 1;
   // Index of the last dense token: it gets no ReLU/dropout (unless relu_output).
   std::size_t last_dense = tokens.size();
   for (std::size_t i = first; i < tokens.size(); ++i)
-    if (tokens[i].find_first_not_of("0123456789") == std::string::npos) last_dense = i;
+    if (all_digits(tokens[i])) last_dense = i;
   if (last_dense != tokens.size() - 1)
     throw bad(tokens.back(), "the last layer must be dense (a plain number of outputs)");
   bool flat = false;
   for (std::size_t i = first; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     const Shape s = net.output_shape();
-    const std::size_t letter = t.find_first_not_of("0123456789");
-    if (letter == std::string::npos) {
+    if (all_digits(t)) {
       if (!flat && (s.channels > 1 || s.height > 1)) net.add(std::make_unique<Flatten>());
       flat = true;
       net.add(std::make_unique<Dense>(s.size(), number(t, t)));
@@ -326,12 +413,37 @@ Network make_cnn(Shape input, const std::string& spec, const CnnOptions& o) {
       continue;
     }
     if (flat) throw bad(t, "conv and pooling must come before the dense layers");
-    const char c = char(std::tolower(static_cast<unsigned char>(t[letter])));
-    const int a = number(t, t.substr(0, letter));
-    const std::string rest = t.substr(letter + 1);
     try {
+      if (t == "gap") {
+        net.add(make_global_avg_pool(s));
+        continue;
+      }
+      const std::size_t letter = t.find_first_not_of("0123456789");
+      const char c = char(std::tolower(static_cast<unsigned char>(t[letter])));
+      const int a = number(t, t.substr(0, letter));
+      const std::string rest = t.substr(letter + 1);
       if (c == 'c') {
-        net.add(std::make_unique<Conv2d>(s, a, number(t, rest)));
+        const std::size_t k_end = rest.find_first_not_of("0123456789");
+        const int k = number(t, rest.substr(0, k_end));
+        const Suffixes x =
+            suffixes(t, k_end == std::string::npos ? std::string() : rest.substr(k_end), true);
+        net.add(std::make_unique<Conv2d>(s, a, k, x.stride, x.padding));
+        if (x.batchnorm) net.add(std::make_unique<BatchNorm2d>(a));
+        net.add(std::make_unique<Relu>());
+      } else if (c == 'r') {
+        // ResNet's basic block; a projection shortcut where the shape changes.
+        const Suffixes x = suffixes(t, rest, false);
+        Network main(s), shortcut(s);
+        main.add(std::make_unique<Conv2d>(s, a, 3, x.stride, 1));
+        if (x.batchnorm) main.add(std::make_unique<BatchNorm2d>(a));
+        main.add(std::make_unique<Relu>());
+        main.add(std::make_unique<Conv2d>(main.output_shape(), a, 3, 1, 1));
+        if (x.batchnorm) main.add(std::make_unique<BatchNorm2d>(a));
+        if (x.stride != 1 || s.channels != a) {
+          shortcut.add(std::make_unique<Conv2d>(s, a, 1, x.stride, 0));
+          if (x.batchnorm) shortcut.add(std::make_unique<BatchNorm2d>(a));
+        }
+        net.add(std::make_unique<Residual>(std::move(main), std::move(shortcut)));
         net.add(std::make_unique<Relu>());
       } else if (c == 's' || c == 'a' || c == 'm') {
         if (!rest.empty()) throw bad(t, "a pooling token is K followed by s, a or m");
@@ -363,18 +475,8 @@ void init_conv_weights(Network& net, Init init, float scale, Rng& rng) {
   }
 }
 
-std::vector<Conv2d*> conv_layers(Network& net) {
-  std::vector<Conv2d*> v;
-  for (std::size_t i = 0; i < net.size(); ++i)
-    if (auto* c = dynamic_cast<Conv2d*>(&net.layer(i))) v.push_back(c);
-  return v;
-}
+std::vector<Conv2d*> conv_layers(Network& net) { return net.layers_of<Conv2d>(); }
 
-std::vector<const Conv2d*> conv_layers(const Network& net) {
-  std::vector<const Conv2d*> v;
-  for (std::size_t i = 0; i < net.size(); ++i)
-    if (const auto* c = dynamic_cast<const Conv2d*>(&net.layer(i))) v.push_back(c);
-  return v;
-}
+std::vector<const Conv2d*> conv_layers(const Network& net) { return net.layers_of<Conv2d>(); }
 
 }  // namespace xbar::workloads

@@ -1,6 +1,6 @@
 // Convolutional layers on batches of channel-major samples (one sample per row, features ordered
 // (channel, row, column)): Conv2d, AvgPool2d, MaxPool2d and Flatten. Conv2d runs as im2col + one
-// GEMM over the whole batch (workloads/blas.hpp), so training a LeNet-sized CNN costs about what
+// GEMM per chunk of samples (workloads/blas.hpp), so training a LeNet-sized CNN costs about what
 // the dense layers cost. Each layer knows its input Shape (given at construction), because a batch
 // row is only a flat vector.
 #pragma once
@@ -14,7 +14,7 @@ namespace xbar::workloads {
 // conversion want none). Weights are out_channels x (in_channels * k * k), the unrolled kernel in
 // (c, ky, kx) order: PyTorch's weight.reshape(C_out, -1), and exactly the crossbar view (a kernel
 // column of k^2*C_in rows). An optional 0/1 mask of the same shape is kept as Dense keeps its mask.
-class Conv2d : public Layer {
+class Conv2d : public WeightedLayer {
  public:
   Conv2d(Shape input, int out_channels, int kernel, int stride = 1, int padding = 0,
          bool bias = false);
@@ -23,8 +23,8 @@ class Conv2d : public Layer {
   void forward(const RowMatrix& in, RowMatrix& out, bool train, Rng& rng) override;
   void backward(const RowMatrix& in, const RowMatrix& out, const RowMatrix& grad_out,
                 RowMatrix* grad_in) override;
-  std::vector<Parameter> parameters() override;
   std::unique_ptr<Layer> clone() const override { return std::make_unique<Conv2d>(*this); }
+  std::size_t floats_per_sample(const Shape& in) const override;
 
   Shape input() const { return in_; }
   Shape output() const { return out_; }
@@ -34,18 +34,6 @@ class Conv2d : public Layer {
   int in_channels() const { return in_.channels; }
   int out_channels() const { return out_.channels; }
   int kernel_size() const { return in_.channels * k_ * k_; }  // rows of the unrolled kernel
-  bool has_bias() const { return bias_.size() > 0; }
-
-  const Eigen::MatrixXf& weights() const { return weights_; }  // out_channels x kernel_size()
-  void set_weights(const Eigen::MatrixXf& w);
-  const Eigen::VectorXf& bias() const { return bias_; }
-  void set_bias(const Eigen::VectorXf& b);
-  const Eigen::MatrixXf& mask() const { return mask_; }
-  bool has_mask() const { return mask_.size() > 0; }
-  void set_mask(const Eigen::MatrixXf& mask);
-  void clear_mask() { mask_.resize(0, 0); }
-  void apply_mask();
-  const Eigen::MatrixXf& weight_grad() const { return grad_w_; }
 
   // The exact dense equivalent: an out_.size() x in_.size() matrix (outputs x inputs) with the
   // kernel weights at each output position's receptive field (the Toeplitz / unrolled form).
@@ -53,14 +41,23 @@ class Conv2d : public Layer {
   // Input feature index (c, y, x) of kernel row r at output position (oy, ox), or -1 in padding.
   int input_index(int r, int oy, int ox) const;
 
+ protected:
+  std::string weights_layout() const override {
+    return "conv layer of out_channels x in_channels*k*k";
+  }
+
  private:
-  void im2col(const RowMatrix& in, RowMatrix& cols) const;
+  int chunk_samples(int batch) const;
+  void im2col(const RowMatrix& in, int first, int n, RowMatrix& cols);
+  void col2im(const RowMatrix& dcols, int first, int n, RowMatrix& grad_in);
   Shape in_, out_;
   int k_, stride_, pad_;
-  Eigen::MatrixXf weights_, grad_w_, mask_;
-  Eigen::VectorXf bias_, grad_b_;
-  std::vector<int> index_;  // input feature of kernel row r at position p: [p*K + r], -1 = padding
-  RowMatrix cols_;          // the last forward's im2col matrix (samples*positions x kernel_size)
+  // Start, in the zero-padded input (C x (H+2pad) x (W+2pad)), of the k values that kernel rows
+  // (c, ky, 0..k-1) read at position p: [p*C*k + c*k + ky].
+  std::vector<int> run_;
+  Scratch cols_;         // one chunk's im2col matrix (samples*positions x kernel_size), or dcols
+  Scratch by_position_;  // one chunk's outputs or their gradients, (positions x out_channels)
+  Scratch padded_;       // one zero-padded sample (or its gradient)
 };
 
 // Pooling over k x k windows with stride s (default s = k), no padding; windows must fit exactly
@@ -101,6 +98,11 @@ class MaxPool2d : public Pool2d {
   MaxPool2d(Shape input, int kernel, int stride = 0) : Pool2d(Mode::kMax, input, kernel, stride) {}
 };
 
+// Global average pooling: average pooling whose window is the whole (square) feature map, C x H x H
+// -> C x 1 x 1. An AvgPool2d, so model files, the SNN conversion and the compiler treat it as the
+// average pooling they already know. std::invalid_argument for a non-square map.
+std::unique_ptr<Pool2d> make_global_avg_pool(Shape input);
+
 // Channel-major features are already flat: Flatten only changes the Shape to {1, 1, C*H*W}.
 class Flatten : public Layer {
  public:
@@ -115,16 +117,27 @@ class Flatten : public Layer {
 };
 
 // A CNN from a spec in the TraNNsformer/DeepLearnToolbox style, e.g. "12c5-2s-64c5-2s-1200-1200-10"
-// on a 1x28x28 input: "Nc K" = conv with N filters of K x K (stride 1, no padding) + ReLU;
-// "Ks" or "Ka" = K x K average pooling (stride K); "Km" = K x K max pooling; a plain number = a
-// dense layer of that many outputs (+ ReLU and dropout unless last). A Flatten is put before the
-// first dense layer. std::invalid_argument names the token that is wrong.
+// on a 1x28x28 input, tokens joined by '-':
+//   "Nc K[sS][pP][b]"  conv with N filters of K x K, stride S (default 1), zero padding P (default
+//                      0), b = batch norm (BatchNorm2d) after it; then a ReLU. No bias.
+//   "Nr[sS][b]"        ResNet's basic block with N output channels (workloads/deep.hpp Residual):
+//                      conv3x3 stride S padding 1 [BN] ReLU conv3x3 padding 1 [BN], plus the
+//                      identity, or a 1x1 stride-S conv [BN] when S != 1 or the channels change;
+//                      then a ReLU.
+//   "Ks" / "Ka"        K x K average pooling (stride K); "Km" = max pooling (refused by the SNN
+//                      conversion: prefer average pooling).
+//   "gap"              global average pooling.
+//   a plain number     a dense layer of that many outputs (+ ReLU and dropout unless last); a
+//                      Flatten is put before the first one.
+// A named network ("vgg11", "vgg16", "resnet20", optionally "@WIDTH", workloads/deep.hpp
+// expand_net_preset) stands for its spec. std::invalid_argument names the token that is wrong.
 struct CnnOptions {
   float dropout = 0.5f;  // after each hidden dense ReLU (not after conv layers)
   bool relu_output = false;
 };
 Network make_cnn(Shape input, const std::string& spec, const CnnOptions& options = {});
-// True when the spec has a conv or pooling token (else it is an MLP's "784-500-10").
+// True when the spec names a network or has a conv, pooling or residual token (else it is an
+// MLP's "784-500-10").
 bool is_cnn_spec(const std::string& spec);
 
 // He-uniform / uniform initialisation of the conv layers (fan_in = C_in k^2); init_weights() does

@@ -2,14 +2,103 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
-#include "workloads/conv.hpp"
+#include "workloads/deep.hpp"
 #include "workloads/npy.hpp"
 
 namespace xbar::workloads {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Array files are numbered per kind (conv0, conv1, ..., bn0, ...) in Network::all_layers() order.
+struct FileCounters {
+  int dense = 0, conv = 0, bn = 0;
+};
+
+// A float as the shortest text that reads back as the same float ("1e-05", not 9.99999975e-06).
+std::string short_float(float v) {
+  char b[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(b, sizeof b, "%.*g", digits, double(v));
+    if (std::strtof(b, nullptr) == v) break;
+  }
+  return b;
+}
+
+void emit_weighted(YAML::Emitter& y, const fs::path& dir, const WeightedLayer& w,
+                   const std::string& stem) {
+  write_npy(dir / (stem + ".npy"), w.weights());
+  y << YAML::Key << "weights" << YAML::Value << stem + ".npy";
+  if (w.has_mask()) {
+    write_npy(dir / (stem + "_mask.npy"), w.mask());
+    y << YAML::Key << "mask" << YAML::Value << stem + "_mask.npy";
+  }
+  if (w.has_bias()) {
+    write_npy(dir / (stem + "_bias.npy"), Eigen::MatrixXf(w.bias()));
+    y << YAML::Key << "bias" << YAML::Value << stem + "_bias.npy";
+  }
+}
+
+void emit_layers(YAML::Emitter& y, const fs::path& dir, const Network& net, FileCounters& n) {
+  y << YAML::BeginSeq;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const Layer& l = net.layer(i);
+    if (const auto* r = dynamic_cast<const Residual*>(&l)) {
+      // A block map with the two branches as nested layer lists (an empty shortcut = identity).
+      y << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.kind();
+      y << YAML::Key << "main" << YAML::Value;
+      emit_layers(y, dir, r->main(), n);
+      y << YAML::Key << "shortcut" << YAML::Value;
+      emit_layers(y, dir, r->shortcut(), n);
+      y << YAML::EndMap;
+      continue;
+    }
+    y << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.kind();
+    if (const auto* d = dynamic_cast<const Dense*>(&l)) {
+      y << YAML::Key << "inputs" << YAML::Value << d->inputs() << YAML::Key << "outputs"
+        << YAML::Value << d->outputs();
+      emit_weighted(y, dir, *d, "dense" + std::to_string(n.dense++));
+    } else if (const auto* dr = dynamic_cast<const Dropout*>(&l)) {
+      y << YAML::Key << "rate" << YAML::Value << dr->rate();
+    } else if (const auto* c = dynamic_cast<const Conv2d*>(&l)) {
+      // Weights are out_channels x (in_channels*k*k), (c, ky, kx) order: PyTorch's
+      // conv.weight.reshape(C_out, -1).
+      y << YAML::Key << "in_channels" << YAML::Value << c->in_channels() << YAML::Key
+        << "out_channels" << YAML::Value << c->out_channels() << YAML::Key << "kernel"
+        << YAML::Value << c->kernel() << YAML::Key << "stride" << YAML::Value << c->stride()
+        << YAML::Key << "padding" << YAML::Value << c->padding();
+      emit_weighted(y, dir, *c, "conv" + std::to_string(n.conv++));
+    } else if (const auto* p = dynamic_cast<const Pool2d*>(&l)) {
+      y << YAML::Key << "kernel" << YAML::Value << p->kernel() << YAML::Key << "stride"
+        << YAML::Value << p->stride();
+    } else if (const auto* b = dynamic_cast<const BatchNorm2d*>(&l)) {
+      // PyTorch's state-dict names: weight (gamma), bias (beta), running_mean, running_var.
+      const std::string stem = "bn" + std::to_string(n.bn++);
+      y << YAML::Key << "channels" << YAML::Value << b->channels() << YAML::Key << "eps"
+        << YAML::Value << short_float(b->eps()) << YAML::Key << "momentum" << YAML::Value
+        << short_float(b->momentum());
+      const std::pair<const char*, const Eigen::VectorXf*> arrays[] = {
+          {"weight", &b->gamma()},
+          {"bias", &b->beta()},
+          {"running_mean", &b->running_mean()},
+          {"running_var", &b->running_var()}};
+      for (const auto& [key, v] : arrays) {
+        const std::string file = stem + "_" + key + ".npy";
+        write_npy(dir / file, Eigen::MatrixXf(*v));
+        y << YAML::Key << key << YAML::Value << file;
+      }
+    }
+    y << YAML::EndMap;
+  }
+  y << YAML::EndSeq;
+}
+
+}  // namespace
 
 void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) {
   std::error_code ec;
@@ -24,52 +113,9 @@ void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) 
   y << YAML::Key << "input" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
     << "channels" << YAML::Value << in.channels << YAML::Key << "height" << YAML::Value << in.height
     << YAML::Key << "width" << YAML::Value << in.width << YAML::EndMap;
-  y << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
-  int dense_index = 0, conv_index = 0;
-  for (std::size_t i = 0; i < net.size(); ++i) {
-    const Layer& l = net.layer(i);
-    y << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.kind();
-    if (const auto* d = dynamic_cast<const Dense*>(&l)) {
-      const std::string stem = "dense" + std::to_string(dense_index++);
-      y << YAML::Key << "inputs" << YAML::Value << d->inputs() << YAML::Key << "outputs"
-        << YAML::Value << d->outputs();
-      write_npy(dir / (stem + ".npy"), d->weights());
-      y << YAML::Key << "weights" << YAML::Value << stem + ".npy";
-      if (d->has_mask()) {
-        write_npy(dir / (stem + "_mask.npy"), d->mask());
-        y << YAML::Key << "mask" << YAML::Value << stem + "_mask.npy";
-      }
-      if (d->has_bias()) {
-        write_npy(dir / (stem + "_bias.npy"), Eigen::MatrixXf(d->bias()));
-        y << YAML::Key << "bias" << YAML::Value << stem + "_bias.npy";
-      }
-    } else if (const auto* dr = dynamic_cast<const Dropout*>(&l)) {
-      y << YAML::Key << "rate" << YAML::Value << dr->rate();
-    } else if (const auto* c = dynamic_cast<const Conv2d*>(&l)) {
-      // Weights are out_channels x (in_channels*k*k), (c, ky, kx) order: PyTorch's
-      // conv.weight.reshape(C_out, -1).
-      const std::string stem = "conv" + std::to_string(conv_index++);
-      y << YAML::Key << "in_channels" << YAML::Value << c->in_channels() << YAML::Key
-        << "out_channels" << YAML::Value << c->out_channels() << YAML::Key << "kernel"
-        << YAML::Value << c->kernel() << YAML::Key << "stride" << YAML::Value << c->stride()
-        << YAML::Key << "padding" << YAML::Value << c->padding();
-      write_npy(dir / (stem + ".npy"), c->weights());
-      y << YAML::Key << "weights" << YAML::Value << stem + ".npy";
-      if (c->has_mask()) {
-        write_npy(dir / (stem + "_mask.npy"), c->mask());
-        y << YAML::Key << "mask" << YAML::Value << stem + "_mask.npy";
-      }
-      if (c->has_bias()) {
-        write_npy(dir / (stem + "_bias.npy"), Eigen::MatrixXf(c->bias()));
-        y << YAML::Key << "bias" << YAML::Value << stem + "_bias.npy";
-      }
-    } else if (const auto* p = dynamic_cast<const Pool2d*>(&l)) {
-      y << YAML::Key << "kernel" << YAML::Value << p->kernel() << YAML::Key << "stride"
-        << YAML::Value << p->stride();
-    }
-    y << YAML::EndMap;
-  }
-  y << YAML::EndSeq;
+  y << YAML::Key << "layers" << YAML::Value;
+  FileCounters counters;
+  emit_layers(y, dir, net, counters);
   y << YAML::Key << "seed" << YAML::Value << info.seed;
   y << YAML::Key << "epochs" << YAML::Value << info.epochs;
   y << YAML::Key << "accuracy" << YAML::Value << YAML::BeginMap;
@@ -98,6 +144,104 @@ T get(const YAML::Node& n, const char* key, const std::string& where) {
   }
 }
 
+// Appends the layers of the list `layers` to `net`; `prefix` + index names a layer in errors
+// ("manifest.yaml: layer 4", "manifest.yaml: layer 4 main 2").
+void read_layers(const YAML::Node& layers, const fs::path& dir, const std::string& prefix,
+                 Network& net) {
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string lw = prefix + std::to_string(i);
+    const YAML::Node l = layers[i];
+    const std::string type = get<std::string>(l, "type", lw);
+    if (type == "dense") {
+      const int n_in = get<int>(l, "inputs", lw), n_out = get<int>(l, "outputs", lw);
+      const int have = net.output_shape().size();
+      if (n_in != have)
+        throw DataError(lw + " (dense " + std::to_string(n_in) + " -> " + std::to_string(n_out) +
+                        ") expects " + std::to_string(n_in) + " inputs but the layer before " +
+                        "gives " + std::to_string(have));
+      auto d = std::make_unique<Dense>(n_in, n_out, bool(l["bias"]));
+      d->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), n_out, n_in));
+      if (l["mask"])
+        d->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), n_out, n_in));
+      if (l["bias"])
+        d->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), n_out, 1).col(0));
+      net.add(std::move(d));
+    } else if (type == "conv") {
+      const Shape have = net.output_shape();
+      const int c_in = get<int>(l, "in_channels", lw), c_out = get<int>(l, "out_channels", lw),
+                k = get<int>(l, "kernel", lw);
+      if (c_in != have.channels)
+        throw DataError(lw + " (conv " + std::to_string(c_in) + " -> " + std::to_string(c_out) +
+                        " channels) expects " + std::to_string(c_in) +
+                        " input channels but the layer before gives " +
+                        std::to_string(have.channels) + " (" + std::to_string(have.size()) +
+                        " features)");
+      std::unique_ptr<Conv2d> c;
+      try {
+        c = std::make_unique<Conv2d>(have, c_out, k, get<int>(l, "stride", lw),
+                                     get<int>(l, "padding", lw), bool(l["bias"]));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+      const int kk = c->kernel_size();
+      c->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), c_out, kk));
+      if (l["mask"]) c->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), c_out, kk));
+      if (l["bias"])
+        c->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), c_out, 1).col(0));
+      net.add(std::move(c));
+    } else if (type == "avgpool" || type == "maxpool") {
+      try {
+        net.add(std::make_unique<Pool2d>(
+            type == "avgpool" ? Pool2d::Mode::kAverage : Pool2d::Mode::kMax, net.output_shape(),
+            get<int>(l, "kernel", lw), get<int>(l, "stride", lw)));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+    } else if (type == "batchnorm") {
+      const int ch = get<int>(l, "channels", lw);
+      const Shape have = net.output_shape();
+      if (ch != have.channels)
+        throw DataError(lw + " (batchnorm of " + std::to_string(ch) +
+                        " channels): the layer before gives " + std::to_string(have.channels) +
+                        " channels");
+      try {
+        auto b = std::make_unique<BatchNorm2d>(ch, get<float>(l, "eps", lw),
+                                               get<float>(l, "momentum", lw));
+        auto vec = [&](const char* key) {
+          return Eigen::VectorXf(read_npy_matrix(dir / get<std::string>(l, key, lw), ch, 1).col(0));
+        };
+        b->set_state(vec("weight"), vec("bias"), vec("running_mean"), vec("running_var"));
+        net.add(std::move(b));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+    } else if (type == "residual") {
+      const YAML::Node main = l["main"], shortcut = l["shortcut"];
+      if (!main || !main.IsSequence() || !shortcut || !shortcut.IsSequence())
+        throw DataError(lw + ": a residual block needs the lists 'main' and 'shortcut' (an " +
+                        "empty shortcut, [], is the identity)");
+      Network m(net.output_shape()), s(net.output_shape());
+      read_layers(main, dir, lw + " main ", m);
+      read_layers(shortcut, dir, lw + " shortcut ", s);
+      try {
+        net.add(std::make_unique<Residual>(std::move(m), std::move(s)));
+      } catch (const std::invalid_argument& e) {
+        throw DataError(lw + ": " + e.what());
+      }
+    } else if (type == "flatten") {
+      net.add(std::make_unique<Flatten>());
+    } else if (type == "relu") {
+      net.add(std::make_unique<Relu>());
+    } else if (type == "dropout") {
+      net.add(std::make_unique<Dropout>(get<float>(l, "rate", lw)));
+    } else {
+      throw DataError(lw + ": unknown layer type '" + type +
+                      "' (dense, conv, avgpool, maxpool, batchnorm, residual, flatten, relu, "
+                      "dropout)");
+    }
+  }
+}
+
 }  // namespace
 
 LoadedModel load_model(const fs::path& dir) {
@@ -123,66 +267,7 @@ LoadedModel load_model(const fs::path& dir) {
   m.network = Network(shape);
   const YAML::Node layers = root["layers"];
   if (!layers || !layers.IsSequence()) throw DataError(where + ": 'layers' must be a list");
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const std::string lw = where + ": layer " + std::to_string(i);
-    const YAML::Node l = layers[i];
-    const std::string type = get<std::string>(l, "type", lw);
-    if (type == "dense") {
-      const int n_in = get<int>(l, "inputs", lw), n_out = get<int>(l, "outputs", lw);
-      const int have = m.network.output_shape().size();
-      if (n_in != have)
-        throw DataError(lw + " (dense " + std::to_string(n_in) + " -> " + std::to_string(n_out) +
-                        ") expects " + std::to_string(n_in) + " inputs but the layer before " +
-                        "gives " + std::to_string(have));
-      auto d = std::make_unique<Dense>(n_in, n_out, bool(l["bias"]));
-      d->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), n_out, n_in));
-      if (l["mask"])
-        d->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), n_out, n_in));
-      if (l["bias"])
-        d->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), n_out, 1).col(0));
-      m.network.add(std::move(d));
-    } else if (type == "conv") {
-      const Shape have = m.network.output_shape();
-      const int c_in = get<int>(l, "in_channels", lw), c_out = get<int>(l, "out_channels", lw),
-                k = get<int>(l, "kernel", lw);
-      if (c_in != have.channels)
-        throw DataError(lw + " (conv " + std::to_string(c_in) + " -> " + std::to_string(c_out) +
-                        " channels) expects " + std::to_string(c_in) +
-                        " input channels but the layer before gives " +
-                        std::to_string(have.channels) + " (" + std::to_string(have.size()) +
-                        " features)");
-      std::unique_ptr<Conv2d> c;
-      try {
-        c = std::make_unique<Conv2d>(have, c_out, k, get<int>(l, "stride", lw),
-                                     get<int>(l, "padding", lw), bool(l["bias"]));
-      } catch (const std::invalid_argument& e) {
-        throw DataError(lw + ": " + e.what());
-      }
-      const int kk = c->kernel_size();
-      c->set_weights(read_npy_matrix(dir / get<std::string>(l, "weights", lw), c_out, kk));
-      if (l["mask"]) c->set_mask(read_npy_matrix(dir / get<std::string>(l, "mask", lw), c_out, kk));
-      if (l["bias"])
-        c->set_bias(read_npy_matrix(dir / get<std::string>(l, "bias", lw), c_out, 1).col(0));
-      m.network.add(std::move(c));
-    } else if (type == "avgpool" || type == "maxpool") {
-      try {
-        m.network.add(std::make_unique<Pool2d>(
-            type == "avgpool" ? Pool2d::Mode::kAverage : Pool2d::Mode::kMax,
-            m.network.output_shape(), get<int>(l, "kernel", lw), get<int>(l, "stride", lw)));
-      } catch (const std::invalid_argument& e) {
-        throw DataError(lw + ": " + e.what());
-      }
-    } else if (type == "flatten") {
-      m.network.add(std::make_unique<Flatten>());
-    } else if (type == "relu") {
-      m.network.add(std::make_unique<Relu>());
-    } else if (type == "dropout") {
-      m.network.add(std::make_unique<Dropout>(get<float>(l, "rate", lw)));
-    } else {
-      throw DataError(lw + ": unknown layer type '" + type +
-                      "' (dense, conv, avgpool, maxpool, flatten, relu, dropout)");
-    }
-  }
+  read_layers(layers, dir, where + ": layer ", m.network);
   m.info.dataset = root["dataset"] ? root["dataset"].as<std::string>() : "";
   m.info.seed = root["seed"] ? root["seed"].as<std::uint64_t>() : 0;
   m.info.epochs = root["epochs"] ? root["epochs"].as<int>() : 0;

@@ -1,8 +1,10 @@
 #include "workloads/trainer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 
@@ -30,10 +32,51 @@ constexpr std::array<config::EnumName<Loss>, 2> kLosses{{
     {Loss::kCrossEntropy, "cross-entropy", "softmax cross-entropy"},
     {Loss::kSquaredError, "mse", "squared error on the (ReLU) outputs"},
 }};
+constexpr std::array<config::EnumName<LrSchedule>, 2> kLrSchedules{{
+    {LrSchedule::kStep, "step", "times lr_decay after every epoch"},
+    {LrSchedule::kCosine, "cosine", "lr (1 + cos(pi s/S)) / 2 at step s of S, down to 0"},
+}};
 }  // namespace
 
 std::span<const config::EnumName<Optimiser>> enum_names(Optimiser) { return kOptimisers; }
 std::span<const config::EnumName<Loss>> enum_names(Loss) { return kLosses; }
+std::span<const config::EnumName<LrSchedule>> enum_names(LrSchedule) { return kLrSchedules; }
+
+void augment_batch(RowMatrix& batch, const Shape& shape, const Augmentation& a, Rng& rng) {
+  if (!a.enabled()) return;
+  const int C = shape.channels, H = shape.height, W = shape.width;
+  if (batch.cols() != shape.size())
+    throw std::invalid_argument("augmentation: samples of " + std::to_string(batch.cols()) +
+                                " features for an input of " + std::to_string(shape.size()));
+  std::vector<float> src(static_cast<std::size_t>(shape.size()));
+  for (Eigen::Index s = 0; s < batch.rows(); ++s) {
+    int dy = 0, dx = 0;
+    if (a.shift > 0) {
+      const auto span = std::uint64_t(2 * a.shift + 1);
+      dy = int(rng.below(span)) - a.shift;
+      dx = int(rng.below(span)) - a.shift;
+    }
+    const bool flip = a.flip && (rng.next() >> 63) != 0;
+    if (dy == 0 && dx == 0 && !flip) continue;
+    float* x = &batch(s, 0);
+    std::copy(x, x + shape.size(), src.begin());
+    // out(c, y, x) = in(c, y + dy, x' + dx), x' = W-1-x when flipped; zero outside the image.
+    for (int c = 0; c < C; ++c)
+      for (int y = 0; y < H; ++y) {
+        const int iy = y + dy;
+        float* row = x + (c * H + y) * W;
+        if (iy < 0 || iy >= H) {
+          std::fill(row, row + W, 0.0f);
+          continue;
+        }
+        const float* in = src.data() + (c * H + iy) * W;
+        for (int xo = 0; xo < W; ++xo) {
+          const int ix = (flip ? W - 1 - xo : xo) + dx;
+          row[xo] = (ix < 0 || ix >= W) ? 0.0f : in[ix];
+        }
+      }
+  }
+}
 
 double loss_and_gradient(const RowMatrix& out, const std::vector<int>& labels, Loss loss,
                          RowMatrix& grad) {
@@ -69,6 +112,8 @@ double loss_and_gradient(const RowMatrix& out, const std::vector<int>& labels, L
 Trainer::Trainer(TrainConfig config) : cfg_(config), rng_(config.seed), lr_(config.lr) {
   if (cfg_.epochs < 0 || cfg_.batch <= 0 || !(cfg_.lr > 0))
     throw std::invalid_argument("training needs epochs >= 0, batch > 0 and lr > 0");
+  if (!(cfg_.weight_decay >= 0) || cfg_.augment.shift < 0)
+    throw std::invalid_argument("training needs weight_decay >= 0 and an augmentation shift >= 0");
   int threads = cfg_.threads > 0
                     ? cfg_.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -95,6 +140,9 @@ void Trainer::update(Network& net) {
     }
   }
   ++steps_;
+  if (cfg_.schedule == LrSchedule::kCosine && total_steps_ > 0)
+    lr_ = cfg_.lr * 0.5f *
+          float(1.0 + std::cos(3.14159265358979323846 * double(steps_ - 1) / double(total_steps_)));
   for (std::size_t i = 0; i < params.size(); ++i) {
     const Parameter& p = params[i];
     Eigen::Map<Eigen::ArrayXf> w(p.value, Eigen::Index(p.size));
@@ -113,6 +161,7 @@ void Trainer::update(Network& net) {
       const float step = lr_ * std::sqrt(c2) / c1;
       w -= step * m / (v.sqrt() + cfg_.epsilon * std::sqrt(c2));
     }
+    if (p.decay && cfg_.weight_decay > 0.0f) w -= (lr_ * cfg_.weight_decay) * w;
     if (p.mask) {
       Eigen::Map<const Eigen::ArrayXf> mask(p.mask, Eigen::Index(p.size));
       w = (mask != 0.0f).select(w, 0.0f);
@@ -128,7 +177,10 @@ EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* tes
         "data set '" + train.name + "' has " + std::to_string(train.features()) +
         " features; the network expects " + std::to_string(net.input_shape().size()));
   if (train.size() == 0) throw std::invalid_argument("empty training set");
-  for (Dense* d : net.dense_layers()) d->apply_mask();
+  for (WeightedLayer* w : net.layers_of<WeightedLayer>()) w->apply_mask();
+  const std::size_t batches_per_epoch =
+      (std::size_t(train.size()) + std::size_t(cfg_.batch) - 1) / std::size_t(cfg_.batch);
+  total_steps_ = steps_ + long(batches_per_epoch) * cfg_.epochs;
   std::vector<int> order(static_cast<std::size_t>(train.size()));
   for (int i = 0; i < train.size(); ++i) order[static_cast<std::size_t>(i)] = i;
   EpochStats stats;
@@ -136,6 +188,7 @@ EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* tes
   std::vector<int> labels;
   for (int e = 1; e <= cfg_.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     rng_.shuffle(order);
     double loss_sum = 0;
     long correct = 0, seen = 0;
@@ -148,6 +201,7 @@ EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* tes
         batch.row(Eigen::Index(r)) = train.images.row(order[start + r]);
         labels[r] = train.labels[std::size_t(order[start + r])];
       }
+      augment_batch(batch, net.input_shape(), cfg_.augment, rng_);
       const RowMatrix& out = net.forward(batch, true, rng_);
       for (std::size_t r = 0; r < n; ++r) {
         Eigen::Index arg;
@@ -166,9 +220,10 @@ EpochStats Trainer::train(Network& net, const Dataset& train, const Dataset* tes
     stats.loss = loss_sum / batches;
     stats.train_accuracy = double(correct) / double(seen);
     stats.seconds = std::chrono::duration<double>(t1 - t0).count();
+    stats.cpu_seconds = double(std::clock() - c0) / CLOCKS_PER_SEC;
     stats.test_accuracy = test ? net.accuracy(*test) : -1.0;
     if (on_epoch) on_epoch(stats);
-    lr_ *= cfg_.lr_decay;
+    if (cfg_.schedule == LrSchedule::kStep) lr_ *= cfg_.lr_decay;
   }
   return stats;
 }
