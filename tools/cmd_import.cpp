@@ -25,8 +25,10 @@ int run_import(const ImportArgs& a) {
   std::printf("import: %s (producer: %s)\n", a.file.c_str(), m.producer.c_str());
   for (const auto& line : m.log) std::printf("  %s\n", line.c_str());
   const wl::Shape in = m.network.input_shape();
-  std::printf("network: input %dx%dx%d, %zu layers, %d outputs\n", in.channels, in.height, in.width,
-              m.network.size(), m.network.output_shape().size());
+  std::printf(
+      "network: input %dx%dx%d, %zu layers (%zu with those in residual blocks), %d outputs\n",
+      in.channels, in.height, in.width, m.network.size(), m.network.all_layers().size(),
+      m.network.output_shape().size());
   wl::ModelInfo info;
   info.dataset = a.dataset;
   info.training = {{"source", "onnx"}, {"file", a.file}, {"producer", m.producer}};
@@ -51,8 +53,9 @@ static void add_import_commands(CLI::App& app, int& status) {
   auto a = std::make_shared<ImportArgs>();
   CLI::App* cmd = app.add_subcommand(
       "import",
-      "import an ONNX model (Gemm/MatMul, Conv, Relu, pooling, Flatten/Reshape) into "
-      "the xbarsim model format");
+      "import an ONNX model (Gemm/MatMul, Conv with BatchNormalization folded in, Relu, "
+      "pooling, GlobalAveragePool, Flatten/Reshape, residual Add joins) into the xbarsim model "
+      "format");
   cmd->add_option("file", a->file, "the .onnx file")->required();
   cmd->add_option("-o,--out", a->out, "model directory to write, e.g. out/models/NAME")->required();
   cmd->add_option("--dataset", a->dataset,

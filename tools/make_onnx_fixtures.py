@@ -5,8 +5,9 @@ Usage: /usr/bin/python3 tools/make_onnx_fixtures.py OUT_DIR
        /usr/bin/python3 tools/make_onnx_fixtures.py --export MODEL_DIR OUT.onnx
 
 The second form writes a trained xbarsim model (manifest.yaml + .npy) as the ONNX graph PyTorch's
-exporter makes of the same nn.Sequential in eval mode (Conv, Relu, AveragePool/MaxPool, Flatten,
-Gemm with transB = 1, dropout dropped, "/layers.K/Op" node names): a model with real trained
+exporter makes of the same network in eval mode (Conv, BatchNormalization, Relu,
+AveragePool/MaxPool, Flatten, Gemm with transB = 1, a residual block's two branches joined by Add,
+dropout dropped, "/layers.K/Op" and "/layers.K/main.J/Op" node names): a model with real trained
 weights to import and simulate (README, "ONNX import").
 
 Needs Debian's python3-onnx and python3-numpy (the default python3 of the project's toolchain may
@@ -20,6 +21,15 @@ writes them (opset 13), with random weights from a fixed numpy seed:
   snn_cnn.onnx      bias-free Conv -> Relu -> AveragePool -> Flatten -> Gemm -> Relu -> Gemm:
                     a CNN the ANN->SNN conversion accepts (no bias, average pooling)
   unsupported.onnx  an MLP with Sigmoid and Softmax nodes (the importer must name both)
+  vgg.onnx          a tiny VGG as torch.onnx.export writes a VGG with batch norm (training mode
+                    preserved, so BatchNormalization nodes stay): [Conv(pad 1, bias) ->
+                    BatchNormalization -> Relu] blocks, AveragePool 2, Flatten, Gemm -> Relu -> Gemm
+  fork.onnx, bn_after_relu.onnx  graphs the importer must refuse: two branches that never join,
+                    and a batch norm with no Conv before it
+  resnet.onnx       a tiny CIFAR-style ResNet in torchvision's BasicBlock form: Conv -> BN -> Relu,
+                    an identity block and a stride-2 block with a 1x1 Conv + BN downsample, each
+                    joined by Add -> Relu, GlobalAveragePool, Flatten, Gemm; nodes named as the
+                    exporter names them ("/layer1/layer1.0/conv1/Conv")
 
 For every model M it writes M_inputs.npy (8 samples in [0, 1], float32, samples x features,
 channel-major) and M_outputs.npy: the outputs computed here with numpy from the same weights.
@@ -66,6 +76,32 @@ def pool2d(x, k, mode):
 
 def relu(x):
     return np.maximum(x, 0)
+
+
+def batchnorm(x, gamma, beta, mean, var, eps=1e-5):
+    # BatchNormalization in inference mode (ONNX operator documentation).
+    shape = (1, -1, 1, 1)
+    return ((x - mean.reshape(shape)) / np.sqrt(var.reshape(shape).astype(np.float64) + eps)
+            * gamma.reshape(shape) + beta.reshape(shape))
+
+
+def bn_params(rng, prefix, c):
+    # PyTorch's BatchNorm2d state, as initialisers: weight, bias, running_mean, running_var.
+    p = {"weight": rng.uniform(0.5, 1.5, c), "bias": rng.uniform(-0.3, 0.3, c),
+         "running_mean": rng.uniform(-0.2, 0.4, c), "running_var": rng.uniform(0.3, 2.0, c)}
+    return {k: v.astype(np.float32) for k, v in p.items()}, \
+        [tensor("%s.%s" % (prefix, k), v.astype(np.float32)) for k, v in p.items()]
+
+
+def bn_node(prefix, node_name, x, y):
+    return helper.make_node(
+        "BatchNormalization",
+        [x] + ["%s.%s" % (prefix, k) for k in ("weight", "bias", "running_mean", "running_var")],
+        [y], name=node_name, epsilon=1e-5, momentum=0.9)
+
+
+def bn_apply(x, p):
+    return batchnorm(x, p["weight"], p["bias"], p["running_mean"], p["running_var"])
 
 
 def save(out, name, graph, inputs, outputs):
@@ -201,6 +237,153 @@ def unsupported(out, rng):
     onnx.save(model, os.path.join(out, "unsupported.onnx"))
 
 
+def vgg(out, rng):
+    c, h, w = 3, 16, 16
+    plan = [4, "M", 8, 8, "M", "M"]  # 3x16x16 -> 4x8x8 -> 8x8x8 -> 8x4x4 -> 8x2x2
+    nodes, inits = [], []
+    x = rng.uniform(0, 1, (8, c * h * w)).astype(np.float32)
+    a = x.reshape(8, c, h, w).astype(np.float64)
+    cur, cin, k = "input", c, 0
+    for item in plan:
+        if item == "M":
+            name = "/features/features.%d/AveragePool" % k
+            nodes.append(helper.make_node("AveragePool", [cur], [name + "_output_0"], name=name,
+                                          kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0],
+                                          ceil_mode=0))
+            a = pool2d(a, 2, "avg")
+            cur, k = name + "_output_0", k + 1
+            continue
+        wk = rng.uniform(-0.4, 0.4, (item, cin, 3, 3)).astype(np.float32)
+        bk = rng.uniform(-0.1, 0.1, item).astype(np.float32)
+        inits += [tensor("features.%d.weight" % k, wk), tensor("features.%d.bias" % k, bk)]
+        conv = "/features/features.%d/Conv" % k
+        nodes.append(helper.make_node(
+            "Conv", [cur, "features.%d.weight" % k, "features.%d.bias" % k], [conv + "_output_0"],
+            name=conv, kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1], dilations=[1, 1],
+            group=1))
+        bp, bt = bn_params(rng, "features.%d" % (k + 1), item)
+        inits += bt
+        bn = "/features/features.%d/BatchNormalization" % (k + 1)
+        nodes.append(bn_node("features.%d" % (k + 1), bn, conv + "_output_0", bn + "_output_0"))
+        rl = "/features/features.%d/Relu" % (k + 2)
+        nodes.append(helper.make_node("Relu", [bn + "_output_0"], [rl + "_output_0"], name=rl))
+        a = relu(bn_apply(conv2d(a, wk, bk, 1, 1), bp))
+        cur, cin, k = rl + "_output_0", item, k + 3
+    nodes.append(helper.make_node("Flatten", [cur], ["/Flatten_output_0"], name="/Flatten", axis=1))
+    w1 = rng.uniform(-0.4, 0.4, (10, 32)).astype(np.float32)
+    b1 = rng.uniform(-0.1, 0.1, 10).astype(np.float32)
+    w2 = rng.uniform(-0.4, 0.4, (5, 10)).astype(np.float32)
+    b2 = rng.uniform(-0.1, 0.1, 5).astype(np.float32)
+    inits += [tensor("classifier.0.weight", w1), tensor("classifier.0.bias", b1),
+              tensor("classifier.2.weight", w2), tensor("classifier.2.bias", b2)]
+    nodes += [
+        helper.make_node("Gemm", ["/Flatten_output_0", "classifier.0.weight", "classifier.0.bias"],
+                         ["/classifier/classifier.0/Gemm_output_0"],
+                         name="/classifier/classifier.0/Gemm", alpha=1.0, beta=1.0, transB=1),
+        helper.make_node("Relu", ["/classifier/classifier.0/Gemm_output_0"],
+                         ["/classifier/classifier.1/Relu_output_0"],
+                         name="/classifier/classifier.1/Relu"),
+        helper.make_node("Gemm", ["/classifier/classifier.1/Relu_output_0", "classifier.2.weight",
+                                  "classifier.2.bias"], ["output"],
+                         name="/classifier/classifier.2/Gemm", alpha=1.0, beta=1.0, transB=1)]
+    graph = helper.make_graph(
+        nodes, "vgg",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", c, h, w])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 5])], inits)
+    y = relu(a.reshape(8, -1) @ w1.T + b1) @ w2.T + b2
+    save(out, "vgg", graph, x, y)
+
+
+def resnet(out, rng):
+    c, h, w = 1, 8, 8
+    nodes, inits = [], []
+
+    def conv(prefix, node, x, cin, cout, k, stride, pad):
+        wk = rng.uniform(-0.5, 0.5, (cout, cin, k, k)).astype(np.float32)
+        inits.append(tensor(prefix + ".weight", wk))
+        nodes.append(helper.make_node("Conv", [x, prefix + ".weight"], [node + "_output_0"],
+                                      name=node, kernel_shape=[k, k], pads=[pad] * 4,
+                                      strides=[stride, stride], dilations=[1, 1], group=1))
+        return node + "_output_0", lambda a: conv2d(a, wk, None, stride, pad)
+
+    def bn(prefix, node, x, ch):
+        p, t = bn_params(rng, prefix, ch)
+        inits.extend(t)
+        nodes.append(bn_node(prefix, node, x, node + "_output_0"))
+        return node + "_output_0", lambda a: bn_apply(a, p)
+
+    def relu_node(node, x):
+        nodes.append(helper.make_node("Relu", [x], [node + "_output_0"], name=node))
+        return node + "_output_0"
+
+    def block(layer, x, cin, cout, stride):
+        p = "layer%d.0" % layer
+        n = "/layer%d/layer%d.0/" % (layer, layer)
+        t, f1 = conv(p + ".conv1", n + "conv1/Conv", x, cin, cout, 3, stride, 1)
+        t, f2 = bn(p + ".bn1", n + "bn1/BatchNormalization", t, cout)
+        t = relu_node(n + "relu/Relu", t)
+        t, f3 = conv(p + ".conv2", n + "conv2/Conv", t, cout, cout, 3, 1, 1)
+        t, f4 = bn(p + ".bn2", n + "bn2/BatchNormalization", t, cout)
+        shortcut = x
+        fs = lambda a: a  # noqa: E731
+        if stride != 1 or cin != cout:
+            s, g1 = conv(p + ".downsample.0", n + "downsample/downsample.0/Conv", x, cin, cout, 1,
+                         stride, 0)
+            shortcut, g2 = bn(p + ".downsample.1", n + "downsample/downsample.1/BatchNormalization",
+                              s, cout)
+            fs = lambda a: g2(g1(a))  # noqa: E731
+        nodes.append(helper.make_node("Add", [t, shortcut], [n + "Add_output_0"], name=n + "Add"))
+        t = relu_node(n + "relu_1/Relu", n + "Add_output_0")
+        return t, lambda a: relu(f4(f3(relu(f2(f1(a))))) + fs(a))
+
+    t, s1 = conv("conv1", "/conv1/Conv", "input", c, 4, 3, 1, 1)
+    t, s2 = bn("bn1", "/bn1/BatchNormalization", t, 4)
+    t = relu_node("/relu/Relu", t)
+    t, b1 = block(1, t, 4, 4, 1)
+    t, b2 = block(2, t, 4, 6, 2)
+    nodes.append(helper.make_node("GlobalAveragePool", [t], ["/avgpool/GlobalAveragePool_output_0"],
+                                  name="/avgpool/GlobalAveragePool"))
+    nodes.append(helper.make_node("Flatten", ["/avgpool/GlobalAveragePool_output_0"],
+                                  ["/Flatten_output_0"], name="/Flatten", axis=1))
+    wf = rng.uniform(-0.5, 0.5, (3, 6)).astype(np.float32)
+    bf = rng.uniform(-0.1, 0.1, 3).astype(np.float32)
+    inits += [tensor("fc.weight", wf), tensor("fc.bias", bf)]
+    nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", "fc.weight", "fc.bias"],
+                                  ["output"], name="/fc/Gemm", alpha=1.0, beta=1.0, transB=1))
+    graph = helper.make_graph(
+        nodes, "resnet",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", c, h, w])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3])], inits)
+    x = rng.uniform(0, 1, (8, c * h * w)).astype(np.float32)
+    a = b2(b1(relu(s2(s1(x.reshape(8, c, h, w).astype(np.float64))))))
+    y = a.mean(axis=(2, 3)) @ wf.T + bf
+    save(out, "resnet", graph, x, y)
+
+
+def bad_graphs(out, rng):
+    # fork.onnx: two branches that never join (two outputs); bn_after_relu.onnx: a batch norm with
+    # no Conv to fold into. Both must be refused with the node named.
+    nodes = [helper.make_node("Relu", ["input"], ["a"], name="left"),
+             helper.make_node("Relu", ["input"], ["b"], name="right")]
+    graph = helper.make_graph(
+        nodes, "fork", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["N", 4]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, ["N", 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "fork.onnx"))
+    _, t = bn_params(rng, "bn", 2)
+    nodes = [helper.make_node("Relu", ["input"], ["r"], name="relu"),
+             bn_node("bn", "norm", "r", "output")]
+    graph = helper.make_graph(
+        nodes, "bn_after_relu",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 2, 3, 3])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 2, 3, 3])], t)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "bn_after_relu.onnx"))
+
+
 def export(model_dir, out_file):
     import yaml
     with open(os.path.join(model_dir, "manifest.yaml")) as f:
@@ -209,62 +392,89 @@ def export(model_dir, out_file):
     dims = [shape["channels"], shape["height"], shape["width"]]
     image = dims[0] > 1 or dims[1] > 1
     nodes, inits = [], []
-    cur = "input"
-    for k, layer in enumerate(m["layers"]):
-        t = layer["type"]
-        name = "/layers.%d/" % k
-        out = "/layers.%d/output" % k
-        if t == "conv":
-            w = np.load(os.path.join(model_dir, layer["weights"]))
-            if "mask" in layer:
-                w = w * np.load(os.path.join(model_dir, layer["mask"]))
-            c, kk = layer["in_channels"], layer["kernel"]
-            inits.append(tensor("layers.%d.weight" % k,
-                                w.reshape(layer["out_channels"], c, kk, kk).astype(np.float32)))
-            ins = [cur, "layers.%d.weight" % k]
-            if "bias" in layer:
-                inits.append(tensor("layers.%d.bias" % k,
-                                    np.load(os.path.join(model_dir, layer["bias"])).reshape(-1)))
-                ins.append("layers.%d.bias" % k)
-            p, st = layer["padding"], layer["stride"]
-            nodes.append(helper.make_node("Conv", ins, [out], name=name + "Conv",
-                                          kernel_shape=[kk, kk], pads=[p, p, p, p],
-                                          strides=[st, st], dilations=[1, 1], group=1))
-        elif t == "dense":
-            w = np.load(os.path.join(model_dir, layer["weights"]))
-            if "mask" in layer:
-                w = w * np.load(os.path.join(model_dir, layer["mask"]))
-            inits.append(tensor("layers.%d.weight" % k, w.astype(np.float32)))
-            ins = [cur, "layers.%d.weight" % k]
-            if "bias" in layer:
-                inits.append(tensor("layers.%d.bias" % k,
-                                    np.load(os.path.join(model_dir, layer["bias"])).reshape(-1)))
-                ins.append("layers.%d.bias" % k)
-            nodes.append(helper.make_node("Gemm", ins, [out], name=name + "Gemm", alpha=1.0,
-                                          beta=1.0, transB=1))
-        elif t == "relu":
-            nodes.append(helper.make_node("Relu", [cur], [out], name=name + "Relu"))
-        elif t in ("avgpool", "maxpool"):
-            kk, st = layer["kernel"], layer["stride"]
-            nodes.append(helper.make_node("AveragePool" if t == "avgpool" else "MaxPool", [cur],
-                                          [out], name=name + ("AveragePool" if t == "avgpool"
-                                                              else "MaxPool"),
-                                          kernel_shape=[kk, kk], strides=[st, st],
-                                          pads=[0, 0, 0, 0], ceil_mode=0))
-        elif t == "flatten":
-            nodes.append(helper.make_node("Flatten", [cur], [out], name=name + "Flatten", axis=1))
-        elif t == "dropout":
-            continue  # eval-mode export drops it
-        else:
-            sys.exit("cannot export layer type " + t)
-        cur = out
-    nodes[-1].output[0] = "output"
-    n_out = None
+
+    def load(name):
+        return np.load(os.path.join(model_dir, name))
+
+    def weights(layer):
+        w = load(layer["weights"])
+        if "mask" in layer:
+            w = w * load(layer["mask"])
+        return w.astype(np.float32)
+
+    def emit(layers, cur, path, param):
+        # path: node-name prefix ("/layers.3/main.0"); param: initialiser prefix ("layers.3.main.0")
+        for k, layer in enumerate(layers):
+            t = layer["type"]
+            name, key = "%s.%d/" % (path, k), "%s.%d" % (param, k)
+            out = name + "output_0"
+            if t == "conv":
+                c, kk = layer["in_channels"], layer["kernel"]
+                inits.append(tensor(key + ".weight", weights(layer).reshape(
+                    layer["out_channels"], c, kk, kk)))
+                ins = [cur, key + ".weight"]
+                if "bias" in layer:
+                    inits.append(tensor(key + ".bias", load(layer["bias"]).reshape(-1)))
+                    ins.append(key + ".bias")
+                p, st = layer["padding"], layer["stride"]
+                nodes.append(helper.make_node("Conv", ins, [out], name=name + "Conv",
+                                              kernel_shape=[kk, kk], pads=[p, p, p, p],
+                                              strides=[st, st], dilations=[1, 1], group=1))
+            elif t == "dense":
+                inits.append(tensor(key + ".weight", weights(layer)))
+                ins = [cur, key + ".weight"]
+                if "bias" in layer:
+                    inits.append(tensor(key + ".bias", load(layer["bias"]).reshape(-1)))
+                    ins.append(key + ".bias")
+                nodes.append(helper.make_node("Gemm", ins, [out], name=name + "Gemm", alpha=1.0,
+                                              beta=1.0, transB=1))
+            elif t == "batchnorm":
+                ins = [cur]
+                for a in ("weight", "bias", "running_mean", "running_var"):
+                    inits.append(tensor("%s.%s" % (key, a),
+                                        load(layer[a]).reshape(-1).astype(np.float32)))
+                    ins.append("%s.%s" % (key, a))
+                nodes.append(helper.make_node("BatchNormalization", ins, [out],
+                                              name=name + "BatchNormalization",
+                                              epsilon=float(layer["eps"]),
+                                              momentum=1.0 - float(layer["momentum"])))
+            elif t == "residual":
+                main_out = emit(layer["main"], cur, name + "main", key + ".main")
+                short_out = emit(layer["shortcut"], cur, name + "shortcut", key + ".shortcut")
+                nodes.append(helper.make_node("Add", [main_out, short_out], [out],
+                                              name=name + "Add"))
+            elif t == "relu":
+                nodes.append(helper.make_node("Relu", [cur], [out], name=name + "Relu"))
+            elif t in ("avgpool", "maxpool"):
+                kk, st = layer["kernel"], layer["stride"]
+                op = "AveragePool" if t == "avgpool" else "MaxPool"
+                nodes.append(helper.make_node(op, [cur], [out], name=name + op,
+                                              kernel_shape=[kk, kk], strides=[st, st],
+                                              pads=[0, 0, 0, 0], ceil_mode=0))
+            elif t == "flatten":
+                nodes.append(helper.make_node("Flatten", [cur], [out], name=name + "Flatten",
+                                              axis=1))
+            elif t == "dropout":
+                continue  # eval-mode export drops it
+            else:
+                sys.exit("cannot export layer type " + t)
+            cur = out
+        return cur
+
+    last = emit(m["layers"], "input", "/layers", "layers")
+    # The graph output is the last node's output under the name "output".
+    for n in nodes:
+        for i, x in enumerate(n.input):
+            if x == last:
+                n.input[i] = "output"
+    for n in nodes:
+        if n.output[0] == last:
+            n.output[0] = "output"
     graph = helper.make_graph(
         nodes, os.path.basename(os.path.normpath(model_dir)),
         [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                        ["batch"] + (dims if image else [dims[2]]))],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", n_out])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", None])],
         inits)
     model = helper.make_model(graph, producer_name="pytorch-style export (make_onnx_fixtures.py)",
                               opset_imports=[helper.make_opsetid("", OPSET)])
@@ -286,7 +496,11 @@ def main():
     cnn(out, rng)
     snn_cnn(out, rng)
     unsupported(out, rng)
-    print("wrote mlp, cnn, snn_cnn and unsupported fixtures to", out)
+    vgg(out, rng)
+    resnet(out, rng)
+    bad_graphs(out, rng)
+    print("wrote mlp, cnn, snn_cnn, unsupported, vgg, resnet, fork and bn_after_relu fixtures to",
+          out)
 
 
 if __name__ == "__main__":

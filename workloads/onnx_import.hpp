@@ -1,7 +1,9 @@
-// ONNX import: a feed-forward chain of Gemm / MatMul (+ Add bias), Conv, Relu, AveragePool,
-// MaxPool, Flatten / Reshape (to samples x features) and inference no-ops (Identity, Dropout)
-// becomes our Network, with the initialisers as weights. Parsed with the onnx.proto C++ classes of
-// Debian's libonnx-dev (libonnx_proto, linking protobuf).
+// ONNX import: a feed-forward chain of Gemm / MatMul (+ Add bias), Conv (+ BatchNormalization,
+// folded into it), Relu, AveragePool, MaxPool, GlobalAveragePool, Flatten / Reshape (to samples x
+// features) and inference no-ops (Identity, Dropout), with residual blocks (a fork into two
+// branches joined by an Add of the two) becomes our Network with Residual layers, the initialisers
+// as weights. Parsed with the onnx.proto C++ classes of Debian's libonnx-dev (libonnx_proto,
+// linking protobuf).
 #pragma once
 
 #include <filesystem>
@@ -18,10 +20,11 @@ struct OnnxImport {
   std::vector<std::string> log;  // one line per ONNX node: what it became
 };
 
-// Throws DataError naming the file: unreadable or malformed files, a graph that is not a single
-// chain from its one non-initialiser input, attributes we do not support (group, dilations,
-// asymmetric pads, ...) naming the node, and, before anything else, every node whose operator is
-// not supported, listed with its node name.
+// Throws DataError naming the file: unreadable or malformed files, a graph that is not a chain of
+// layers and residual blocks from its one non-initialiser input, a batch norm that follows no
+// Conv or Gemm, attributes we do not support (group, dilations, asymmetric pads, ...) naming the
+// node, and, before anything else, every node whose operator is not supported, listed with its
+// node name.
 OnnxImport import_onnx(const std::filesystem::path& file);
 
 // True when this build was linked against libonnx (else import_onnx throws saying so).

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "tests/support/temp_dir.hpp"
+#include "workloads/deep.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/npy.hpp"
 #include "workloads/onnx_import.hpp"
@@ -94,6 +95,91 @@ BOOST_AUTO_TEST_CASE(bias_free_cnn_converts_to_a_spiking_network) {
   BOOST_TEST((snn.layers[1].structure.kind == wl::LayerStructure::Kind::kAvgPool));
 }
 
+BOOST_AUTO_TEST_CASE(vgg_with_batchnorm_imports_with_the_reference_outputs) {
+  xbar::test::TempDir dir;
+  if (!make_fixtures(dir.path())) return;
+  wl::OnnxImport m = wl::import_onnx(dir.path() / "vgg.onnx");
+  for (const auto& line : m.log) BOOST_TEST_MESSAGE(line);
+  // Each Conv + BatchNormalization became one conv with bias; no batch norm is left.
+  BOOST_TEST(wl::conv_layers(m.network).size() == 3u);
+  BOOST_TEST(m.network.layers_of<wl::BatchNorm2d>().empty());
+  for (const wl::Conv2d* c : wl::conv_layers(m.network)) {
+    BOOST_TEST(c->has_bias());
+    BOOST_TEST(c->padding() == 1);
+  }
+  BOOST_TEST(m.log[1].find("batch norm folded into '/features/features.0/Conv'") !=
+             std::string::npos);
+  check_outputs(dir.path(), "vgg", m.network);
+}
+
+BOOST_AUTO_TEST_CASE(resnet_with_residual_adds_imports_with_the_reference_outputs) {
+  xbar::test::TempDir dir;
+  if (!make_fixtures(dir.path())) return;
+  wl::OnnxImport m = wl::import_onnx(dir.path() / "resnet.onnx");
+  for (const auto& line : m.log) BOOST_TEST_MESSAGE(line);
+  const std::vector<wl::Residual*> blocks = m.network.layers_of<wl::Residual>();
+  BOOST_REQUIRE(blocks.size() == 2u);
+  // Block 1: identity shortcut; block 2: stride-2 main branch, 1x1 stride-2 conv shortcut with
+  // its batch norm folded in.
+  BOOST_TEST(blocks[0]->identity_shortcut());
+  BOOST_TEST(blocks[0]->main().size() == 3u);  // conv (+BN) relu conv (+BN)
+  BOOST_REQUIRE(blocks[1]->shortcut().size() == 1u);
+  const auto* proj = dynamic_cast<const wl::Conv2d*>(&blocks[1]->shortcut().layer(0));
+  BOOST_REQUIRE(proj);
+  BOOST_TEST(proj->kernel() == 1);
+  BOOST_TEST(proj->stride() == 2);
+  BOOST_TEST(proj->has_bias());
+  BOOST_TEST(dynamic_cast<const wl::Conv2d&>(blocks[1]->main().layer(0)).stride() == 2);
+  // Global average pooling became a 4x4 average pool.
+  BOOST_TEST(m.network.layers_of<wl::Pool2d>().back()->kernel() == 4);
+  check_outputs(dir.path(), "resnet", m.network);
+  // Saved and loaded back (residual blocks in the manifest), the same outputs.
+  wl::save_model(dir.path() / "model", m.network, {});
+  check_outputs(dir.path(), "resnet", wl::load_model(dir.path() / "model").network);
+}
+
+BOOST_AUTO_TEST_CASE(exported_vgg_and_resnet_import_back_to_the_same_function) {
+  // Our presets at tiny widths, with batch norms kept, exported by the script's --export as
+  // PyTorch writes them (Conv, BatchNormalization, Add) and imported: the batch norms are folded
+  // at import, and the outputs equal ours.
+  xbar::test::TempDir dir;
+  if (!make_fixtures(dir.path())) return;
+  for (const std::string spec : {"vgg11@0.0625", "resnet20@0.25"}) {
+    wl::Network net = wl::make_cnn({3, 32, 32}, spec);
+    wl::Rng rng(4);
+    wl::init_weights(net, wl::Init::kHeUniform, 0, rng);
+    for (wl::BatchNorm2d* bn : net.layers_of<wl::BatchNorm2d>()) {
+      const int c = bn->channels();
+      Eigen::VectorXf g(c), b(c), mu(c), v(c);
+      for (int i = 0; i < c; ++i) {
+        g(i) = rng.uniform(0.5f, 1.5f);
+        b(i) = rng.uniform(-0.3f, 0.3f);
+        mu(i) = rng.uniform(-0.2f, 0.4f);
+        v(i) = rng.uniform(0.3f, 2.0f);
+      }
+      bn->set_state(g, b, mu, v);
+    }
+    const fs::path model = dir.path() / spec, onnx = dir.path() / (spec + ".onnx");
+    wl::save_model(model, net, {});
+    const std::string cmd = "/usr/bin/python3 " + xbar::test::source_dir() +
+                            "/tools/make_onnx_fixtures.py --export " + model.string() + " " +
+                            onnx.string() + " > /dev/null";
+    BOOST_REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "export failed: " << cmd);
+    wl::OnnxImport m = wl::import_onnx(onnx);
+    BOOST_TEST(m.network.layers_of<wl::BatchNorm2d>().empty());
+    BOOST_TEST(m.network.layers_of<wl::Residual>().size() == net.layers_of<wl::Residual>().size());
+    BOOST_TEST(wl::conv_layers(m.network).size() == wl::conv_layers(net).size());
+    wl::RowMatrix x(5, 3072);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = rng.uniform();
+    const wl::RowMatrix want = net.predict(x), got = m.network.predict(x);
+    const float scale = want.cwiseAbs().maxCoeff(), err = (got - want).cwiseAbs().maxCoeff();
+    BOOST_TEST_MESSAGE(spec << ": largest |imported - ours| = " << err << " (outputs up to "
+                            << scale << ")");
+    BOOST_TEST(scale > 0.0f);
+    BOOST_TEST(err <= 1e-5f * scale + 1e-6f);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_operators_are_listed_with_node_names) {
   xbar::test::TempDir dir;
   if (!make_fixtures(dir.path())) return;
@@ -104,6 +190,21 @@ BOOST_AUTO_TEST_CASE(unsupported_operators_are_listed_with_node_names) {
     return w.rfind(f.string() + ": unsupported ONNX operator(s): ", 0) == 0 &&
            w.find("Sigmoid (node 'act1')") != std::string::npos &&
            w.find("Softmax (node 'prob')") != std::string::npos;
+  });
+  // Branches that never join, and a batch norm that follows no conv: the nodes are named.
+  const fs::path fork = dir.path() / "fork.onnx";
+  BOOST_CHECK_EXCEPTION(wl::import_onnx(fork), wl::DataError, [&](const wl::DataError& e) {
+    const std::string w = e.what();
+    BOOST_TEST_MESSAGE(w);
+    return w.rfind(fork.string() + ": ", 0) == 0 && w.find("'left'") != std::string::npos &&
+           w.find("do not meet at one Add") != std::string::npos;
+  });
+  const fs::path bn = dir.path() / "bn_after_relu.onnx";
+  BOOST_CHECK_EXCEPTION(wl::import_onnx(bn), wl::DataError, [&](const wl::DataError& e) {
+    const std::string w = e.what();
+    BOOST_TEST_MESSAGE(w);
+    return w.find("node 'norm' (BatchNormalization)") != std::string::npos &&
+           w.find("must directly follow a Conv") != std::string::npos;
   });
   // Not an ONNX file at all, and a missing file: errors name the file.
   const std::string junk = dir.write("junk.onnx", "this is not a protobuf \xff\xff\xff");
