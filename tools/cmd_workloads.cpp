@@ -7,7 +7,7 @@
 
 #include "tools/commands.hpp"
 #include "workloads/blas.hpp"
-#include "workloads/conv.hpp"
+#include "workloads/deep.hpp"
 #include "workloads/golden.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/trainer.hpp"
@@ -24,6 +24,12 @@ std::string fmt_g(double v) {
   return b;
 }
 
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
 int default_threads() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
@@ -38,6 +44,12 @@ struct TrainArgs {
   float lr = 1e-3f;
   float momentum = 0.9f;
   float lr_decay = 1.0f;
+  std::string lr_schedule = "step";
+  float weight_decay = 0.0f;
+  int augment_shift = 0;
+  bool flip = false;
+  double width = 0.0;  // > 0: appended to a named network as "@WIDTH"
+  bool keep_batchnorm = false;
   std::string loss = "cross-entropy";
   float dropout = 0.5f;
   float input_dropout = 0.0f;
@@ -73,12 +85,21 @@ int run_train(TrainArgs a, bool batch_set, bool lr_set, bool momentum_set, bool 
   cfg.lr = a.lr;
   cfg.momentum = a.momentum;
   cfg.lr_decay = a.lr_decay;
+  cfg.schedule = config::parse_enum<wl::LrSchedule>(a.lr_schedule, "learning-rate schedule");
+  cfg.weight_decay = a.weight_decay;
+  cfg.augment = {a.augment_shift, a.flip};
   cfg.loss = config::parse_enum<wl::Loss>(a.loss, "loss");
   cfg.seed = a.seed;
   cfg.threads = a.threads > 0 ? a.threads : default_threads();
   if (a.init != "he" && a.init != "uniform")
     throw std::invalid_argument("unknown --init '" + a.init + "' (he, uniform)");
 
+  if (a.width > 0) {
+    if (!wl::is_net_preset(a.layers) || a.layers.find('@') != std::string::npos)
+      throw std::invalid_argument("--width applies to a named network without a width (" +
+                                  join(wl::net_preset_names()) + "), not to '" + a.layers + "'");
+    a.layers += "@" + fmt_g(a.width);
+  }
   wl::DataSplit data = wl::load_dataset(a.dataset, a.data_dir);
   wl::Network net;
   if (wl::is_cnn_spec(a.layers)) {
@@ -120,17 +141,40 @@ int run_train(TrainArgs a, bool batch_set, bool lr_set, bool momentum_set, bool 
       double(a.lr), a.optimiser == "sgd" ? (" momentum " + fmt_g(a.momentum)).c_str() : "", a.batch,
       a.loss.c_str(), double(a.dropout), static_cast<unsigned long long>(a.seed), cfg.threads,
       wl::gemm_backend());
+  if (wl::is_net_preset(a.layers))
+    std::printf("  %s = %s\n", a.layers.c_str(), wl::expand_net_preset(a.layers).c_str());
+  std::size_t n_params = 0;
+  for (const wl::Parameter& p : net.parameters()) n_params += p.size;
+  std::printf("  %zu layers (%zu with those in residual blocks), %zu parameters\n", net.size(),
+              net.all_layers().size(), n_params);
+  if (cfg.schedule == wl::LrSchedule::kCosine || cfg.weight_decay > 0 || cfg.augment.enabled())
+    std::printf("  lr schedule %s, weight decay %g, augmentation: shift %d, flip %s\n",
+                config::to_string(cfg.schedule).c_str(), double(cfg.weight_decay),
+                cfg.augment.shift, cfg.augment.flip ? "yes" : "no");
   wl::Trainer trainer(cfg);
-  double total_s = 0;
+  double total_s = 0, total_cpu_s = 0;
   wl::EpochStats last = trainer.train(net, data.train, &data.test, [&](const wl::EpochStats& s) {
     total_s += s.seconds;
-    std::printf("epoch %3d  loss %.4f  train acc %6.2f %%  test acc %6.2f %%  %.2f s\n", s.epoch,
-                s.loss, 100 * s.train_accuracy, 100 * s.test_accuracy, s.seconds);
+    total_cpu_s += s.cpu_seconds;
+    std::printf(
+        "epoch %3d  loss %.4f  train acc %6.2f %%  test acc %6.2f %%  %.2f s (%.2f s CPU)\n",
+        s.epoch, s.loss, 100 * s.train_accuracy, 100 * s.test_accuracy, s.seconds, s.cpu_seconds);
     std::fflush(stdout);
   });
-  const double test_acc = cfg.epochs > 0 ? last.test_accuracy : net.accuracy(data.test);
-  std::printf("final test accuracy %.2f %% (%d images); training time %.1f s (%.2f s/epoch)\n",
-              100 * test_acc, data.test.size(), total_s, cfg.epochs ? total_s / cfg.epochs : 0.0);
+  double test_acc = cfg.epochs > 0 ? last.test_accuracy : net.accuracy(data.test);
+  std::printf(
+      "final test accuracy %.2f %% (%d images); training time %.1f s (%.2f s/epoch, %.2f s CPU "
+      "per epoch)\n",
+      100 * test_acc, data.test.size(), total_s, cfg.epochs ? total_s / cfg.epochs : 0.0,
+      cfg.epochs ? total_cpu_s / cfg.epochs : 0.0);
+  if (!a.keep_batchnorm) {
+    // The model file holds the inference function: conv + bias + ReLU (workloads/deep.hpp).
+    if (const int folded = wl::fold_batchnorm(net); folded > 0) {
+      test_acc = net.accuracy(data.test);
+      std::printf("folded %d batch norm layers into their convolutions: test accuracy %.2f %%\n",
+                  folded, 100 * test_acc);
+    }
+  }
   if (!a.out.empty()) {
     wl::ModelInfo info;
     info.dataset = a.dataset;
@@ -146,6 +190,11 @@ int run_train(TrainArgs a, bool batch_set, bool lr_set, bool momentum_set, bool 
                      {"dropout", fmt_g(a.dropout)},
                      {"init", a.init},
                      {"lr_decay", fmt_g(a.lr_decay)},
+                     {"lr_schedule", a.lr_schedule},
+                     {"weight_decay", fmt_g(a.weight_decay)},
+                     {"augment_shift", std::to_string(a.augment_shift)},
+                     {"flip", a.flip ? "true" : "false"},
+                     {"net", a.layers},
                      {"input_dropout", fmt_g(a.input_dropout)},
                      {"relu_output", a.relu_output ? "true" : "false"},
                      {"threads", std::to_string(cfg.threads)}};
@@ -280,16 +329,20 @@ static void add_workload_commands(CLI::App& app, int& status) {
   auto t = std::make_shared<TrainArgs>();
   CLI::App* train =
       app.add_subcommand("train", "train an MLP or a CNN on a data set and write the model");
-  train->add_option("--dataset", t->dataset, "data set: mnist | fashion-mnist | cifar10")
+  train->add_option("--dataset", t->dataset, "data set: " + join(wl::dataset_names(), " | "))
       ->capture_default_str();
   train->add_option("--data-dir", t->data_dir,
                     "data directory (default: $XBARSIM_DATA_DIR, else data/ for mnist and "
                     "/usr/share/datasets/fashion-mnist for fashion-mnist)");
   train
       ->add_option("--layers,--net", t->layers,
-                   "layer sizes, inputs first: 784-1200-1200-10; or a CNN: "
-                   "12c5-2s-64c5-2s-1200-1200-10 (Nc K conv, Ks avg / Km max pooling)")
+                   "layer sizes, inputs first: 784-1200-1200-10; a CNN: "
+                   "12c5-2s-64c5-2s-1200-1200-10 (Nc K[sS][pP][b] conv with stride, padding, batch "
+                   "norm; Nr[sS][b] residual block; Ks avg / Km max pooling; gap); or a named "
+                   "network: vgg11, vgg16, resnet20, optionally @WIDTH (vgg11@0.25)")
       ->capture_default_str();
+  train->add_option("--width", t->width,
+                    "width multiplier of a named network (same as NAME@WIDTH), e.g. 0.25");
   train->add_option("--epochs", t->epochs, "epochs")->capture_default_str();
   auto* o_batch = train->add_option("--batch", t->batch, "mini-batch size")->capture_default_str();
   auto* o_opt = train->add_option("--optimiser", t->optimiser, "sgd | adam")->capture_default_str();
@@ -298,6 +351,24 @@ static void add_workload_commands(CLI::App& app, int& status) {
                     ->capture_default_str();
   train->add_option("--lr-decay", t->lr_decay, "learning-rate factor applied after each epoch")
       ->capture_default_str();
+  train
+      ->add_option("--lr-schedule", t->lr_schedule,
+                   "step (times --lr-decay per epoch) | cosine (lr (1 + cos(pi s/S))/2 at step s "
+                   "of S)")
+      ->capture_default_str();
+  train
+      ->add_option("--weight-decay", t->weight_decay,
+                   "decoupled weight decay of the weight matrices (AdamW): w -= lr*wd*w per step")
+      ->capture_default_str();
+  train
+      ->add_option("--augment-shift", t->augment_shift,
+                   "random shift of each training image by up to this many pixels, zero-filled "
+                   "(random crop with padding)")
+      ->capture_default_str();
+  train->add_flag("--flip", t->flip, "mirror training images left-right with probability 1/2");
+  train->add_flag("--keep-batchnorm", t->keep_batchnorm,
+                  "save batch norm layers as they are (default: fold them into the convolutions "
+                  "before saving, which the SNN conversion needs)");
   auto* o_loss =
       train->add_option("--loss", t->loss, "cross-entropy (softmax) | mse (on the outputs)")
           ->capture_default_str();

