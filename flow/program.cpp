@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "models/analog.hpp"
+#include "models/neuron_core.hpp"
 #include "workloads/snn.hpp"
 
 namespace wl = xbar::workloads;
@@ -65,11 +66,10 @@ sim::HardwareNetwork hardware_network(const Experiment& e, const wl::GoldenModel
     l.adc.step = q.adc_step;
     l.adc.max_code = q.adc_max_code;
     l.adc.bits = q.adc_max_code > 0 ? e.arch.adc.bits : 0;
-    l.neuron.threshold = q.threshold;
+    // The arch's neuron arithmetic, with the range and leak the golden model quantised to.
+    l.neuron = models::neuron_params(e.arch.neuron, q.threshold);
     l.neuron.potential_min = q.potential_min;
     l.neuron.potential_max = q.potential_max;
-    l.neuron.reset_to_zero = e.arch.neuron.reset == arch::ResetMode::Zero;
-    l.neuron.leaky = e.arch.neuron.model == arch::NeuronModel::Lif;
     l.neuron.leak_q16 = q.leak_q16;
     hw.layers.push_back(std::move(l));
   }

@@ -9,8 +9,8 @@ NeuronParams neuron_params(const arch::NeuronSpec& neuron, long long threshold) 
   p.threshold = threshold;
   p.potential_min = -(1LL << (neuron.potential_bits - 1));
   p.potential_max = (1LL << (neuron.potential_bits - 1)) - 1;
-  p.reset_to_zero = neuron.reset == arch::ResetMode::Zero;
-  p.leaky = neuron.model == arch::NeuronModel::Lif;
+  p.reset = neuron.reset;
+  p.model = neuron.model;
   p.leak_q16 = neuron.leak_q16();
   return p;
 }
@@ -21,14 +21,14 @@ void NeuronCore::step(const std::vector<long long>& sums, std::vector<int>& spik
   for (int n = 0; n < size(); ++n) {
     long long& v = v_[n];
     ++stats_.updates;
-    if (p_.leaky) v = (v * p_.leak_q16) / 65536;
+    if (p_.leaky()) v = (v * p_.leak_q16) / 65536;
     const long long raw = v + (sums.empty() ? 0 : sums[n]);
     if (raw > p_.potential_max || raw < p_.potential_min) ++stats_.saturations;
     v = std::clamp(raw, p_.potential_min, p_.potential_max);
     if (v >= p_.threshold) {
       spikes.push_back(n);
       ++stats_.spikes;
-      v = p_.reset_to_zero ? 0 : v - p_.threshold;
+      v = p_.resets_to_zero() ? 0 : v - p_.threshold;
     }
   }
 }

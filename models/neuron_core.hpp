@@ -16,9 +16,11 @@ namespace xbar::models {
 struct NeuronParams {
   long long threshold = 1;
   long long potential_min = -32768, potential_max = 32767;
-  bool reset_to_zero = false;
-  bool leaky = false;
-  long long leak_q16 = 65536;
+  arch::ResetMode reset = arch::ResetMode::Subtract;
+  arch::NeuronModel model = arch::NeuronModel::If;
+  long long leak_q16 = 65536;  // LIF only: the Q16 multiplier, arch::NeuronSpec::leak_q16()
+  bool leaky() const { return model == arch::NeuronModel::Lif; }
+  bool resets_to_zero() const { return reset == arch::ResetMode::Zero; }
 };
 
 // A layer's neuron arithmetic on the chip `neuron` describes (potential range from potential_bits,

@@ -101,9 +101,9 @@ Setup make_setup() {
       hl.neuron.threshold = 24;
     } else {
       hl.neuron.threshold = 6;
-      hl.neuron.leaky = true;
+      hl.neuron.model = arch::NeuronModel::Lif;
       hl.neuron.leak_q16 = 57344;  // 7/8
-      hl.neuron.reset_to_zero = true;
+      hl.neuron.reset = arch::ResetMode::Zero;
     }
     s.network.layers.push_back(hl);
     layers.push_back(
@@ -373,7 +373,7 @@ BOOST_AUTO_TEST_CASE(altered_rtl_threshold_is_detected) {
   sim::ChipParts parts;
   parts.neuron_core = [](const models::NeuronParams& p, int n) {
     models::NeuronParams programmed = p;
-    if (!p.leaky) ++programmed.threshold;
+    if (!p.leaky()) ++programmed.threshold;
     return std::make_unique<test::RtlNeuronCore>(p, n, programmed);
   };
   const Setup s = make_setup<test::MeshA>();

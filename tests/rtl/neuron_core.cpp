@@ -132,8 +132,8 @@ struct Bench : sc_core::sc_module {
     model.fire(fire);
     model.in_index(in_index);
     model.in_code(in_code);
-    leaky.write(programmed.leaky);
-    reset_to_zero.write(programmed.reset_to_zero);
+    leaky.write(programmed.leaky());
+    reset_to_zero.write(programmed.resets_to_zero());
     leak_q16.write(static_cast<std::uint32_t>(programmed.leak_q16));
     threshold.write(static_cast<std::uint32_t>(programmed.threshold) & ((1u << P) - 1));
     rst.write(true);  // cycle 0 resets both sides
@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(lif_zero_random_100k_cycles) {
       arch_a({"neuron.impl=lif", "neuron.threshold=1.0", "neuron.leak=0.13", "neuron.reset=zero"})
           .neuron,
       120);
-  BOOST_REQUIRE(p.leaky);
+  BOOST_REQUIRE(p.leaky());
   BOOST_REQUIRE_EQUAL(p.leak_q16, 57016);  // 13 % lost per timestep: round(0.87 * 2^16)
   const Outcome o = run<NeuronA>(p, p, random_stimulus<NeuronA>(2, 1.0 / 6), 100'000);
   BOOST_TEST(o.mismatches == 0u);
@@ -323,8 +323,8 @@ BOOST_AUTO_TEST_CASE(parameterised_lif_128_neurons_random_100k_cycles) {
   BOOST_REQUIRE_EQUAL(p.leak_q16, 57344);
   models::NeuronParams ignored;
   ignored.threshold = 1;
-  ignored.leaky = false;
-  ignored.reset_to_zero = false;
+  ignored.model = arch::NeuronModel::If;
+  ignored.reset = arch::ResetMode::Subtract;
   ignored.leak_q16 = 0;
   const Outcome o = run<NeuronB>(ignored, p, random_stimulus<NeuronB>(3, 1.0 / 8), 100'000);
   BOOST_TEST(o.mismatches == 0u);

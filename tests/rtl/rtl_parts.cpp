@@ -91,9 +91,9 @@ struct RtlNeuronCore::Bank : sc_core::sc_module {
       s.rtl.potentials(s.potentials);
     }
     // The configuration inputs: the layer's programming, constant during the run.
-    leaky.write(programmed.leaky);
-    reset_to_zero.write(programmed.reset_to_zero);
-    leak_q16.write(static_cast<std::uint32_t>(programmed.leaky ? programmed.leak_q16 : 65536));
+    leaky.write(programmed.leaky());
+    reset_to_zero.write(programmed.resets_to_zero());
+    leak_q16.write(static_cast<std::uint32_t>(programmed.leaky() ? programmed.leak_q16 : 65536));
     threshold.write(static_cast<std::uint32_t>(programmed.threshold) &
                     ((1u << kPotentialBits) - 1));
   }
@@ -122,7 +122,7 @@ RtlNeuronCore::RtlNeuronCore(const models::NeuronParams& params, int neurons,
     if (p->threshold < 1 || p->threshold > kPotentialMax)
       throw std::invalid_argument(verilated + ": a threshold of " + std::to_string(p->threshold) +
                                   " codes is outside 1.." + std::to_string(kPotentialMax));
-    if (p->leaky && (p->leak_q16 < 0 || p->leak_q16 > 65536))
+    if (p->leaky() && (p->leak_q16 < 0 || p->leak_q16 > 65536))
       throw std::invalid_argument("the RTL neuron core's leak_q16 is 0..65536, the layer asks " +
                                   std::to_string(p->leak_q16));
   }
@@ -163,7 +163,7 @@ void RtlNeuronCore::step(const std::vector<long long>& sums, std::vector<int>& s
     // The RTL has no saturation output; the count comes from its own potential before the step,
     // with the arithmetic of rtl/neuron_core.v steps (a) and (b).
     const long long v = v_[i];
-    const long long raw = (p_.leaky ? v * p_.leak_q16 / 65536 : v) + s;
+    const long long raw = (p_.leaky() ? v * p_.leak_q16 / 65536 : v) + s;
     if (raw > p_.potential_max || raw < p_.potential_min) ++stats_.saturations;
     while (s != 0) {
       const long long code = std::clamp(s, kCodeMin, kCodeMax);
