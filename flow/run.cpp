@@ -45,6 +45,50 @@ void write_layer_stimulus(const Experiment& e, const sim::HardwareNetwork& hw,
                              header.str());
 }
 
+// A progress line on a terminal: images done, rate, time left; nothing when output is a file.
+void show_progress(sim::Chip& chip, int n, std::ostream& log) {
+  chip.on_image_done([&chip, &log, n, start = std::chrono::steady_clock::now()](size_t done) {
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = s > 0 ? done / s : 0;
+    const double cycles_per_s = s > 0 ? static_cast<double>(chip.cycles()) / s : 0;
+    log << "\r  simulating: " << done << "/" << n << " images, "
+        << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+        << static_cast<long long>(cycles_per_s) << " cycles/s, "
+        << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
+    if (static_cast<int>(done) == n) log << "\n";
+    log.flush();
+  });
+}
+
+struct Scores {
+  int correct = 0, golden_correct = 0, mismatched_images = 0;
+  std::uint64_t cycles = 0, worst_cycles = 0;
+};
+
+// The chip's class for each image (the golden model's rule: spike counts, ties by potential), and
+// with check_golden the golden model's run of the same spike trains, spike for spike.
+Scores score_images(const Experiment& e, const std::vector<sim::ImageResult>& results,
+                    const wl::Dataset& test, const wl::GoldenModel& golden,
+                    const std::vector<sim::SpikeTrain>& trains) {
+  Scores s;
+  for (size_t k = 0; k < results.size(); ++k) {
+    const sim::ImageResult& r = results[k];
+    const std::vector<double> potentials(r.output_potentials.begin(), r.output_potentials.end());
+    const int predicted = wl::predicted_class(r.output_spike_counts, potentials);
+    s.correct += predicted == test.labels[k];
+    s.cycles += r.cycles;
+    s.worst_cycles = std::max(s.worst_cycles, r.cycles);
+    if (e.check_golden) {
+      wl::SpikeTrace trace;
+      wl::GoldenResult g = golden.run(trains[k], &trace, static_cast<std::uint64_t>(k));
+      s.golden_correct += g.predicted == test.labels[k];
+      s.mismatched_images += !(g.predicted == predicted && trace == r.trace);
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
@@ -71,21 +115,7 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
                                           options.trace_from, options.trace_to);
     chip.trace(vcd.get(), static_cast<size_t>(options.trace_image), options.trace_layer);
   }
-  // A progress line on a terminal: images done, rate, time left; nothing when output is a file.
-  if (options.progress) {
-    chip.on_image_done([&, start = std::chrono::steady_clock::now()](size_t done) {
-      const double s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = s > 0 ? done / s : 0;
-      const double cycles_per_s = s > 0 ? static_cast<double>(chip.cycles()) / s : 0;
-      log << "\r  simulating: " << done << "/" << n << " images, "
-          << static_cast<int>(rate * 10) / 10.0 << " images/s, "
-          << static_cast<long long>(cycles_per_s) << " cycles/s, "
-          << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
-      if (static_cast<int>(done) == n) log << "\n";
-      log.flush();
-    });
-  }
+  if (options.progress) show_progress(chip, n, log);
   const auto t_sim = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double sim_s =
@@ -97,22 +127,9 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   if (vcd && !options.trace_stimulus_file.empty())
     write_layer_stimulus(e, hw, chip, options, options.trace_stimulus_file);
 
-  int correct = 0, golden_correct = 0, mismatched_images = 0;
-  std::uint64_t cycles = 0, worst = 0;
-  for (int k = 0; k < n; ++k) {
-    const sim::ImageResult& r = results[k];
-    const std::vector<double> potentials(r.output_potentials.begin(), r.output_potentials.end());
-    const int predicted = wl::predicted_class(r.output_spike_counts, potentials);
-    correct += predicted == test.labels[k];
-    cycles += r.cycles;
-    worst = std::max(worst, r.cycles);
-    if (e.check_golden) {
-      wl::SpikeTrace trace;
-      wl::GoldenResult g = golden.run(trains[k], &trace, static_cast<std::uint64_t>(k));
-      golden_correct += g.predicted == test.labels[k];
-      mismatched_images += !(g.predicted == predicted && trace == r.trace);
-    }
-  }
+  const Scores score = score_images(e, results, test, golden, trains);
+  const int correct = score.correct, golden_correct = score.golden_correct;
+  const int mismatched_images = score.mismatched_images;
   RunReport report;
   report.experiment = e.name;
   report.arch_name = e.arch.name;
@@ -125,8 +142,8 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.ann_accuracy_before_compile = c.ann_accuracy_before;
   if (e.check_golden)
     report.golden = RunReport::Golden{static_cast<double>(golden_correct) / n, mismatched_images};
-  report.cycles_per_image = static_cast<double>(cycles) / n;
-  report.worst_cycles = worst;
+  report.cycles_per_image = static_cast<double>(score.cycles) / n;
+  report.worst_cycles = score.worst_cycles;
   report.clock_period_ns = e.arch.technology.clock_period_ns();
   // Cost: the inventory of the chip as placed, the energy of what it did.
   report.inventory = placed_inventory(e.arch, c.placement);
@@ -151,7 +168,6 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   log << "\n";
   return report;
 }
-
 
 AccuracyReport evaluate(const Experiment& e, const Compiled& c, int images, std::ostream& log) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -183,7 +199,5 @@ AccuracyReport evaluate(const Experiment& e, const Compiled& c, int images, std:
   log << "accuracy: " << n << " images, " << 100.0 * correct / n << " % (golden model)\n";
   return report;
 }
-
-
 
 }  // namespace xbar::flow
