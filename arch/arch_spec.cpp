@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "config/binding.hpp"
+#include "config/registry.hpp"
 
 namespace fs = std::filesystem;
 
@@ -290,9 +291,9 @@ struct ArchBindings {
         .integer("bus_wires", &TileSpec::bus_wires, 0, 1 << 16,
                  "width of the buffer-to-core bus (0: none)");
 
-    noc.select("impl", &NocSpec::impl,
-               {{"mesh", "2D mesh, XY routing, input-buffered routers with back-pressure"},
-                {"bus", "one shared bus with round-robin arbitration"}})
+    // The choices are the registered networks (arch/noc_implementation.hpp); the parameters are
+    // NocSpec's fields, each marked with the networks that read it.
+    noc.select_implementation("impl", &NocSpec::impl, config::implementations("noc"))
         .integer("flit_bits", &NocSpec::flit_bits, 8, 1024, "flit width", "bits")
         .integer("buffer_depth_flits", &NocSpec::buffer_depth_flits, 1, 1024,
                  "input buffer depth per port", "flits")

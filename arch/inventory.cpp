@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "arch/noc_implementation.hpp"
+
 namespace xbar::arch {
 
 const char* to_string(Level level) {
@@ -91,13 +93,9 @@ Inventory build_inventory(const ArchSpec& a, const ComponentLibrary& lib) {
   add(Level::Tile, Component::Buffer, a.tile.buffer_bytes > 0 ? 1 : 0,
       static_cast<double>(a.tile.buffer_bytes), clock_hz);
   add(Level::Tile, Component::TileBus, a.tile.bus_wires > 0 ? 1 : 0, 0, clock_hz);
-  if (a.noc.impl == "mesh") {
-    add(Level::Tile, Component::Router, 1.0 / a.noc.tiles_per_router, 0, clock_hz);
-    // Each mesh router owns its east and south links.
-    add(Level::Tile, Component::Link, 2.0 / a.noc.tiles_per_router, 0, clock_hz);
-  } else {
-    add(Level::Tile, Component::NocBus, 1, 0, clock_hz);
-  }
+  noc_implementations().at(a.noc.impl).entry.tile_parts(a, [&](Component c, double count) {
+    add(Level::Tile, c, count, 0, clock_hz);
+  });
   add(Level::Tile, Component::Activation, a.tile.activation_units, 0, clock_hz);
   add(Level::Tile, Component::ShiftAdd, a.tile.shift_adds, 0, clock_hz);
   add(Level::Tile, Component::Pooling, a.tile.pooling_units, 0, clock_hz);

@@ -67,7 +67,9 @@ compiler::Mask make_layer(int n, int blocks, std::uint64_t seed) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// sc_main: loading an arch takes the network choices from the registered NoC models
+// (arch/noc_implementation.hpp), whose library brings SystemC, and SystemC's main calls this.
+extern "C" int sc_main(int argc, char** argv) {
   std::string arch_path = std::string(XBARSIM_SOURCE_DIR) + "/configs/arch/resparc-64.yaml";
   std::vector<std::string> overrides;
   for (int k = 1; k < argc; ++k) {

@@ -4,8 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "models/noc_bus.hpp"
-#include "models/noc_mesh.hpp"
+#include "arch/noc_implementation.hpp"
 
 namespace xbar::models {
 
@@ -102,11 +101,7 @@ void NocClock::run() {
 }
 
 std::unique_ptr<Noc> make_noc(const arch::ArchSpec& arch, int grid_rows, int grid_columns) {
-  if (arch.noc.impl == "mesh") return std::make_unique<MeshNoc>(arch, grid_rows, grid_columns);
-  if (arch.noc.impl == "bus") return std::make_unique<BusNoc>(arch, grid_rows * grid_columns);
-  throw std::invalid_argument("no network model named '" + arch.noc.impl + "'");
+  return arch::noc_implementations().at(arch.noc.impl).entry.make(arch, grid_rows, grid_columns);
 }
-
-std::vector<std::string> registered_nocs() { return {"mesh", "bus"}; }
 
 }  // namespace xbar::models

@@ -117,11 +117,8 @@ class NocClock : public sc_core::sc_module {
   sc_core::sc_event_queue due_event_;
 };
 
-// Builds the network the arch's noc.impl names (mesh | bus) for the tiles of a grid_rows x
-// grid_columns chip; tile t sits at row t / grid_columns, column t % grid_columns.
+// Builds the network the arch's noc.impl names (arch::noc_implementations()) for the tiles of a
+// grid_rows x grid_columns chip; tile t sits at row t / grid_columns, column t % grid_columns.
 std::unique_ptr<Noc> make_noc(const arch::ArchSpec& arch, int grid_rows, int grid_columns);
-// The implementations make_noc knows, for `xbarsim list` and a test that the schema and the
-// registry agree.
-std::vector<std::string> registered_nocs();
 
 }  // namespace xbar::models

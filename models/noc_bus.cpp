@@ -1,5 +1,7 @@
 #include "models/noc_bus.hpp"
 
+#include "arch/noc_implementation.hpp"
+
 namespace xbar::models {
 
 BusNoc::BusNoc(const arch::ArchSpec& arch, int tiles)
@@ -33,5 +35,16 @@ bool BusNoc::step(std::uint64_t cycle) {
   }
   return queued_ > 0;
 }
+
+XBAR_REGISTER_IMPLEMENTATION(
+    arch::noc_implementations(), bus, "one shared bus with round-robin arbitration", {},
+    arch::NocImplementation{
+        [](const arch::ArchSpec&, const std::function<void(arch::Component, double)>& add) {
+          add(arch::Component::NocBus, 1);
+        },
+        "noc_bus",
+        [](const arch::ArchSpec& a, int rows, int columns) -> std::unique_ptr<Noc> {
+          return std::make_unique<BusNoc>(a, rows * columns);
+        }});
 
 }  // namespace xbar::models

@@ -8,6 +8,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "arch/noc_implementation.hpp"
+
 namespace xbar::models {
 
 MeshLayout mesh_layout(int grid_rows, int grid_columns, int concentration) {
@@ -579,5 +581,19 @@ bool MeshNoc::step(std::uint64_t cycle) {
   }
   return flits_in_network_ > 0;
 }
+
+// Each router owns its east and south links; a router serves tiles_per_router tiles.
+XBAR_REGISTER_IMPLEMENTATION(
+    arch::noc_implementations(), mesh,
+    "2D mesh, XY routing, input-buffered routers with back-pressure", {},
+    arch::NocImplementation{
+        [](const arch::ArchSpec& a, const std::function<void(arch::Component, double)>& add) {
+          add(arch::Component::Router, 1.0 / a.noc.tiles_per_router);
+          add(arch::Component::Link, 2.0 / a.noc.tiles_per_router);
+        },
+        "link",
+        [](const arch::ArchSpec& a, int rows, int columns) -> std::unique_ptr<Noc> {
+          return std::make_unique<MeshNoc>(a, rows, columns);
+        }});
 
 }  // namespace xbar::models

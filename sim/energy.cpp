@@ -1,5 +1,7 @@
 #include "sim/energy.hpp"
 
+#include "arch/noc_implementation.hpp"
+
 namespace xbar::sim {
 
 namespace {
@@ -34,9 +36,9 @@ EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
                             const arch::Inventory& inv, const arch::ArchSpec& arch,
                             std::uint64_t cycles, int columns_per_output) {
   EnergyReport e;
-  // The NoC's links are the mesh's links or the shared bus.
+  // A hop is priced by whatever the chip's network is built of (a mesh link, a shared bus).
   const auto role_of = [&](std::string_view role) -> std::string {
-    if (role == "link") return arch.noc.impl == "mesh" ? "link" : "noc_bus";
+    if (role == "link") return arch::noc_implementations().at(arch.noc.impl).entry.hop_role;
     return std::string(role);
   };
   struct Rule {
@@ -52,8 +54,8 @@ EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
       rules[std::string(p.component)].push_back({ev.event, per, price(inv, role_of(p.role))});
     }
   for (const auto& [k, r] : rules) e.provenance[k] = r.front().price.provenance;
-  e.provenance["cell_array"] =
-      "device model: V^2 * G * t of every driven cell (" + config::to_string(arch.device.model) + ")";
+  e.provenance["cell_array"] = "device model: V^2 * G * t of every driven cell (" +
+                               config::to_string(arch.device.model) + ")";
   e.provenance["leakage"] =
       "sum of the library's leakage_mw over the chip's inventory x simulated time";
 
