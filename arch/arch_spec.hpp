@@ -55,7 +55,7 @@ struct TechnologySpec {
 };
 
 // Device non-idealities (device.impl: nonideal; models/device.hpp implements each). Each is off
-// until its key is set; docs/references.md §10 has the sources, docs/architecture.md "Non-ideal
+// until its key is set; docs/references.md §10 has the sources, models/README.md "Non-ideal
 // crossbars" the models.
 struct DeviceEffects {
   bool enabled = false;    // device.impl == nonideal

@@ -27,7 +27,7 @@ double table(const std::vector<Point>& points, double size);
 
 // The Accelergy ADC plug-in's model (Accelergy-Project/accelergy-adc-plug-in, model.py and
 // adc_data/model.yaml; fitted to Murmann's ADC survey): the best ADC the survey supports for the
-// given resolution, conversion rate of one converter (Hz) and node (nm); docs/architecture.md gives
+// given resolution, conversion rate of one converter (Hz) and node (nm); arch/README.md gives
 // the equations, docs/references.md §9.1 the sources. Defined from 4 bits up, as the plug-in is:
 // std::domain_error below that; std::invalid_argument for a rate or node that is not positive.
 struct AdcEstimate {

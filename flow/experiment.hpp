@@ -51,7 +51,7 @@ struct Experiment {
   std::string flow;  // one of flow/compile_flow.hpp's compile_flows()
   config::ConfigNode compile_settings;  // the compile section: the flow reads its own keys
   std::uint64_t compile_seed = 0;
-  // Mitigations of non-ideal crossbars (docs/architecture.md, "Mitigations").
+  // Mitigations of non-ideal crossbars (flow/README.md, "Mitigations").
   double wct_strength = 0;  // Weight-Constrained Training after the flow (0: off)
   int wct_epochs = 0;
   Rearrange rearrange = Rearrange::None;

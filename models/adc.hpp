@@ -8,7 +8,7 @@
 
 namespace xbar::models {
 
-// Quantiser of one layer's partial sums (docs/architecture.md, "Workloads", fixed-point step 4):
+// Quantiser of one layer's partial sums (workloads/README.md, golden model, step 4):
 // code = clamp(sign(P) * floor((2|P| + step) / (2 step)), -max_code, max_code), i.e. rounded half
 // away from zero, then saturated; max_code = 0 means an ideal converter (code = P).
 struct AdcQuantizer {

@@ -33,7 +33,7 @@ struct WireResistances {
 // values, std::runtime_error for a floating node.
 Eigen::MatrixXd irdrop_transfer_exact(const Eigen::MatrixXd& g, const WireResistances& w);
 
-// The fast approximation (documented in docs/architecture.md, "Non-ideal crossbars"): first-order
+// The fast approximation (documented in models/README.md, "Non-ideal crossbars"): first-order
 // perturbation of the ideal read. The ideal cell currents G_ij V_i flow along the wires; the
 // voltage they drop on the word lines (source + segments up to the cell) and raise on the bit
 // lines (sink + segments below the cell) is subtracted from every cell's voltage once, with no

@@ -9,8 +9,8 @@
 
 namespace xbar::models {
 
-// Integer neuron arithmetic of one layer, in units of one ADC code (docs/architecture.md,
-// "Workloads", fixed-point step 5): per timestep, LIF leak V <- trunc(V * leak_q16 / 2^16), then
+// Integer neuron arithmetic of one layer, in units of one ADC code (workloads/README.md,
+// golden model, fixed-point step 5): per timestep, LIF leak V <- trunc(V * leak_q16 / 2^16), then
 // V <- clamp(V + S, min, max) with S the sum of the timestep's codes, then a spike if V >=
 // threshold and V <- V - threshold (subtract) or 0 (zero).
 struct NeuronParams {

@@ -2,7 +2,7 @@
 // neurons of one layer on one tile. Partial-sum codes arrive as (neuron index, code) items, any
 // number per timestep, and are summed per neuron in a wide accumulator; a `fire` strobe ends the
 // timestep and updates every neuron at once with the golden fixed-point arithmetic
-// (docs/architecture.md, "Workloads", fixed-point step 5):
+// (workloads/README.md, "The golden model", fixed-point step 5):
 //   (a) LIF only: V <- trunc(V * L / 2^16)            (C++ integer division: toward zero)
 //   (b) V <- clamp(V + S, -2^(P-1), 2^(P-1) - 1)       (one saturation per timestep)
 //   (c) spike if V >= threshold, then V <- V - threshold (subtract) or 0 (zero)

@@ -2,7 +2,7 @@
 // event-driven (only the weight rows of inputs that spiked are accumulated). In fixed-point mode it
 // does the integer arithmetic the hardware does -- weights quantised to 2^b levels per sign,
 // partial sums per crossbar block digitised by an ADC, a saturating n-bit potential -- exactly as
-// docs/architecture.md ("Workloads") specifies, so the SystemC chip must reproduce its spikes.
+// workloads/README.md ("The golden model") gives, so the SystemC chip must reproduce its spikes.
 #pragma once
 
 #include <algorithm>
@@ -47,7 +47,7 @@ class AnalogReader {
 
 // The ADC's rounding of an analog partial sum p (weight LSBs): half away from zero by `step`, then
 // saturated at +-max_code (0: no clipping). For an integer p it equals the integer rule of step 4
-// (docs/architecture.md), and models::AdcQuantizer::convert_analog computes the same.
+// (workloads/README.md), and models::AdcQuantizer::convert_analog computes the same.
 long adc_code_analog(double p, long step, long max_code);
 
 struct FixedPointConfig {

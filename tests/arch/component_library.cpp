@@ -148,7 +148,7 @@ BOOST_AUTO_TEST_CASE(accelergy_adc_below_4_bits_is_a_config_error) {
 
 BOOST_AUTO_TEST_CASE(resparc_adc_cost_rises_with_bits_at_equal_conversion_rate) {
   // A flash converter of fixed latency keeps the conversion rate (33.3 MS/s) whatever its bits, so
-  // only the resolution moves. (A SAR's rate falls with its bits: see docs/architecture.md.)
+  // only the resolution moves. (A SAR's rate falls with its bits: see arch/README.md.)
   double last_area = 0, last_power = 0;
   for (int bits : {4, 5, 6, 7, 8, 10}) {
     ArchSpec a = load_arch(xbar::test::source_dir() + "/configs/arch/resparc-64.yaml",

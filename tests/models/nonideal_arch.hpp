@@ -1,5 +1,5 @@
 // The RESPARC-64 preset with overrides, for the non-ideal crossbar tests: switching device.impl to
-// nonideal starts the device section afresh (docs/architecture.md, --set), so its five base keys
+// nonideal starts the device section afresh (config/README.md, --set), so its five base keys
 // are restated after it.
 #pragma once
 

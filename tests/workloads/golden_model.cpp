@@ -1,5 +1,5 @@
 // The golden SNN model against straightforward dense references written from the documented
-// arithmetic (docs/architecture.md, "Workloads"), on random networks and random input spikes.
+// arithmetic (workloads/README.md, "The golden model"), on random networks and random input spikes.
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <numeric>
