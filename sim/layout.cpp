@@ -52,7 +52,8 @@ ChipLayout build_layout(const compiler::Placement& placement,
       block.index = static_cast<int>(&b - m.blocks.data());
       // A time-multiplexed array is one crossbar for all of its blocks: their reads take turns.
       if (b.array >= 0 && b.array != block.index)
-        block.crossbar = c.blocks[static_cast<std::size_t>(first + b.array)].crossbar;
+        block.crossbar =
+            c.blocks[static_cast<std::size_t>(first) + static_cast<std::size_t>(b.array)].crossbar;
       else
         block.crossbar = c.crossbars++;
       block.tile = slot_of.at(b.tile);

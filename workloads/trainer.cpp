@@ -52,7 +52,7 @@ void augment_batch(RowMatrix& batch, const Shape& shape, const Augmentation& a, 
   for (Eigen::Index s = 0; s < batch.rows(); ++s) {
     int dy = 0, dx = 0;
     if (a.shift > 0) {
-      const auto span = std::uint64_t(2 * a.shift + 1);
+      const auto span = 2 * static_cast<std::uint64_t>(a.shift) + 1;
       dy = int(rng.below(span)) - a.shift;
       dx = int(rng.below(span)) - a.shift;
     }
