@@ -24,10 +24,11 @@ class Noc;
 namespace xbar::arch {
 
 struct NocImplementation {
-  // One tile's share of the network, as (component, count per tile): a mesh router serving
-  // tiles_per_router tiles counts 1 / tiles_per_router.
-  std::function<void(const ArchSpec&, const std::function<void(Component, double)>& add)>
-      tile_parts;
+  // Takes one component of a tile's share of the network and its count per tile.
+  using AddPart = std::function<void(Component, double count)>;
+  // One tile's share of the network: a mesh router serving tiles_per_router tiles counts
+  // 1 / tiles_per_router.
+  std::function<void(const ArchSpec&, const AddPart& add)> tile_parts;
   // The library role whose price one hop (one link or bus traversal of a flit) pays.
   std::string hop_role;
   // The cycle model for the tiles of a grid_rows x grid_columns chip.

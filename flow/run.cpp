@@ -128,8 +128,6 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
     write_layer_stimulus(e, hw, chip, options, options.trace_stimulus_file);
 
   const Scores score = score_images(e, results, test, golden, trains);
-  const int correct = score.correct, golden_correct = score.golden_correct;
-  const int mismatched_images = score.mismatched_images;
   RunReport report;
   report.experiment = e.name;
   report.arch_name = e.arch.name;
@@ -137,11 +135,12 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.seed = e.seed;
   report.images = n;
   report.timesteps = e.timesteps;
-  report.accuracy = static_cast<double>(correct) / n;
+  report.accuracy = static_cast<double>(score.correct) / n;
   report.ann_accuracy = c.ann_accuracy;
   report.ann_accuracy_before_compile = c.ann_accuracy_before;
   if (e.check_golden)
-    report.golden = RunReport::Golden{static_cast<double>(golden_correct) / n, mismatched_images};
+    report.golden =
+        RunReport::Golden{static_cast<double>(score.golden_correct) / n, score.mismatched_images};
   report.cycles_per_image = static_cast<double>(score.cycles) / n;
   report.worst_cycles = score.worst_cycles;
   report.clock_period_ns = e.arch.technology.clock_period_ns();
@@ -161,9 +160,9 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.config = e.resolved;
-  log << "run: " << n << " images, accuracy " << 100.0 * correct / n << " %";
+  log << "run: " << n << " images, accuracy " << 100.0 * score.correct / n << " %";
   if (e.check_golden)
-    log << " (golden " << 100.0 * golden_correct / n << " %, " << mismatched_images
+    log << " (golden " << 100.0 * score.golden_correct / n << " %, " << score.mismatched_images
         << " images differ)";
   log << "\n";
   return report;

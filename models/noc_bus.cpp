@@ -39,7 +39,7 @@ bool BusNoc::step(std::uint64_t cycle) {
 XBAR_REGISTER_IMPLEMENTATION(
     arch::noc_implementations(), bus, "one shared bus with round-robin arbitration", {},
     arch::NocImplementation{
-        [](const arch::ArchSpec&, const std::function<void(arch::Component, double)>& add) {
+        [](const arch::ArchSpec&, const arch::NocImplementation::AddPart& add) {
           add(arch::Component::NocBus, 1);
         },
         "noc_bus",

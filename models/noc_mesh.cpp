@@ -587,7 +587,7 @@ XBAR_REGISTER_IMPLEMENTATION(
     arch::noc_implementations(), mesh,
     "2D mesh, XY routing, input-buffered routers with back-pressure", {},
     arch::NocImplementation{
-        [](const arch::ArchSpec& a, const std::function<void(arch::Component, double)>& add) {
+        [](const arch::ArchSpec& a, const arch::NocImplementation::AddPart& add) {
           add(arch::Component::Router, 1.0 / a.noc.tiles_per_router);
           add(arch::Component::Link, 2.0 / a.noc.tiles_per_router);
         },

@@ -257,7 +257,7 @@ BOOST_AUTO_TEST_CASE(idle_network_costs_no_cycles) {
 XBAR_REGISTER_IMPLEMENTATION(
     arch::noc_implementations(), test_ring, "a bus by another name, registered by a test", {},
     arch::NocImplementation{
-        [](const arch::ArchSpec&, const std::function<void(arch::Component, double)>& add) {
+        [](const arch::ArchSpec&, const arch::NocImplementation::AddPart& add) {
           add(arch::Component::NocBus, 3);
         },
         "noc_bus",
