@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "arch/arch_spec.hpp"
+#include "workloads/block.hpp"
 
 namespace xbar::compiler {
 
@@ -62,16 +63,15 @@ const char* to_string(BlockKind k);
 const char* to_string(MappingFlow f);
 const char* to_string(Cover c);
 
-// One crossbar. Row r is driven by input neuron inputs[r]; logical column k feeds output neuron
-// outputs[k]. A synapse belongs to the FIRST block of its layer (in order) whose inputs and outputs
-// contain it ("first block owns"); later blocks store zero in that cell. `synapses` counts the
-// cells this block owns.
-struct CrossbarBlock {
+// One crossbar: the golden model's workloads::Block (row r is driven by input neuron inputs[r];
+// logical column k feeds output neuron outputs[k]) plus how the compiler made it and where it sits.
+// A synapse belongs to the FIRST block of its layer (in order) whose inputs and outputs contain it
+// ("first block owns"); later blocks store zero in that cell. `synapses` counts the cells this
+// block owns.
+struct CrossbarBlock : workloads::Block {
   int layer = 0;
   BlockKind kind = BlockKind::Tile;
   int cluster = -1;  // index into the layer's clusters for Cluster blocks
-  std::vector<int> inputs;
-  std::vector<int> outputs;
   long long synapses = 0;
   int tile = -1;  // set by place()
   int core = -1;  // position in the tile: core index and crossbar slot in the core

@@ -18,11 +18,9 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   wl::SpikingNetwork snn = wl::to_snn(c.ann, c.data.train, cc);
   wl::SnnConfig sc;
   sc.timesteps = e.timesteps;
-  sc.neuron =
-      e.arch.neuron.model == arch::NeuronModel::Lif ? wl::NeuronModel::Lif : wl::NeuronModel::If;
+  sc.neuron = e.arch.neuron.model;  // one enum (config::NeuronModel) for the chip and the model
   sc.leak = e.arch.neuron.leak_factor();  // the golden model rounds it back to leak_q16()
-  sc.reset =
-      e.arch.neuron.reset == arch::ResetMode::Zero ? wl::ResetMode::Zero : wl::ResetMode::Subtract;
+  sc.reset = e.arch.neuron.reset;
   sc.encoding = e.encoding;
   sc.seed = e.seed;
   for (auto& layer : snn.layers) layer.threshold = static_cast<float>(e.arch.neuron.threshold);
@@ -33,7 +31,7 @@ wl::GoldenModel program_golden(const Experiment& e, const Compiled& c,
   fc.potential_bits = e.arch.neuron.potential_bits;
   for (const auto& m : placement.layers) {
     wl::LayerPartition part;
-    for (const auto& b : m.blocks) part.push_back({b.inputs, b.outputs});
+    for (const auto& b : m.blocks) part.push_back(b);  // the synapses, not the placement
     fc.partitions.push_back(part);
   }
   wl::FixedPointConfig ideal = fc;

@@ -10,15 +10,11 @@
 #include <memory>
 #include <vector>
 
+#include "workloads/block.hpp"
 #include "workloads/snn.hpp"
 
 namespace xbar::workloads {
 
-// A crossbar block: the synapses inputs x outputs of one layer that one crossbar holds.
-struct Block {
-  std::vector<int> inputs, outputs;
-};
-using LayerPartition = std::vector<Block>;
 
 // Dense tiling: blocks of `rows` consecutive inputs x `cols` consecutive outputs.
 LayerPartition tile_partition(int inputs, int outputs, int rows, int cols);
