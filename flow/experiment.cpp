@@ -116,7 +116,11 @@ struct ExperimentBindings {
         .flag("check_golden", &Experiment::check_golden,
               "compare every spike with the golden model")
         .integer("threads", &Experiment::threads, 0, 1024,
-                 "threads of the golden model and training (0: all)");
+                 "threads of the golden model and training (0: all)")
+        .integer("workers", &Experiment::workers, 0, 1024,
+                 "processes the images of one run are split over, each simulating its own chip; "
+                 "the report is the same for any number (0: one per core; a --trace run uses one)")
+        .optional();
     schema = {workload.spec(), train.spec(), snn.spec(), compile.spec(), simulate.spec()};
   }
 };

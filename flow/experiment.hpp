@@ -62,6 +62,7 @@ struct Experiment {
   std::uint64_t seed = 0;
   bool check_golden = false;
   int threads = 0;
+  int workers = 0;  // 0: one per core
 };
 
 // The experiment file's sections and keys besides arch (the compile section's flows are

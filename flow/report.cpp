@@ -107,6 +107,7 @@ nlohmann::json RunReport::to_json() const {
   j.update(chip_activity);
   j["simulation"] = {{"wall_seconds", wall_seconds},
                      {"total_seconds", total_seconds},
+                     {"workers", workers},
                      {"cycles_per_second", wall_seconds > 0 ? simulated_cycles / wall_seconds : 0.0}};
   j["config"] = config::to_yaml(config);
   return j;

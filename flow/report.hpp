@@ -50,12 +50,14 @@ struct RunReport {
   arch::Inventory inventory;  // the chip as placed (area)
   compiler::Placement placement;
   nlohmann::json stages, mitigations;
-  // What the chip did: its counters' report sections ("activity", "noc"; Chip::report_json) and
+  // What the chip did: its counters' report sections ("activity", "noc"; sim::activity_json) and
   // the NoC's latency statistics for the summary.
   nlohmann::json chip_activity;
   models::NocStats noc;
   std::uint64_t simulated_cycles = 0;  // over all images
+  // How it was run (the "simulation" section; everything else is the same for any worker count).
   double wall_seconds = 0, total_seconds = 0;
+  int workers = 1;  // processes the images were split over (simulate.workers)
   config::ConfigNode config;  // the experiment, fully resolved
 
   nlohmann::json to_json() const;

@@ -1,7 +1,19 @@
 #include "flow/run.hpp"
 
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -45,35 +57,21 @@ void write_layer_stimulus(const Experiment& e, const sim::HardwareNetwork& hw,
                              header.str());
 }
 
-// A progress line on a terminal: images done, rate, time left; nothing when output is a file.
-void show_progress(sim::Chip& chip, int n, std::ostream& log) {
-  chip.on_image_done([&chip, &log, n, start = std::chrono::steady_clock::now()](size_t done) {
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = s > 0 ? done / s : 0;
-    const double cycles_per_s = s > 0 ? static_cast<double>(chip.cycles()) / s : 0;
-    log << "\r  simulating: " << done << "/" << n << " images, "
-        << static_cast<int>(rate * 10) / 10.0 << " images/s, "
-        << static_cast<long long>(cycles_per_s) << " cycles/s, "
-        << static_cast<int>(rate > 0 ? (n - done) / rate : 0) << " s left   ";
-    if (static_cast<int>(done) == n) log << "\n";
-    log.flush();
-  });
-}
-
 struct Scores {
   int correct = 0, golden_correct = 0, mismatched_images = 0;
   std::uint64_t cycles = 0, worst_cycles = 0;
 };
 
 // The chip's class for each image (the golden model's rule: spike counts, ties by potential), and
-// with check_golden the golden model's run of the same spike trains, spike for spike.
-Scores score_images(const Experiment& e, const std::vector<sim::ImageResult>& results,
+// with check_golden the golden model's run of the same spike trains, spike for spike. results[k]
+// is image first + k of the run.
+Scores score_images(const Experiment& e, const std::vector<sim::ImageResult>& results, int first,
                     const wl::Dataset& test, const wl::GoldenModel& golden,
                     const std::vector<sim::SpikeTrain>& trains) {
   Scores s;
-  for (size_t k = 0; k < results.size(); ++k) {
-    const sim::ImageResult& r = results[k];
+  for (size_t i = 0; i < results.size(); ++i) {
+    const sim::ImageResult& r = results[i];
+    const size_t k = static_cast<size_t>(first) + i;
     const std::vector<double> potentials(r.output_potentials.begin(), r.output_potentials.end());
     const int predicted = wl::predicted_class(r.output_spike_counts, potentials);
     s.correct += predicted == test.labels[k];
@@ -89,7 +87,281 @@ Scores score_images(const Experiment& e, const std::vector<sim::ImageResult>& re
   return s;
 }
 
+// What the chip did over images [first, first + count) of a run: everything the report needs, in
+// integers, so slices simulated by different processes merge exactly.
+struct Slice {
+  Scores score;
+  std::vector<sim::LayerTileCounters> counters;
+  models::NocStats noc;
+  std::uint64_t cycles = 0;
+};
+
+struct SliceInputs {
+  const Experiment& e;
+  const compiler::Placement& placement;
+  const sim::HardwareNetwork& hw;
+  const wl::GoldenModel& golden;
+  const wl::Dataset& test;
+  const std::vector<sim::SpikeTrain>& trains;
+};
+
+// Elaborates a chip and simulates images [first, first + count) on it (once per process:
+// SystemC elaborates once). `image_done(cycles so far)` is called after each image.
+Slice simulate_slice(const SliceInputs& in, int first, int count, const RunOptions& options,
+                     const std::function<void(std::uint64_t)>& image_done) {
+  const Experiment& e = in.e;
+  sim::Chip chip("chip", e.arch, in.placement, in.hw);
+  chip.enqueue(std::vector<sim::SpikeTrain>(in.trains.begin() + first,
+                                            in.trains.begin() + first + count),
+               e.check_golden, static_cast<std::uint64_t>(first));
+  std::unique_ptr<sim::VcdTrace> vcd;
+  if (!options.trace_file.empty()) {
+    vcd = std::make_unique<sim::VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
+                                          options.trace_from, options.trace_to);
+    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image - first), options.trace_layer);
+  }
+  if (image_done) chip.on_image_done([&chip, &image_done](size_t) { image_done(chip.cycles()); });
+  sc_core::sc_start();
+  const auto& results = chip.results();
+  if (static_cast<int>(results.size()) != count)
+    throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
+                             std::to_string(count) + " images");
+  if (vcd && !options.trace_stimulus_file.empty())
+    write_layer_stimulus(e, in.hw, chip, options, options.trace_stimulus_file);
+  return {score_images(e, results, first, in.test, in.golden, in.trains), chip.counters(),
+          chip.noc().stats(), chip.cycles()};
+}
+
+nlohmann::json to_json(const Slice& s) {
+  nlohmann::json counters = nlohmann::json::array();
+  for (const auto& c : s.counters)
+    counters.push_back({{"layer", c.layer},
+                        {"tile", c.tile},
+                        {"count", c.counters.count},
+                        {"cell_energy_aj", c.counters.cell_energy_aj}});
+  const models::NocStats& n = s.noc;
+  return {{"score",
+           {s.score.correct, s.score.golden_correct, s.score.mismatched_images, s.score.cycles,
+            s.score.worst_cycles}},
+          {"counters", counters},
+          {"noc",
+           {n.packets, n.flits, n.flit_hops, n.buffer_writes, n.buffer_reads, n.router_traversals,
+            n.total_latency_cycles, n.max_latency_cycles, n.busy_cycles}},
+          {"cycles", s.cycles}};
+}
+
+Slice slice_from_json(const nlohmann::json& j) {
+  Slice s;
+  const auto& sc = j.at("score");
+  s.score = {sc.at(0).get<int>(), sc.at(1).get<int>(), sc.at(2).get<int>(),
+             sc.at(3).get<std::uint64_t>(), sc.at(4).get<std::uint64_t>()};
+  for (const auto& c : j.at("counters")) {
+    sim::LayerTileCounters t;
+    t.layer = c.at("layer").get<int>();
+    t.tile = c.at("tile").get<int>();
+    t.counters.count = c.at("count").get<decltype(t.counters.count)>();
+    t.counters.cell_energy_aj = c.at("cell_energy_aj").get<std::uint64_t>();
+    s.counters.push_back(t);
+  }
+  const auto& n = j.at("noc");
+  s.noc = {n.at(0), n.at(1), n.at(2), n.at(3), n.at(4), n.at(5), n.at(6), n.at(7), n.at(8)};
+  s.cycles = j.at("cycles").get<std::uint64_t>();
+  return s;
+}
+
+// The slices in image order, merged: sums, maxima, and the counter sets in the chip's order
+// (tile, then layer).
+Slice merge(const std::vector<Slice>& slices) {
+  Slice m;
+  std::map<std::pair<int, int>, sim::Counters> sets;
+  for (const Slice& s : slices) {
+    m.score.correct += s.score.correct;
+    m.score.golden_correct += s.score.golden_correct;
+    m.score.mismatched_images += s.score.mismatched_images;
+    m.score.cycles += s.score.cycles;
+    m.score.worst_cycles = std::max(m.score.worst_cycles, s.score.worst_cycles);
+    for (const auto& c : s.counters) sets[{c.tile, c.layer}] += c.counters;
+    models::NocStats& n = m.noc;
+    n.packets += s.noc.packets;
+    n.flits += s.noc.flits;
+    n.flit_hops += s.noc.flit_hops;
+    n.buffer_writes += s.noc.buffer_writes;
+    n.buffer_reads += s.noc.buffer_reads;
+    n.router_traversals += s.noc.router_traversals;
+    n.total_latency_cycles += s.noc.total_latency_cycles;
+    n.max_latency_cycles = std::max(n.max_latency_cycles, s.noc.max_latency_cycles);
+    n.busy_cycles += s.noc.busy_cycles;
+    m.cycles += s.cycles;
+  }
+  for (const auto& [key, counters] : sets) m.counters.push_back({key.second, key.first, counters});
+  return m;
+}
+
+// A progress line on a terminal: images done, rate, simulated cycles per second, time left.
+class Progress {
+ public:
+  Progress(int images, std::ostream& log, bool on) : n_(images), log_(log), on_(on) {}
+  void update(int done, std::uint64_t cycles) {
+    if (!on_) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = s > 0 ? done / s : 0;
+    const double cycles_per_s = s > 0 ? static_cast<double>(cycles) / s : 0;
+    log_ << "\r  simulating: " << done << "/" << n_ << " images, "
+         << static_cast<int>(rate * 10) / 10.0 << " images/s, "
+         << static_cast<long long>(cycles_per_s) << " cycles/s, "
+         << static_cast<int>(rate > 0 ? (n_ - done) / rate : 0) << " s left   ";
+    if (done == n_) log_ << "\n";
+    log_.flush();
+  }
+
+ private:
+  int n_;
+  std::ostream& log_;
+  bool on_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// Runs the slices in child processes, one chip each (forked after programming, before any
+// elaboration), and returns them in image order. A child reports each finished image's cycle
+// count on its pipe (the parent's progress) and writes its slice as JSON to a private file.
+std::vector<Slice> simulate_in_workers(const SliceInputs& in,
+                                       const std::vector<std::pair<int, int>>& ranges,
+                                       const RunOptions& options, Progress& progress) {
+  struct Worker {
+    pid_t pid = -1;
+    int pipe = -1;
+    std::string file;
+    std::uint64_t cycles = 0;
+    int done = 0;
+    std::string partial;  // bytes of a record not yet complete
+  };
+  std::vector<Worker> workers(ranges.size());
+  for (size_t w = 0; w < ranges.size(); ++w) {
+    char name[] = "/tmp/xbarsim-worker-XXXXXX";
+    const int fd = mkstemp(name);
+    if (fd < 0) throw std::runtime_error(std::string("cannot create a worker's result file in /tmp: ") + std::strerror(errno));
+    close(fd);
+    workers[w].file = name;
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::cout.flush();
+    std::cerr.flush();
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {  // the worker: simulate, write, leave without running the parent's exit code
+      close(fds[0]);
+      int rc = 0;
+      nlohmann::json out;
+      try {
+        const int wfd = fds[1];
+        const Slice s = simulate_slice(in, ranges[w].first, ranges[w].second, options,
+                                       [wfd](std::uint64_t cycles) {
+                                         const ssize_t r = write(wfd, &cycles, sizeof cycles);
+                                         (void)r;
+                                       });
+        out = to_json(s);
+      } catch (const std::exception& ex) {
+        out = {{"error", ex.what()}};
+        rc = 1;
+      }
+      {
+        std::ofstream f(workers[w].file, std::ios::binary | std::ios::trunc);
+        f << out.dump();
+        if (!f) rc = 2;
+      }
+      _exit(rc);
+    }
+    close(fds[1]);
+    workers[w].pid = pid;
+    workers[w].pipe = fds[0];
+  }
+  // Progress from every worker's pipe until all are closed.
+  int open = static_cast<int>(workers.size());
+  while (open > 0) {
+    std::vector<pollfd> fds;
+    for (const Worker& w : workers)
+      if (w.pipe >= 0) fds.push_back({w.pipe, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    for (Worker& w : workers) {
+      if (w.pipe < 0) continue;
+      const bool ready = std::any_of(fds.begin(), fds.end(), [&](const pollfd& p) {
+        return p.fd == w.pipe && (p.revents & (POLLIN | POLLHUP | POLLERR));
+      });
+      if (!ready) continue;
+      char buf[512];
+      const ssize_t r = read(w.pipe, buf, sizeof buf);
+      if (r <= 0) {
+        close(w.pipe);
+        w.pipe = -1;
+        --open;
+        continue;
+      }
+      w.partial.append(buf, static_cast<size_t>(r));
+      while (w.partial.size() >= sizeof(std::uint64_t)) {
+        std::memcpy(&w.cycles, w.partial.data(), sizeof(std::uint64_t));
+        w.partial.erase(0, sizeof(std::uint64_t));
+        ++w.done;
+      }
+    }
+    int done = 0;
+    std::uint64_t cycles = 0;
+    for (const Worker& w : workers) {
+      done += w.done;
+      cycles += w.cycles;
+    }
+    progress.update(done, cycles);
+  }
+  std::vector<Slice> slices;
+  std::string failure;
+  for (size_t w = 0; w < workers.size(); ++w) {
+    int status = 0;
+    waitpid(workers[w].pid, &status, 0);
+    std::ifstream f(workers[w].file, std::ios::binary);
+    std::stringstream text;
+    text << f.rdbuf();
+    std::remove(workers[w].file.c_str());
+    const std::string where = "worker " + std::to_string(w + 1) + " of " +
+                              std::to_string(workers.size()) + " (images " +
+                              std::to_string(ranges[w].first) + ".." +
+                              std::to_string(ranges[w].first + ranges[w].second - 1) + ")";
+    if (!WIFEXITED(status) || text.str().empty()) {
+      if (failure.empty())
+        failure = where + (WIFSIGNALED(status)
+                               ? " was killed by signal " + std::to_string(WTERMSIG(status))
+                               : " ended without a result");
+      continue;
+    }
+    const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (j.is_discarded() || j.contains("error")) {
+      if (failure.empty())
+        failure = where + ": " + (j.is_discarded() ? "unreadable result" : j["error"].get<std::string>());
+      continue;
+    }
+    slices.push_back(slice_from_json(j));
+  }
+  if (!failure.empty()) throw std::runtime_error(failure);
+  return slices;
+}
+
+// Images [0, n) cut into `workers` contiguous ranges (first, count) of sizes differing by at most 1.
+std::vector<std::pair<int, int>> split_images(int n, int workers) {
+  std::vector<std::pair<int, int>> r;
+  for (int w = 0, first = 0; w < workers; ++w) {
+    const int count = n / workers + (w < n % workers ? 1 : 0);
+    r.emplace_back(first, count);
+    first += count;
+  }
+  return r;
+}
+
 }  // namespace
+
+int run_workers(const Experiment& e, int images, bool tracing) {
+  if (tracing || images <= 1) return 1;
+  const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(images, e.workers > 0 ? e.workers : all);
+}
 
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
               std::ostream& log) {
@@ -104,30 +376,25 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   const int n = test.size();
   std::vector<sim::SpikeTrain> trains;
   for (int k = 0; k < n; ++k) trains.push_back(input_spikes(e, test, k));
-  sim::Chip chip("chip", e.arch, placement, hw);
-  chip.enqueue(trains, e.check_golden);
-  std::unique_ptr<sim::VcdTrace> vcd;
-  if (!options.trace_file.empty()) {
-    if (options.trace_image < 0 || options.trace_image >= n)
-      throw std::invalid_argument("--trace-image " + std::to_string(options.trace_image) +
-                                  " is not one of the " + std::to_string(n) + " images simulated");
-    vcd = std::make_unique<sim::VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
-                                          options.trace_from, options.trace_to);
-    chip.trace(vcd.get(), static_cast<size_t>(options.trace_image), options.trace_layer);
-  }
-  if (options.progress) show_progress(chip, n, log);
+  if (!options.trace_file.empty() && (options.trace_image < 0 || options.trace_image >= n))
+    throw std::invalid_argument("--trace-image " + std::to_string(options.trace_image) +
+                                " is not one of the " + std::to_string(n) + " images simulated");
+  const SliceInputs in{e, placement, hw, golden, test, trains};
+  const int workers = run_workers(e, n, !options.trace_file.empty());
+  Progress progress(n, log, options.progress);
   const auto t_sim = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  Slice all;
+  if (workers == 1) {
+    int done = 0;
+    all = simulate_slice(in, 0, n, options,
+                         [&](std::uint64_t cycles) { progress.update(++done, cycles); });
+  } else {
+    all = merge(simulate_in_workers(in, split_images(n, workers), options, progress));
+  }
   const double sim_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_sim).count();
-  const auto& results = chip.results();
-  if (static_cast<int>(results.size()) != n)
-    throw std::runtime_error("the chip finished " + std::to_string(results.size()) + " of " +
-                             std::to_string(n) + " images");
-  if (vcd && !options.trace_stimulus_file.empty())
-    write_layer_stimulus(e, hw, chip, options, options.trace_stimulus_file);
 
-  const Scores score = score_images(e, results, test, golden, trains);
+  const Scores& score = all.score;
   RunReport report;
   report.experiment = e.name;
   report.arch_name = e.arch.name;
@@ -146,16 +413,17 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.clock_period_ns = e.arch.technology.clock_period_ns();
   // Cost: the inventory of the chip as placed, the energy of what it did.
   report.inventory = placed_inventory(e.arch, c.placement);
-  report.simulated_cycles = chip.cycles();
+  report.simulated_cycles = all.cycles;
   arch::ArchSpec placed = e.arch;
   placed.chip.tiles = static_cast<int>(c.placement.tiles.size());
-  report.energy = sim::account_energy(chip.counters(), report.inventory, placed, chip.cycles(),
+  report.energy = sim::account_energy(all.counters, report.inventory, placed, all.cycles,
                                       c.placement.crossbar.columns_per_output);
   report.placement = c.placement;
   report.stages = c.stages;
   report.mitigations = mitigations;
-  report.chip_activity = chip.report_json();
-  report.noc = chip.noc().stats();
+  report.chip_activity = sim::activity_json(sim::total(all.counters), all.noc, e.arch.noc.impl);
+  report.noc = all.noc;
+  report.workers = workers;
   report.wall_seconds = sim_s;
   report.total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -28,7 +28,13 @@ struct RunOptions {
   std::string placement_file;
 };
 
-// Simulates the compiled network on the chip.
+// How many worker processes run() splits `images` over: simulate.workers (0: one per core), at
+// most one per image; one when tracing (the VCD is written by the process that simulates).
+int run_workers(const Experiment& e, int images, bool tracing);
+
+// Simulates the compiled network on the chip, its images split over run_workers() processes
+// (forked after programming; each elaborates its own chip and runs a contiguous range of images;
+// every image starts from the chip at rest, so the report is the same for any worker count).
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
               std::ostream& log);
 

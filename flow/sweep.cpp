@@ -108,6 +108,17 @@ static ConfigNode merge(const Sweep& sweep, const std::vector<Setting>& settings
     if (sweep.command == "run" && path == "compile.flow" && value.kind == ConfigNode::Kind::Scalar)
       set_flow(root, value.scalar);  // a flow axis: each point takes only its flow's keys
   };
+  // Points run side by side (-j, MPI ranks), so each simulates in one process unless the sweep
+  // asks for more (simulate.workers in the base, fixed or an axis).
+  if (sweep.command == "run") {
+    const ConfigNode* sim = root.find("simulate");
+    if (!sim || !sim->is_map() || !sim->find("workers")) {
+      ConfigNode one;
+      one.kind = ConfigNode::Kind::Scalar;
+      one.scalar = "1";
+      config::set_path(root, "simulate.workers", one);
+    }
+  }
   for (const auto& [path, value] : sweep.fixed) set(path, value);
   for (const auto& [path, value] : settings) set(path, value);
   return root;

@@ -1,6 +1,7 @@
 #include "models/crossbar.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace xbar::models {
@@ -50,7 +51,7 @@ void CrossbarArray::read(const std::vector<int>& driven, Eigen::VectorXi& out) {
   }
   ++stats_.reads;
   stats_.row_activations += driven.size();
-  stats_.cell_energy_pj += v2t_ * g * 1e12;
+  stats_.cell_energy_aj += static_cast<std::uint64_t>(std::llround(v2t_ * g * 1e18));
 }
 
 }  // namespace xbar::models

@@ -15,7 +15,10 @@ namespace xbar::models {
 struct CrossbarStats {
   std::uint64_t reads = 0;
   std::uint64_t row_activations = 0;  // rows driven, summed over reads
-  double cell_energy_pj = 0;          // sum over reads of V^2 * G * t over driven cells
+  // Sum over reads of V^2 * G * t over the driven cells, in attojoules (1e-6 pJ), rounded per
+  // read: an integer, so sums over tiles, images and worker processes are exact in any order.
+  std::uint64_t cell_energy_aj = 0;
+  double cell_energy_pj() const { return static_cast<double>(cell_energy_aj) * 1e-6; }
 };
 
 class CrossbarArray {

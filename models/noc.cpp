@@ -38,6 +38,13 @@ std::uint64_t Noc::next_tick() const {
   return next == std::numeric_limits<std::uint64_t>::max() ? next_step_cycle_ : next;
 }
 
+void Noc::reset() {
+  if (busy())
+    throw std::logic_error("the network cannot be reset with packets in flight (" + describe() +
+                           ")");
+  reset_state();
+}
+
 void Noc::tick(std::uint64_t cycle) {
   if (busy_ && cycle > next_step_cycle_) stats_.busy_cycles += cycle - next_step_cycle_;
   ticking_ = cycle;

@@ -62,6 +62,13 @@ class Noc {
   std::uint64_t next_tick() const;
   void tick(std::uint64_t cycle);
 
+  // Puts an idle network back into the state it was built in -- empty buffers, full credits,
+  // arbiters at their first input -- keeping its statistics. The chip resets it before every
+  // image, so an image's timing does not depend on the images run before it (which is what lets a
+  // run split its images over worker processes). Throws std::logic_error while packets are in
+  // flight.
+  void reset();
+
   const NocStats& stats() const { return stats_; }
   int tiles() const { return tiles_; }
   virtual std::string describe() const = 0;
@@ -76,6 +83,8 @@ class Noc {
   // Advances the network by one cycle; returns whether anything is still in flight.
   virtual bool step(std::uint64_t cycle) = 0;
   virtual void inject(Packet packet) = 0;
+  // reset()'s work for the implementation's own state (called only when nothing is in flight).
+  virtual void reset_state() = 0;
   // The first cycle at which step() can change anything, given what is in flight; 0 when the
   // model cannot tell (it is then stepped every cycle while busy).
   virtual std::uint64_t next_change_cycle() const { return 0; }

@@ -7,6 +7,11 @@ namespace xbar::models {
 BusNoc::BusNoc(const arch::ArchSpec& arch, int tiles)
     : Noc(tiles), latency_(arch.noc.bus_latency_cycles), waiting_(tiles) {}
 
+void BusNoc::reset_state() {
+  rr_ = 0;
+  busy_until_ = 0;
+}
+
 void BusNoc::inject(Packet packet) {
   waiting_[packet.src_tile].push_back(packet);
   stats_.flits += packet.flits;

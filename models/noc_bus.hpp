@@ -18,6 +18,7 @@ class BusNoc : public Noc {
  protected:
   bool step(std::uint64_t cycle) override;
   void inject(Packet packet) override;
+  void reset_state() override;
 
  private:
   int latency_ = 1;

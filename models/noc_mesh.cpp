@@ -66,6 +66,31 @@ MeshNoc::MeshNoc(const arch::ArchSpec& arch, int grid_rows, int grid_cols)
   if (fast_) resources_.resize(static_cast<size_t>(tiles) + routers_.size() * ports_);
 }
 
+void MeshNoc::reset_state() {
+  // Idle: the buffers, links, source queues and timed packets are empty and every credit is
+  // back; what remains of the images before is the arbiters' round-robin state, the wormhole
+  // holds' bookkeeping and the fast engine's streams and packet slots.
+  for (auto& router : routers_) {
+    for (auto& o : router.out) o = OutputPort{-1, depth_, 0, 0};
+    for (auto& i : router.in) i.out = -1;
+    router.buffered = 0;
+    router.occupied = 0;
+  }
+  std::fill(active_.begin(), active_.end(), 0);
+  packets_.clear();
+  free_packets_.clear();
+  sources_waiting_.clear();
+  std::fill(resources_.begin(), resources_.end(), Resource{});
+  timed_.clear();
+  free_timed_.clear();
+  due_ = {};
+  std::fill(seen_.begin(), seen_.end(), 0);
+  stamp_ = 0;
+  order_ = 0;
+  wake_ = 0;
+  flits_in_network_ = flits_stepped_ = 0;
+}
+
 std::string MeshNoc::describe() const {
   return "mesh " + std::to_string(rows_) + "x" + std::to_string(cols_) + " routers, " +
          std::to_string(concentration_) + " tile(s) per router";

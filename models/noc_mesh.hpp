@@ -58,6 +58,7 @@ class MeshNoc : public Noc {
   bool step(std::uint64_t cycle) override;
   void inject(Packet packet) override;
   std::uint64_t next_change_cycle() const override;
+  void reset_state() override;
 
  private:
   enum Port {

@@ -104,9 +104,10 @@ void Chip::trace(VcdTrace* vcd, size_t image, int potential_layer) {
                       std::vector<long long>(static_cast<size_t>(n), 0));
 }
 
-void Chip::enqueue(std::vector<SpikeTrain> images, bool trace) {
+void Chip::enqueue(std::vector<SpikeTrain> images, bool trace, std::uint64_t first_image) {
   for (auto& image : images) images_.push_back(std::move(image));
   trace_ = trace;
+  first_image_ = first_image;
 }
 
 void Chip::at(std::uint64_t cycle, Ev kind, int a, int b, int c) {
@@ -145,6 +146,13 @@ void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
 
 void Chip::start_image() {
   const int T = network_.timesteps;
+  // Every image starts from the chip at rest: nothing scheduled, the network idle and reset, the
+  // cores and counters per timestep cleared below. So an image's cycles depend on it alone, and
+  // the images of a run can be split over worker processes with the same result.
+  if (!calendar_.empty())
+    throw std::logic_error("the chip starts image " + std::to_string(image_) + " with " +
+                           std::to_string(calendar_.size()) + " events of the last one pending");
+  noc_->reset();
   image_start_ = now();
   current_ = ImageResult{};
   current_.output_spike_counts.assign(network_.layers.back().levels.rows(), 0);
@@ -223,7 +231,7 @@ void Chip::try_blocks(int tile, int layer) {
       if (!driven_.empty()) {
         bs.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
         bs.read_empty[t] = 0;
-        if (network_.analog) network_.analog->read(layer, b.index, driven_, image_, t, analog_);
+        if (network_.analog) network_.analog->read(layer, b.index, driven_, first_image_ + image_, t, analog_);
         // The codes go straight into the receiving cores' accumulators: a core reads them only
         // once every partial-sum packet of timestep t has arrived (see partials_arrive).
         for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
@@ -414,7 +422,7 @@ std::vector<LayerTileCounters> Chip::counters() const {
     const models::CrossbarStats& xs = blocks_[i].array->stats();
     x[Event::CrossbarRead] += xs.reads;
     x[Event::RowActivation] += xs.row_activations;
-    x.cell_energy_pj += xs.cell_energy_pj;
+    x.cell_energy_aj += xs.cell_energy_aj;
     x[Event::AdcConversion] += blocks_[i].adcs->stats().conversions;
     x[Event::AdcSaturation] += blocks_[i].adcs->stats().saturations;
   }
@@ -430,7 +438,7 @@ std::vector<LayerTileCounters> Chip::counters() const {
   for (int s = 0; s < layout_.slots; ++s)
     for (int l = 0; l < L; ++l) {
       const Counters& x = c[static_cast<std::size_t>(s) * L + l];
-      if (x.count != Counters{}.count || x.cell_energy_pj != 0) out.push_back({l, s, x});
+      if (x.count != Counters{}.count || x.cell_energy_aj != 0) out.push_back({l, s, x});
     }
   return out;
 }
@@ -441,9 +449,13 @@ Counters Chip::totals() const {
 }
 
 nlohmann::json Chip::report_json() const {
-  nlohmann::json j = counters_json(totals());
-  const models::NocStats& ns = noc_->stats();
-  j["noc"]["impl"] = arch_.noc.impl;
+  return activity_json(totals(), noc_->stats(), arch_.noc.impl);
+}
+
+nlohmann::json activity_json(const Counters& totals, const models::NocStats& ns,
+                             const std::string& noc_impl) {
+  nlohmann::json j = counters_json(totals);
+  j["noc"]["impl"] = noc_impl;
   j["noc"]["packets"] = ns.packets;
   j["noc"]["flits"] = ns.flits;
   j["noc"]["flit_hops"] = ns.flit_hops;

@@ -49,7 +49,7 @@ struct HardwareNetwork {
   int timesteps = 0;
   // Non-ideal crossbars (models/analog.hpp): when set, a read's partial sums are the reader's
   // analog values -- the very code the golden model calls -- converted by the ADC; null: exact
-  // integer sums. Read noise is keyed by the image's index in the enqueued list.
+  // integer sums. Read noise is keyed by the image's index in the run (Chip::enqueue).
   std::shared_ptr<const workloads::AnalogReader> analog = nullptr;
 };
 
@@ -84,8 +84,10 @@ class Chip : public sc_core::sc_module {
        const compiler::Placement& placement, const HardwareNetwork& network,
        const ChipParts& parts = {});
 
-  // Images to run when the simulation starts; results come back in order.
-  void enqueue(std::vector<SpikeTrain> images, bool trace = false);
+  // Images to run when the simulation starts; results come back in order. `first_image` is the
+  // index of the first of them in the whole run (read noise is keyed by it: a worker process that
+  // runs images k.. of a run reads as the single process would).
+  void enqueue(std::vector<SpikeTrain> images, bool trace = false, std::uint64_t first_image = 0);
   // Records a VCD trace of image `image`: per tile, the crossbars busy and the spikes fired; the
   // packets in flight; per neuron of layer `potential_layer` (-1: the output layer) its membrane
   // potential after every timestep, one value-change record per timestep (also when the value is
@@ -200,6 +202,7 @@ class Chip : public sc_core::sc_module {
 
   std::vector<SpikeTrain> images_;
   bool trace_ = false;
+  std::uint64_t first_image_ = 0;
   size_t image_ = 0;
   std::uint64_t image_start_ = 0;
   int cores_done_ = 0;
@@ -216,5 +219,10 @@ class Chip : public sc_core::sc_module {
   std::uint64_t simulated_cycles_ = 0;
   std::vector<Counters> counters_;  // [tile * layers + layer]: what the chip itself counts
 };
+
+// The report's sections on what a chip did from its summed counters and network statistics (those
+// of one chip, or merged over worker processes): {"activity": {...}, "noc": {...}}.
+nlohmann::json activity_json(const Counters& totals, const models::NocStats& noc,
+                             const std::string& noc_impl);
 
 }  // namespace xbar::sim

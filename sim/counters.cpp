@@ -4,7 +4,7 @@
 namespace xbar::sim {
 
 bool Counters::priced_activity() const {
-  if (cell_energy_pj != 0 || (*this)[Event::CrossbarRead] != 0) return true;
+  if (cell_energy_aj != 0 || (*this)[Event::CrossbarRead] != 0) return true;
   for (const EventInfo& e : kEvents)
     if (!e.priced[0].component.empty() && (*this)[e.event] != 0) return true;
   return false;

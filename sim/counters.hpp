@@ -108,13 +108,16 @@ constexpr std::span<const config::EnumName<Event>> enum_names(Event) { return kE
 // The counts of one (layer, tile), or their sum over the chip.
 struct Counters {
   std::array<std::uint64_t, kEventKinds> count{};
-  double cell_energy_pj = 0;  // V^2 G t of the driven cells, from the device model (not a count)
+  // V^2 G t of the driven cells from the device model, in attojoules (models::CrossbarStats): an
+  // integer like the counts, so merging counter sets never depends on their order.
+  std::uint64_t cell_energy_aj = 0;
+  double cell_energy_pj() const { return static_cast<double>(cell_energy_aj) * 1e-6; }
 
   std::uint64_t& operator[](Event e) { return count[static_cast<std::size_t>(e)]; }
   std::uint64_t operator[](Event e) const { return count[static_cast<std::size_t>(e)]; }
   Counters& operator+=(const Counters& o) {
     for (std::size_t i = 0; i < kEventKinds; ++i) count[i] += o.count[i];
-    cell_energy_pj += o.cell_energy_pj;
+    cell_energy_aj += o.cell_energy_aj;
     return *this;
   }
   // Whether any priced event happened (such a set gets an energy entry).

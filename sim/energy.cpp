@@ -61,7 +61,7 @@ EnergyReport account_energy(const std::vector<LayerTileCounters>& counters,
 
   for (const LayerTileCounters& a : counters) {
     if (!a.counters.priced_activity()) continue;
-    std::map<std::string, double> parts = {{"cell_array", a.counters.cell_energy_pj}};
+    std::map<std::string, double> parts = {{"cell_array", a.counters.cell_energy_pj()}};
     for (const auto& [k, r] : rules) {
       double pj = 0;
       for (const Rule& rule : r) {

@@ -243,6 +243,55 @@ BOOST_AUTO_TEST_CASE(compiled_network_runs_again_and_must_fit_the_chip) {
   BOOST_TEST(text.find("not a compiled network") != std::string::npos, text);
 }
 
+BOOST_AUTO_TEST_CASE(workers_split_the_images_and_give_the_same_report) {
+  // The same 10 images in one process and in 3 worker processes (4 + 3 + 3 images, each its own
+  // chip): the same report but for how it was run, on the ideal chip and on the non-ideal RRAM
+  // chip, whose read noise is keyed by the image's index in the whole run.
+  TempDir dir;
+  std::string text;
+  const fs::path first = dir.path() / "first";
+  BOOST_TEST_REQUIRE(
+      run("run " + tiny(dir) + " --set simulate.workers=1 --out " + first.string(), &text) == 0,
+      text);
+  auto same_but_how = [](nlohmann::json a, nlohmann::json b) {
+    for (auto* r : {&a, &b}) {
+      r->erase("simulation");
+      std::string config = (*r)["config"].get<std::string>();
+      const auto at = config.find("workers:");
+      BOOST_REQUIRE(at != std::string::npos);
+      config.erase(at, config.find('\n', at) - at);
+      (*r)["config"] = config;
+    }
+    return a.dump() == b.dump();
+  };
+  for (const std::string& chip : {std::string(), " " + rram()}) {
+    const fs::path one = dir.path() / "one", three = dir.path() / "three";
+    BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + first.string() + chip +
+                               " --set simulate.workers=1 --out " + one.string(),
+                           &text) == 0,
+                       text);
+    BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + first.string() + chip +
+                               " --set simulate.workers=3 --out " + three.string(),
+                           &text) == 0,
+                       text);
+    const nlohmann::json a = json_file(one / "report.json"), b = json_file(three / "report.json");
+    BOOST_TEST(a["simulation"]["workers"] == 1);
+    BOOST_TEST(b["simulation"]["workers"] == 3);
+    BOOST_TEST(b["golden"]["spike_exact"] == true);
+    BOOST_TEST(b["golden"]["images_with_spike_mismatch"] == 0);
+    BOOST_TEST(same_but_how(a, b), chip);
+  }
+  // A trace is written by the one process that simulates: --trace runs in one worker.
+  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + first.string() +
+                             " --set simulate.workers=3 --trace " +
+                             (dir.path() / "t.vcd").string() + " --trace-image 7 --out " +
+                             (dir.path() / "traced").string(),
+                         &text) == 0,
+                     text);
+  BOOST_TEST(json_file(dir.path() / "traced" / "report.json")["simulation"]["workers"] == 1);
+  BOOST_TEST(fs::file_size(dir.path() / "t.vcd") > 0);
+}
+
 BOOST_AUTO_TEST_CASE(mapping_mitigations_keep_ideal_results_and_undo_stuck_cells) {
   TempDir dir;
   std::string text;

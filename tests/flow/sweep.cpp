@@ -238,6 +238,15 @@ BOOST_AUTO_TEST_CASE(sweeps_simulation_runs_and_plots_accuracy_energy_area) {
     BOOST_TEST(row["metrics"]["area.chip_mm2"].get<double>() > 0);
     BOOST_TEST(row["metrics"]["golden.images_with_spike_mismatch"] == 0);
   }
+  // Points run side by side, so each simulates in one process (simulate.workers defaults to 1).
+  int reports = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(out))
+    if (entry.path().filename() == "report.json") {
+      std::ifstream in(entry.path());
+      BOOST_TEST(nlohmann::json::parse(in)["simulation"]["workers"] == 1, entry.path().string());
+      ++reports;
+    }
+  BOOST_TEST(reports == 4);
   BOOST_TEST(run("sweep-report " + path + " --out " + out.string(), &text) == 0, text);
   BOOST_TEST(text.find("area.chip_mm2 vs energy.per_image_pj") != std::string::npos, text);
 }

@@ -158,6 +158,89 @@ BOOST_AUTO_TEST_CASE(fast_engine_delivers_every_packet_in_the_flit_engines_cycle
   BOOST_TEST(handed_over > packets / 100);
 }
 
+// Sends a plan shifted by `offset` cycles, ticking as the chip does; returns each packet's
+// delivery cycle minus the offset, and sets `end` to the cycle the network fell idle.
+std::map<std::uint64_t, std::uint64_t> run_plan(models::Noc& noc,
+                                                const std::vector<std::pair<std::uint64_t, Packet>>& plan,
+                                                std::uint64_t offset, std::uint64_t& end) {
+  std::map<std::uint64_t, std::uint64_t> delivered;
+  noc.on_deliver([&](const Packet& p) { delivered[p.id] = p.delivered_cycle - offset; });
+  std::uint64_t cycle = offset;
+  size_t next = 0;
+  while (next < plan.size() || noc.busy()) {
+    std::uint64_t at = next < plan.size() ? plan[next].first + offset
+                                          : std::numeric_limits<std::uint64_t>::max();
+    if (noc.busy()) at = std::min(at, std::max(cycle, noc.next_tick()));
+    cycle = std::max(cycle, at);
+    while (next < plan.size() && plan[next].first + offset <= cycle) noc.send(plan[next++].second, cycle);
+    if (noc.busy() && noc.next_tick() <= cycle) noc.tick(cycle);
+  }
+  end = cycle + 1;
+  return delivered;
+}
+
+BOOST_AUTO_TEST_CASE(reset_network_times_packets_as_a_new_one) {
+  // After traffic, reset() puts a network back into the state it was built in (the chip resets it
+  // before every image): packets sent afterwards are delivered as many cycles after they were
+  // sent as on a new network -- random meshes with both engines, and the bus -- and the
+  // statistics keep counting. Without the reset the arbiters remember the earlier traffic and
+  // some deliveries move, so the comparison has something to find.
+  arch::ArchSpec a = chip({});
+  std::mt19937_64 rng(20261208);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int moved_without_reset = 0, sets = 0;
+  for (int set = 0; set < 400; ++set) {
+    a.noc.tiles_per_router = std::array{1, 1, 2, 4}[pick(0, 3)];
+    const int grid_rows = pick(1, 4), grid_cols = pick(2, 5), tiles = grid_rows * grid_cols;
+    a.noc.buffer_depth_flits = pick(1, 4);
+    a.noc.router_latency_cycles = pick(1, 2);
+    a.noc.link_latency_cycles = pick(1, 2);
+    a.noc.bus_latency_cycles = pick(1, 3);
+    std::vector<std::pair<std::uint64_t, Packet>> plans[2];
+    for (int k = 0; k < 2; ++k) {
+      const int n = pick(2, 30);
+      for (int i = 0; i < n; ++i)
+        plans[k].push_back({static_cast<std::uint64_t>(pick(0, 20)),
+                            packet(static_cast<std::uint64_t>(1000 * k + i), pick(0, tiles - 1),
+                                   pick(0, tiles - 1), pick(1, 8))});
+      std::sort(plans[k].begin(), plans[k].end(),
+                [](auto& x, auto& y) { return x.first < y.first; });
+    }
+    for (int kind = 0; kind < 3; ++kind) {
+      a.noc.engine = kind == 1 ? arch::NocEngine::Fast : arch::NocEngine::Flit;
+      auto make = [&]() -> std::unique_ptr<models::Noc> {
+        if (kind == 2) return std::make_unique<models::BusNoc>(a, tiles);
+        return std::make_unique<models::MeshNoc>(a, grid_rows, grid_cols);
+      };
+      auto used = make(), fresh = make(), stale = make();
+      std::uint64_t end = 0, stale_end = 0, ignored = 0;
+      run_plan(*used, plans[0], 0, end);
+      run_plan(*stale, plans[0], 0, stale_end);
+      used->reset();
+      const auto got = run_plan(*used, plans[1], end, ignored);
+      const auto want = run_plan(*fresh, plans[1], 0, ignored);
+      const auto remembered = run_plan(*stale, plans[1], stale_end, ignored);
+      BOOST_REQUIRE_MESSAGE(got == want, "set " << set << ", " << used->describe()
+                                                << ": a delivery after reset() differs");
+      BOOST_REQUIRE_EQUAL(used->stats().packets, plans[0].size() + plans[1].size());
+      moved_without_reset += remembered != want;
+      ++sets;
+    }
+  }
+  BOOST_TEST_MESSAGE(moved_without_reset << " of " << sets
+                                         << " packet sets time differently without reset()");
+  BOOST_TEST(moved_without_reset > 0);
+}
+
+BOOST_AUTO_TEST_CASE(reset_refuses_a_busy_network) {
+  arch::ArchSpec a = chip({});
+  models::MeshNoc mesh(a, 2, 2);
+  mesh.send(packet(1, 0, 3, 4), 0);
+  mesh.tick(0);
+  BOOST_REQUIRE(mesh.busy());
+  BOOST_CHECK_THROW(mesh.reset(), std::logic_error);
+}
+
 BOOST_AUTO_TEST_CASE(mesh_one_hop_zero_load) {
   auto arch = chip({"noc.router_latency_cycles=2", "noc.link_latency_cycles=1",
                     "noc.tiles_per_router=1", "chip.grid=[1,2]"});

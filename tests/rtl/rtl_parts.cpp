@@ -301,6 +301,13 @@ void RtlMeshNoc<C>::edge() {
 }
 
 template <class C>
+void RtlMeshNoc<C>::reset_state() {
+  reset_done_ = false;
+  slots_.clear();
+  free_slots_.clear();
+}
+
+template <class C>
 bool RtlMeshNoc<C>::step(std::uint64_t cycle) {
   if (!reset_done_) {  // one reset cycle before the first flit (not a chip cycle)
     rst_.write(true);

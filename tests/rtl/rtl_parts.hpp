@@ -81,6 +81,7 @@ class RtlMeshNoc : public sc_core::sc_module, public models::Noc {
  protected:
   bool step(std::uint64_t cycle) override;
   void inject(models::Packet packet) override;
+  void reset_state() override;  // the RTL's own reset, one edge before the next flit
 
  private:
   static constexpr int E = C::endpoints, FW = C::flit_bits;
