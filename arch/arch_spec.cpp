@@ -68,6 +68,13 @@ constexpr std::array<EnumName<NocEngine>, 2> kNocEngines{{
      "idle cycles skipped"},
     {NocEngine::Flit, "flit", "every flit stepped every cycle (the reference)"},
 }};
+constexpr std::array<EnumName<SpikeFormat>, 3> kSpikeFormats{{
+    {SpikeFormat::AddressEvent, "address_event",
+     "each spike as its neuron's index, ceil(log2 N) bits per spike"},
+    {SpikeFormat::BitVector, "bit_vector", "one bit per neuron of the sending core"},
+    {SpikeFormat::Cheaper, "cheaper",
+     "per packet the shorter of address-event and bit vector (a header bit says which)"},
+}};
 }  // namespace
 
 std::span<const EnumName<DeviceModel>> enum_names(DeviceModel) { return kDeviceModels; }
@@ -82,6 +89,7 @@ std::span<const EnumName<DacKind>> enum_names(DacKind) { return kDacKinds; }
 std::span<const EnumName<AdcKind>> enum_names(AdcKind) { return kAdcKinds; }
 std::span<const EnumName<ConvWeights>> enum_names(ConvWeights) { return kConvWeights; }
 std::span<const EnumName<NocEngine>> enum_names(NocEngine) { return kNocEngines; }
+std::span<const EnumName<SpikeFormat>> enum_names(SpikeFormat) { return kSpikeFormats; }
 
 namespace {
 
@@ -312,7 +320,10 @@ struct ArchBindings {
         .choice("engine", &NocSpec::engine,
                 "how the mesh is simulated; both give the same cycle for every delivery")
         .optional()
-        .only({"mesh"});
+        .only({"mesh"})
+        .choice("spike_packets", &NocSpec::spike_packets,
+                "how spike packets (and the input port's broadcasts) encode their spikes")
+        .optional();
 
     KeySpec tiles("tiles", ValueType::IntOrAuto,
                   "tiles on the chip, or auto: as many as the network needs");

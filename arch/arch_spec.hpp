@@ -34,6 +34,10 @@ enum class ConvWeights { Replicated, TimeMultiplexed };
 // How the mesh is simulated: both give the same cycle for every delivery (tests/models/noc.cpp
 // compares them on random traffic); flit is the plain reference, stepping every flit every cycle.
 enum class NocEngine { Fast, Flit };
+// How a spike packet names the spikes it carries: each spike as its neuron's index (address-event,
+// ceil(log2 N) bits per spike), one bit per neuron of the sending core (bit vector), or per packet
+// the shorter of the two, as spiking chips do (a header bit says which).
+enum class SpikeFormat { AddressEvent, BitVector, Cheaper };
 
 std::span<const config::EnumName<DeviceModel>> enum_names(DeviceModel);
 std::span<const config::EnumName<CellType>> enum_names(CellType);
@@ -45,6 +49,7 @@ std::span<const config::EnumName<DacKind>> enum_names(DacKind);
 std::span<const config::EnumName<AdcKind>> enum_names(AdcKind);
 std::span<const config::EnumName<ConvWeights>> enum_names(ConvWeights);
 std::span<const config::EnumName<NocEngine>> enum_names(NocEngine);
+std::span<const config::EnumName<SpikeFormat>> enum_names(SpikeFormat);
 
 struct TechnologySpec {
   int node_nm = 0;
@@ -153,6 +158,7 @@ struct NocSpec {
   int tiles_per_router = 1;       // mesh (concentration)
   int bus_latency_cycles = 0;     // bus
   NocEngine engine = NocEngine::Fast;  // mesh
+  SpikeFormat spike_packets = SpikeFormat::AddressEvent;
 };
 
 struct ChipSpec {

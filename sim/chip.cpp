@@ -119,6 +119,24 @@ int Chip::payload_flits(int items, int bits_each) const {
   return static_cast<int>((bits + arch_.noc.flit_bits - 1) / arch_.noc.flit_bits);
 }
 
+int Chip::spike_flits(int spikes, int neurons, int tile, int layer) {
+  const long long address_event = static_cast<long long>(spikes) * layout_.index_bits;
+  bool bit_vector = false;
+  switch (arch_.noc.spike_packets) {
+    case arch::SpikeFormat::AddressEvent:
+      break;
+    case arch::SpikeFormat::BitVector:
+      bit_vector = true;
+      break;
+    case arch::SpikeFormat::Cheaper:
+      bit_vector = neurons < address_event;  // a tie stays address-event
+      break;
+  }
+  if (bit_vector) ++counters_at(tile, layer)[Event::BitVectorPacket];
+  const long long bits = bit_vector ? neurons : address_event;
+  return 1 + static_cast<int>((bits + arch_.noc.flit_bits - 1) / arch_.noc.flit_bits);
+}
+
 void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
   Counters& a = counters_at(src, layer);
   ++a[arrival == Ev::kSpikesArrive ? Event::SpikePacket : Event::PartialSumPacket];
@@ -187,7 +205,8 @@ void Chip::start_image() {
   std::uint64_t port_free = image_start_;
   for (int t = 0; t < T; ++t) {
     const int count = t < static_cast<int>(spikes.size()) ? static_cast<int>(spikes[t].size()) : 0;
-    const int flits = 1 + payload_flits(count, layout_.index_bits);
+    const int flits =
+        spike_flits(count, static_cast<int>(network_.layers[0].levels.cols()), 0, 0);
     port_free += flits;
     ++counters_[0][Event::InputBroadcast];
     if (count > 0)
@@ -319,8 +338,8 @@ void Chip::fired(int tile, int layer, int t) {
   const int g = layout_.neuron_group(tile, layer);
   const ChipLayout::NeuronGroup& group = layout_.neuron_groups[g];
   if (layer < layout_.layers - 1) {
-    const int flits =
-        1 + payload_flits(static_cast<int>(neuron_groups_[g].fired[t].size()), layout_.index_bits);
+    const int flits = spike_flits(static_cast<int>(neuron_groups_[g].fired[t].size()),
+                                  static_cast<int>(group.neurons.size()), tile, layer);
     for (int dest : group.spike_dests) send(tile, dest, layer, t, flits, Ev::kSpikesArrive);
   }
   if (t == network_.timesteps - 1 &&

@@ -172,6 +172,9 @@ class Chip : public sc_core::sc_module {
   void finish_image();
   std::uint64_t now() const { return cycle_; }
   int payload_flits(int items, int bits_each) const;
+  // Flits of a packet carrying `spikes` spikes of a sender of `neurons` neurons (header included),
+  // in the arch's noc.spike_packets format; counts a bit-vector packet at (tile, layer).
+  int spike_flits(int spikes, int neurons, int tile, int layer);
 
   Counters& counters_at(int tile, int layer) {
     return counters_[static_cast<std::size_t>(tile) * layout_.layers + layer];

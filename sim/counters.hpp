@@ -32,6 +32,7 @@ enum class Event : std::uint8_t {
   SpikePacket,
   PartialSumPacket,
   InputBroadcast,
+  BitVectorPacket,
 };
 
 // How many actions of a component one event costs.
@@ -57,7 +58,7 @@ struct EventInfo {
 };
 
 // clang-format off
-inline constexpr std::array<EventInfo, 15> kEvents = {{
+inline constexpr std::array<EventInfo, 16> kEvents = {{
     {Event::CrossbarRead, "crossbar_reads", "crossbar reads that drove at least one row", "activity"},
     {Event::RowActivation, "row_activations", "rows driven, summed over reads", "activity",
      {{{"row_driver", "row_driver"}}}},
@@ -82,6 +83,8 @@ inline constexpr std::array<EventInfo, 15> kEvents = {{
     {Event::PartialSumPacket, "partial_sum_packets", "partial-sum packets (local or over the NoC)",
      ""},
     {Event::InputBroadcast, "input_broadcasts", "timesteps broadcast by the input port", ""},
+    {Event::BitVectorPacket, "bit_vector_packets",
+     "spike packets and input broadcasts sent as bit vectors (noc.spike_packets)", "noc"},
 }};
 // clang-format on
 

@@ -111,6 +111,43 @@ BOOST_AUTO_TEST_CASE(one_crossbar_cycle_count_by_hand) {
   BOOST_TEST(e.leakage_pj == unit_leak(inv) * 17 * 5.0, tt::tolerance(1e-9));
 }
 
+BOOST_AUTO_TEST_CASE(spike_packets_take_the_cheaper_encoding) {
+  // 40 inputs, so an input's index takes ceil(log2 40) = 6 bits and a bit vector 40 bits; 16-bit
+  // flits plus a header flit. One timestep, its broadcast arriving after its flits (as in
+  // one_crossbar_cycle_count_by_hand), so everything after it is the same and the cycles differ
+  // by the flits:
+  //   30 spikes: address-event 1 + ceil(180 / 16) = 13 flits, bit vector 1 + ceil(40 / 16) = 4;
+  //    2 spikes: address-event 1 + ceil(12 / 16) = 2 flits, bit vector 4.
+  // "cheaper" takes the bit vector for 30 spikes and address-event for 2.
+  const std::array<const char*, 3> formats = {"address_event", "bit_vector", "cheaper"};
+  std::vector<int> many(30), few = {3, 17};
+  for (int i = 0; i < 30; ++i) many[i] = i;
+  Eigen::MatrixXi w = Eigen::MatrixXi::Ones(2, 40);
+  std::vector<std::unique_ptr<sim::Chip>> chips;
+  std::vector<arch::ArchSpec> archs;
+  archs.reserve(6);
+  for (const std::vector<int>* spikes : {&many, &few})
+    for (const char* f : formats) {
+      archs.push_back(chip_arch({"chip.tiles=1", std::string("noc.spike_packets=") + f}));
+      sim::HardwareNetwork net{.layers = {layer(w, 1000)}, .timesteps = 1};
+      chips.push_back(std::make_unique<sim::Chip>(("chip" + std::to_string(chips.size())).c_str(),
+                                                  archs.back(), one_block(archs.back(), 40, 2),
+                                                  net));
+      chips.back()->enqueue({{*spikes}});
+    }
+  sc_core::sc_start();
+  auto cycles = [&](size_t i) { return static_cast<long long>(chips[i]->results().at(0).cycles); };
+  auto bit_vectors = [&](size_t i) { return chips[i]->totals()[sim::Event::BitVectorPacket]; };
+  BOOST_TEST(cycles(0) - cycles(1) == 13 - 4);  // 30 spikes: address-event vs bit vector
+  BOOST_TEST(cycles(2) == cycles(1));
+  BOOST_TEST(bit_vectors(0) == 0u);
+  BOOST_TEST(bit_vectors(1) == 1u);
+  BOOST_TEST(bit_vectors(2) == 1u);
+  BOOST_TEST(cycles(4) - cycles(3) == 4 - 2);  // 2 spikes: bit vector vs address-event
+  BOOST_TEST(cycles(5) == cycles(3));
+  BOOST_TEST(bit_vectors(5) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(vcd_trace_shows_the_crossbar_busy_and_the_spike) {
   // The case above, traced: crossbar busy from cycle 2 (10 ns) to 15 (75 ns), one spike at 17.
   auto a = chip_arch({"chip.tiles=1"});
