@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -89,6 +90,70 @@ Scores score_images(const Experiment& e, const std::vector<sim::ImageResult>& re
   return s;
 }
 
+// The mean over the images of when the output layer fired each timestep.
+std::vector<double> mean_timestep_cycles(const std::vector<sim::ImageResult>& results) {
+  std::vector<double> mean;
+  for (const sim::ImageResult& r : results) {
+    mean.resize(std::max(mean.size(), r.timestep_cycles.size()), 0.0);
+    for (size_t t = 0; t < r.timestep_cycles.size(); ++t)
+      mean[t] += static_cast<double>(r.timestep_cycles[t]);
+  }
+  for (double& m : mean) m /= static_cast<double>(results.size());
+  return mean;
+}
+
+// The tiles in use on their grid with what each did, the routers and the flits over each link.
+RunReport::Floorplan floorplan(const sim::Chip& chip, const compiler::Placement& placement,
+                               const sim::EnergyReport& energy) {
+  const sim::ChipLayout& layout = chip.layout();
+  RunReport::Floorplan f;
+  f.grid_rows = layout.grid_rows;
+  f.grid_columns = layout.grid_columns;
+  std::map<int, RunReport::TileActivity> tiles;
+  for (const int slot : layout.tiles) {
+    RunReport::TileActivity& t = tiles[slot];
+    t.slot = slot;
+    t.row = slot / layout.grid_columns;
+    t.column = slot % layout.grid_columns;
+  }
+  for (const compiler::TileInfo& info : placement.tiles) {
+    RunReport::TileActivity& t = tiles[info.row * layout.grid_columns + info.column];
+    t.slot = info.row * layout.grid_columns + info.column;
+    t.row = info.row;
+    t.column = info.column;
+    t.crossbars = info.crossbars;
+    t.neurons = info.neurons;
+  }
+  for (const sim::LayerTileCounters& c : chip.counters()) {
+    RunReport::TileActivity& t = tiles[c.tile];
+    t.slot = c.tile;
+    t.row = c.tile / layout.grid_columns;
+    t.column = c.tile % layout.grid_columns;
+    t.crossbar_reads += c.counters[sim::Event::CrossbarRead];
+    t.spikes += c.counters[sim::Event::Spike];
+    t.flits_sent += c.counters[sim::Event::FlitSent];
+  }
+  for (const auto& [slot, pj] : energy.by_tile_pj) tiles[slot].dynamic_pj = pj;
+  for (auto& [slot, t] : tiles) f.tiles.push_back(t);
+  const models::Noc& noc = chip.noc();
+  std::map<int, std::pair<double, int>> centres;  // router -> (sum of rows, columns), tiles
+  std::map<int, double> column_sums;
+  for (int slot = 0; slot < layout.slots; ++slot) {
+    const int r = noc.router_of_tile(slot);
+    if (r < 0) continue;
+    centres[r].first += slot / layout.grid_columns;
+    centres[r].second += 1;
+    column_sums[r] += slot % layout.grid_columns;
+  }
+  for (const auto& [r, c] : centres)
+    f.routers.push_back({r, c.first / c.second, column_sums[r] / c.second});
+  std::map<std::pair<int, int>, std::uint64_t> links;
+  for (const sim::TileTraffic& t : chip.traffic())
+    for (const auto& link : noc.route_links(t.src, t.dst)) links[link] += t.flits;
+  for (const auto& [link, flits] : links) f.links.push_back({link.first, link.second, flits});
+  return f;
+}
+
 }  // namespace
 
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
@@ -156,6 +221,8 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.mitigations = mitigations;
   report.chip_activity = chip.report_json();
   report.noc = chip.noc().stats();
+  report.timestep_cycles = mean_timestep_cycles(results);
+  report.floorplan = floorplan(chip, c.placement, report.energy);
   report.wall_seconds = sim_s;
   report.total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -15,6 +15,7 @@ packages=(
   verilator iverilog ngspice python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev python3-onnx python3-yaml
+  chromium
 )
 
 missing=()

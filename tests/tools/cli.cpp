@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(train_then_snn_as_a_user_runs_them) {
 
 BOOST_AUTO_TEST_CASE(every_command_has_help_and_version) {
   for (const char* cmd : {"", "validate", "area", "list", "train", "snn", "compile", "run", "sweep",
-                          "sweep-collect", "sweep-report"}) {
+                          "sweep-collect", "sweep-report", "report"}) {
     Result r = run(std::string(cmd) + " --help");
     BOOST_TEST(r.status == 0, cmd);
     BOOST_TEST(contains(r.out, "Usage:"), cmd);
