@@ -291,7 +291,7 @@ figure { display: inline-block; margin: 6px 18px 6px 0; vertical-align: top; } f
 table { border-collapse: collapse; margin: 6px 0; } th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
 th { background: #fafafa; } table.kv th { text-align: left; } table.sortable th { cursor: pointer; }
 pre { background: #f7f7f7; padding: 10px; overflow: auto; max-height: 500px; font-size: 12px; }
-.missing { color: #a00; } .ok { color: #1a7f37; font-weight: 600; } .bad { color: #b00; font-weight: 600; }
+.wide { overflow-x: auto; } .missing { color: #a00; } .ok { color: #1a7f37; font-weight: 600; } .bad { color: #b00; font-weight: 600; }
 </style>)";
 
 const char* kSortScript = R"(<script>
@@ -623,7 +623,7 @@ std::string pareto_svg(const std::vector<SweepIndexPoint>& points, const CostPai
     if (!p.point->report_href.empty())
       dot = "<a href=\"" + esc(p.point->report_href) + "\">" + dot + "</a>";
     s << dot;
-    if (p.front)
+    if (p.front || ps.size() <= 12)  // a few points are all labelled, many only on the front
       s << "<text x=\"" << px(X(p.x) + 7) << "\" y=\"" << px(Y(p.y) - 5) << "\">" << esc(label)
         << "</text>";
   }
@@ -711,8 +711,8 @@ std::string sweep_index_html(const std::string& sweep_name,
   }
   s << "<h2 id=\"pareto-front\">Pareto front</h2>";
   if (cost)
-    s << "<p>Lower is better on both axes; the front's points (orange) are labelled. Click a "
-         "point for its report.</p>"
+    s << "<p>Lower is better on both axes; the front's points are orange. Click a point for its "
+         "report.</p>"
       << pareto_svg(points, *cost);
   else
     s << "<p class=\"missing\">no finished point has costs to plot</p>";
@@ -725,7 +725,7 @@ std::string sweep_index_html(const std::string& sweep_name,
         break;
       }
   s << "<h2 id=\"points\">All points</h2><p>Click a column's header to sort by it.</p>"
-       "<table class=\"sortable\" id=\"points-table\"><thead><tr><th>index</th><th>status</th>";
+       "<div class=\"wide\"><table class=\"sortable\" id=\"points-table\"><thead><tr><th>index</th><th>status</th>";
   for (const auto& a : axis_names) s << "<th>" << esc(a) << "</th>";
   for (const char* m : metrics) s << "<th>" << esc(m) << "</th>";
   s << "<th>report</th></tr></thead><tbody>";
@@ -752,7 +752,7 @@ std::string sweep_index_html(const std::string& sweep_name,
     if (!p.report_href.empty()) s << "<a href=\"" << esc(p.report_href) << "\">report</a>";
     s << "</td></tr>";
   }
-  s << "</tbody></table>";
+  s << "</tbody></table></div>";
   return page("sweep " + sweep_name + " — xbarsim", s.str(), true);
 }
 
