@@ -217,10 +217,11 @@ std::string floorplan_svg(const json& fp, const std::string& metric, const std::
     << esc(metric) << "\" data-tiles=\"" << fp["tiles"].size() << "\" data-max=\"" << exact(hi)
     << "\" data-min=\"" << exact(lo) << "\" width=\"" << width << "\" height=\"" << h + legend
     << "\" role=\"img\">";
-  for (int slot = 0; slot < rows * cols; ++slot)
-    s << "<rect class=\"slot\" x=\"" << px(1 + (slot % cols) * cell) << "\" y=\""
-      << px(1 + (slot / cols) * cell) << "\" width=\"" << px(cell) << "\" height=\"" << px(cell)
-      << "\"/>";
+  for (int slot = 0; slot < rows * cols; ++slot) {
+    const int row = slot / cols, column = slot % cols;  // the slot's place on the grid
+    s << "<rect class=\"slot\" x=\"" << px(1 + column * cell) << "\" y=\"" << px(1 + row * cell)
+      << "\" width=\"" << px(cell) << "\" height=\"" << px(cell) << "\"/>";
+  }
   for (const auto& t : fp["tiles"]) {
     const double v = number(t, metric.c_str());
     const double x = 1 + t["column"].get<int>() * cell, y = 1 + t["row"].get<int>() * cell;
@@ -654,9 +655,10 @@ std::string breakdown_svg(const std::vector<SweepIndexPoint>& points) {
   }
   if (rows.empty()) return "<p>No energy breakdown: the points are not runs.</p>";
   const double row = 20, label_w = 200, bar_w = 440;
+  const std::size_t legend_rows = (parts.size() + 3) / 4;  // four entries a row
   std::ostringstream s;
   s << "<svg class=\"chart\" id=\"breakdown\" width=\"" << label_w + bar_w + 80 << "\" height=\""
-    << row * rows.size() + 24 + 16 * ((parts.size() + 3) / 4) << "\" role=\"img\">";
+    << row * rows.size() + 24 + 16.0 * legend_rows << "\" role=\"img\">";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const double y = 4 + row * i;
     s << "<text x=\"" << label_w - 6 << "\" y=\"" << px(y + 14) << "\" text-anchor=\"end\">"
@@ -676,7 +678,8 @@ std::string breakdown_svg(const std::vector<SweepIndexPoint>& points) {
   }
   const double ly = 10 + row * rows.size();
   for (std::size_t c = 0; c < parts.size(); ++c) {
-    const double x = 10 + 170.0 * (c % 4), y = ly + 16.0 * (c / 4);
+    const std::size_t legend_row = c / 4, legend_column = c % 4;
+    const double x = 10 + 170.0 * legend_column, y = ly + 16.0 * legend_row;
     s << "<rect x=\"" << px(x) << "\" y=\"" << px(y) << "\" width=\"10\" height=\"10\" fill=\""
       << viridis(parts.size() > 1 ? static_cast<double>(c) / (parts.size() - 1) : 0)
       << "\"/><text x=\"" << px(x + 14) << "\" y=\"" << px(y + 9) << "\">" << esc(parts[c])

@@ -160,6 +160,19 @@ def test_area_and_validate(tmp_path):
     assert during > 1000, during
 
 
+def test_train_writes_the_model_the_cli_writes(tmp_path):
+    data = f"{SRC}/data/mnist/package/src/digits"
+    m = xbarsim.train(tmp_path / "py", layers=[784, 16, 10], epochs=1, data_dir=data, dropout=0)
+    p = cli("train", "--layers", "784-16-10", "--epochs", "1", "--data-dir", data, "--dropout", "0",
+            "--out", str(tmp_path / "cli"))
+    assert p.returncode == 0, p.stderr
+    assert m["layers"][0] == {"type": "dense", "inputs": 784, "outputs": 16, "weights": "dense0.npy"}
+    for f in ("dense0.npy", "dense1.npy"):
+        assert np.array_equal(np.load(tmp_path / "py" / f), np.load(tmp_path / "cli" / f))
+    with pytest.raises(xbarsim.XbarsimError, match="unknown data set 'no-such-set'"):  # exit 1
+        xbarsim.train(tmp_path / "bad", dataset="no-such-set", epochs=1)
+
+
 def test_sweep_rows(tmp_path):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(f"version: 1\nname: s\ncommand: area\nbase: {SRC}/configs/arch/resparc-64.yaml\n"

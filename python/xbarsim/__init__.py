@@ -31,8 +31,8 @@ from . import _xbarsim
 from ._paths import XBARSIM_EXE
 
 __version__ = _xbarsim.version
-__all__ = ["ConfigError", "XbarsimError", "validate", "area", "compile", "run", "accuracy",
-           "sweep", "report", "__version__"]
+__all__ = ["ConfigError", "XbarsimError", "validate", "area", "train", "compile", "run",
+           "accuracy", "sweep", "report", "__version__"]
 
 
 class XbarsimError(RuntimeError):
@@ -219,18 +219,47 @@ def report(run_dir):
 def sweep(sweep_file, jobs=1, out=None, retry_failed=False):
     """`xbarsim sweep`: runs every point (one xbarsim process per point, resumable) and returns
     the rows of results.jsonl. Bad sweep files raise ConfigError like the CLI's exit code 2."""
-    cmd = [XBARSIM_EXE, "sweep", os.fspath(sweep_file), "-j", str(int(jobs))]
+    cmd = ["sweep", os.fspath(sweep_file), "-j", str(int(jobs))]
     if out:
         cmd += ["--out", os.fspath(out)]
     if retry_failed:
         cmd.append("--retry-failed")
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode == 2:
-        raise ConfigError([l for l in p.stderr.splitlines()
-                           if l and not l.startswith("xbarsim: ")])
-    if p.returncode not in (0, 3):
-        raise XbarsimError(p.stderr.strip() or f"xbarsim sweep exited {p.returncode}")
+    p = _executable(cmd)
     m = re.search(r"out: (.+)$", p.stderr, re.M)
     out_dir = out or (m.group(1) if m else None)
     rows = [json.loads(l) for l in open(os.path.join(out_dir, "results.jsonl")) if l.strip()]
     return rows
+
+
+def _executable(args):
+    """Runs the xbarsim executable; its output, or ConfigError (exit 2) / XbarsimError."""
+    p = subprocess.run([XBARSIM_EXE, *args], capture_output=True, text=True)
+    if p.returncode == 2:
+        raise ConfigError([l for l in p.stderr.splitlines() if l and not l.startswith("xbarsim: ")]
+                          or [p.stderr.strip()])
+    if p.returncode not in (0, 3):
+        raise XbarsimError(p.stderr.strip() or f"xbarsim {args[0]} exited {p.returncode}")
+    return p
+
+
+def train(out, dataset="mnist", layers="784-500-500-10", **options):
+    """`xbarsim train`: trains an MLP (layers "784-500-500-10" or a list of sizes) or a CNN
+    (layers "12c5-2s-64c5-2s-1200-1200-10", "vgg11", ...) and writes the model to `out`. Every
+    other option of the command is a keyword: epochs=10, lr=0.002, trannsformer=True, ... (dashes
+    as underscores; True switches a flag on). Returns the model's manifest.yaml as a dict, with
+    "dir". It runs the executable, so the training's threads do not share the Python process."""
+    import yaml  # Debian python3-yaml, installed with xbarsim's dependencies
+    if isinstance(layers, (list, tuple)):
+        layers = "-".join(str(int(x)) for x in layers)
+    args = ["train", "--dataset", dataset, "--layers", str(layers), "--out", os.fspath(out)]
+    for k, v in options.items():
+        flag = "--" + k.replace("_", "-")
+        if v is True:
+            args.append(flag)
+        elif v is not False and v is not None:
+            args += [flag, str(v)]
+    _executable(args)
+    with open(os.path.join(out, "manifest.yaml")) as f:
+        manifest = yaml.safe_load(f)
+    manifest["dir"] = os.fspath(out)
+    return manifest
