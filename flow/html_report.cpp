@@ -633,31 +633,29 @@ std::string pareto_svg(const std::vector<SweepIndexPoint>& points, const CostPai
 }
 
 // Energy per image by component, one stacked bar per finished run point.
-std::string breakdown_svg(const std::vector<SweepIndexPoint>& points) {
-  const std::string prefix = "energy.by_component_pj.";
+// One stacked bar per finished point of its `parts` (energy or area by component), with a legend.
+std::string breakdown_svg(const std::vector<SweepIndexPoint>& points,
+                          std::map<std::string, double> SweepIndexPoint::*of, const std::string& id,
+                          const std::string& unit) {
   std::vector<std::string> parts;
   std::vector<std::pair<const SweepIndexPoint*, std::map<std::string, double>>> rows;
   double top = 0;
   for (const auto& p : points) {
-    if (p.row.value("status", "") != "done" || !p.row.contains("metrics")) continue;
-    std::map<std::string, double> v;
-    double sum = 0;
-    for (const auto& [k, x] : p.row["metrics"].items())
-      if (k.rfind(prefix, 0) == 0 && x.is_number()) {
-        const std::string part = k.substr(prefix.size());
-        v[part] = x.get<double>();
-        sum += x.get<double>();
-        if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(part);
-      }
+    const std::map<std::string, double>& v = p.*of;
     if (v.empty()) continue;
+    double sum = 0;
+    for (const auto& [part, x] : v) {
+      sum += x;
+      if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(part);
+    }
     top = std::max(top, sum);
     rows.emplace_back(&p, v);
   }
-  if (rows.empty()) return "<p>No energy breakdown: the points are not runs.</p>";
+  if (rows.empty()) return "<p>Not in these points' results.</p>";
   const double row = 20, label_w = 200, bar_w = 440;
   const std::size_t legend_rows = (parts.size() + 3) / 4;  // four entries a row
   std::ostringstream s;
-  s << "<svg class=\"chart\" id=\"breakdown\" width=\"" << label_w + bar_w + 80 << "\" height=\""
+  s << "<svg class=\"chart\" id=\"" << esc(id) << "\" width=\"" << label_w + bar_w + 80 << "\" height=\""
     << row * rows.size() + 24 + 16.0 * legend_rows << "\" role=\"img\">";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const double y = 4 + row * i;
@@ -672,7 +670,8 @@ std::string breakdown_svg(const std::vector<SweepIndexPoint>& points) {
         << exact(it->second) << "\" x=\"" << px(x) << "\" y=\"" << px(y + 2) << "\" width=\""
         << px(w) << "\" height=\"" << row - 4 << "\" fill=\""
         << viridis(parts.size() > 1 ? static_cast<double>(c) / (parts.size() - 1) : 0)
-        << "\"><title>" << esc(parts[c]) << ": " << num(it->second) << " pJ</title></rect>";
+        << "\"><title>" << esc(parts[c]) << ": " << num(it->second) << " " << esc(unit)
+        << "</title></rect>";
       x += w;
     }
   }
@@ -719,7 +718,10 @@ std::string sweep_index_html(const std::string& sweep_name,
       << pareto_svg(points, *cost);
   else
     s << "<p class=\"missing\">no finished point has costs to plot</p>";
-  s << "<h2 id=\"breakdown-energy\">Energy per image by component</h2>" << breakdown_svg(points);
+  s << "<h2 id=\"breakdown-energy\">Energy per image by component (pJ)</h2>"
+    << breakdown_svg(points, &SweepIndexPoint::energy_pj, "breakdown-energy-chart", "pJ")
+    << "<h2 id=\"breakdown-area\">Tile area by component (mm²)</h2>"
+    << breakdown_svg(points, &SweepIndexPoint::tile_area_mm2, "breakdown-area-chart", "mm²");
   std::vector<const char*> metrics;
   for (const char* m : kTableMetrics)
     for (const auto& p : points)
@@ -787,8 +789,22 @@ std::string write_sweep_index_html(const Sweep& sweep, const std::string& out_di
   namespace fs = std::filesystem;
   std::vector<SweepIndexPoint> points;
   for (const auto& p : sweep.points) {
-    SweepIndexPoint ip{point_row(sweep, p, out_dir), ""};
+    SweepIndexPoint ip{point_row(sweep, p, out_dir), "", {}, {}};
     const fs::path run = fs::path(point_dir(out_dir, p)) / "run";
+    if (ip.row.value("status", "") == "done") {
+      // The breakdowns from the point's result: a run report (energy, and its area section) or
+      // an area report.
+      std::ifstream in(fs::path(point_dir(out_dir, p)) / "result.json");
+      const json result = in ? json::parse(in, nullptr, false) : json();
+      if (result.is_object()) {
+        const json energy = result.value("energy", json::object());
+        if (energy.is_object() && energy.contains("by_component_pj"))
+          for (const auto& [k, v] : energy["by_component_pj"].items())
+            if (v.is_number()) ip.energy_pj[k] = v.get<double>();
+        const json area = result.contains("energy") ? result.value("area", json::object()) : result;
+        for (const auto& [k, v] : area_parts(area)) ip.tile_area_mm2[k] = v;
+      }
+    }
     if (ip.row.value("status", "") == "done" && fs::exists(run / "report.json")) {
       write_run_report_html(run.string());
       ip.report_href = fs::relative(run / "report.html", out_dir).generic_string();

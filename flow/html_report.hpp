@@ -5,6 +5,7 @@
 // elements carry it in data-* attributes (shortest round-trip text), which the tests read back.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,11 +21,13 @@ std::string run_report_html(const nlohmann::json& report);
 struct SweepIndexPoint {
   nlohmann::json row;
   std::string report_href;
+  // The breakdowns of its result (empty when it has none): energy per image and tile area.
+  std::map<std::string, double> energy_pj, tile_area_mm2;
 };
 
 // The sweep's page: the Pareto front of its first cost pair the rows carry (area and energy for
 // runs, area and peak power for area sweeps; the front's points labelled and linked), the energy
-// by component of each run point, and a table of every point sortable by any column.
+// and the tile area by component of each point, and a table of every point sortable by any column.
 std::string sweep_index_html(const std::string& sweep_name,
                              const std::vector<std::string>& axis_names,
                              const std::vector<SweepIndexPoint>& points);

@@ -199,6 +199,16 @@ def case_sweep_index(exe, src, tmp):
         r = by_index[int(d["attrs"]["data-index"])]
         check(close(float(d["attrs"]["data-x"]), r["metrics"]["area.chip_mm2"]) and
               close(float(d["attrs"]["data-y"]), r["metrics"]["energy.per_image_pj"]), f"dot {d['attrs']}")
+    for chart in ("breakdown-energy-chart", "breakdown-area-chart"):
+        parts = dom.find("rect", "part", within=chart)
+        check(len({p["attrs"]["data-part"] for p in parts}) > 3, f"{chart}: parts {len(parts)}")
+    for r in rows:  # the energy bars are the points' energy by component
+        for k, v in r["metrics"].items():
+            if k.startswith("energy.by_component_pj."):
+                part = k.rsplit(".", 1)[1]
+                check(any(close(float(p["attrs"]["data-value"]), v)
+                          for p in dom.find("rect", "part", within="breakdown-energy-chart")
+                          if p["attrs"]["data-part"] == part), f"{k} = {v} not drawn")
     body_rows = dom.find("tr", within="points-table")
     check(len(body_rows) == 1 + len(rows), f"table has {len(body_rows)} rows")
     hrefs = [a["attrs"]["href"] for a in dom.find("a", within="points-table")]
