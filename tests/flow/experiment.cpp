@@ -129,6 +129,20 @@ BOOST_AUTO_TEST_CASE(report_floorplan_and_timesteps_add_up_and_draw) {
   fs::remove(out / "report.html");
   BOOST_TEST(run("report " + out.string(), &text) == 0, text);
   BOOST_TEST(read_text(out / "report.html") == html);
+  // A report.json of an older xbarsim, without the floorplan and the timesteps: still drawn, the
+  // missing sections saying so.
+  nlohmann::json old = r;
+  old.erase("floorplan");
+  old["latency"].erase("per_timestep_cycles");
+  const fs::path old_dir = dir.path() / "old";
+  fs::create_directories(old_dir);
+  std::ofstream(old_dir / "report.json") << old.dump();
+  BOOST_TEST(run("report " + old_dir.string(), &text) == 0, text);
+  const std::string old_html = read_text(old_dir / "report.html");
+  BOOST_TEST(old_html.find("not in this report.json (written by an older xbarsim") !=
+             std::string::npos);
+  BOOST_TEST(old_html.find("class=\"floorplan\"") == std::string::npos);
+  BOOST_TEST(old_html.find("id=\"energy-by-tile\"") != std::string::npos);
   // Bad input: no report.json, or one that is not JSON; what was written stays.
   BOOST_TEST(run("report " + (dir.path() / "nowhere").string(), &text) == 2);
   BOOST_TEST(text.find("nowhere/report.json: cannot read it") != std::string::npos, text);
