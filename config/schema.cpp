@@ -41,46 +41,103 @@ std::string unknown_key_message(const std::string& key, const std::vector<std::s
   return msg + " (valid keys: " + list + ")";
 }
 
-std::string describe_constraints(const KeySpec& k) {
-  std::string s;
+std::string describe_type(const KeySpec& k) {
   switch (k.type) {
     case ValueType::Int:
-      s = "integer";
-      break;
+      return "integer";
     case ValueType::Float:
-      s = "number";
-      break;
+      return "number";
     case ValueType::String:
-      s = "text";
-      break;
+      return "text";
     case ValueType::Path:
-      s = "file path";
-      break;
+      return "file path";
     case ValueType::IntOrAuto:
-      s = "integer or auto";
-      break;
+      return "integer or auto";
     case ValueType::GridOrAuto:
-      s = "[rows, columns] or auto";
-      break;
+      return "[rows, columns] or auto";
     case ValueType::Points:
-      s = "list of points";
-      break;
+      return "list of points";
     case ValueType::Enum: {
-      s = "one of ";
+      std::string s = "one of ";
       for (size_t i = 0; i < k.choices.size(); ++i) s += (i ? "|" : "") + k.choices[i];
-      break;
+      return s;
     }
   }
-  if (k.power_of_two) s += ", power of two";
-  bool has_min = std::isfinite(k.min), has_max = std::isfinite(k.max);
+  return "?";
+}
+
+std::string describe_range(const KeySpec& k) {
+  std::string s;
+  if (k.power_of_two) s = "power of two";
+  const bool has_min = std::isfinite(k.min), has_max = std::isfinite(k.max);
+  std::string bounds;
   if (has_min && has_max) {
-    s += ", " + number(k.min) + (k.min_exclusive ? " < x <= " : "..") + number(k.max);
+    bounds = number(k.min) + (k.min_exclusive ? " < x <= " : "..") + number(k.max);
   } else if (has_min) {
-    s += k.min_exclusive ? ", > " + number(k.min) : ", >= " + number(k.min);
+    bounds = k.min_exclusive ? "> " + number(k.min) : ">= " + number(k.min);
   } else if (has_max) {
-    s += ", <= " + number(k.max);
+    bounds = "<= " + number(k.max);
   }
+  if (!bounds.empty()) s += (s.empty() ? "" : ", ") + bounds;
+  return s;
+}
+
+std::string describe_constraints(const KeySpec& k) {
+  std::string s = describe_type(k);
+  const std::string range = describe_range(k);
+  if (!range.empty()) s += ", " + range;
   if (!k.unit.empty()) s += " [" + k.unit + "]";
+  return s;
+}
+
+namespace {
+
+// A Markdown table cell: pipes escaped, line breaks joined.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string key_table(const std::vector<const KeySpec*>& keys) {
+  std::string s = "| key | type | range | unit | default | doc |\n|---|---|---|---|---|---|\n";
+  for (const KeySpec* k : keys) {
+    const std::string def = k->required            ? "required"
+                            : k->default_text.empty() ? "optional"
+                                                      : "`" + cell(k->default_text) + "`";
+    s += "| `" + k->name + "` | " + cell(describe_type(*k)) + " | " + cell(describe_range(*k)) +
+         " | " + cell(k->unit) + " | " + def + " | " + cell(k->doc) + " |\n";
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string markdown_section(const SectionSpec& sec, const std::string& heading) {
+  std::string s = heading + " `" + sec.name + "`\n\n" + sec.doc + (sec.required ? "" : " (optional section)") + "\n\n";
+  std::vector<const KeySpec*> common;
+  for (const auto& k : sec.keys)
+    if (k.only_for.empty()) common.push_back(&k);
+  if (sec.selector.empty()) return s + (common.empty() ? "No keys.\n" : key_table(common)) + "\n";
+  s += "`" + sec.selector + ":` chooses the implementation:\n\n";
+  for (const auto& c : sec.choices) s += "- `" + c.name + "`: " + c.doc + "\n";
+  s += "\n";
+  if (!common.empty()) s += "Keys of every implementation:\n\n" + key_table(common) + "\n";
+  for (const auto& c : sec.choices) {
+    std::vector<const KeySpec*> own;
+    for (const auto& k : sec.keys)
+      if (std::find(k.only_for.begin(), k.only_for.end(), c.name) != k.only_for.end())
+        own.push_back(&k);
+    s += heading + "# `" + sec.name + "." + sec.selector + ": " + c.name + "`\n\n" + c.doc +
+         "\n\n" + (own.empty() ? "No keys of its own.\n" : key_table(own)) + "\n";
+  }
   return s;
 }
 

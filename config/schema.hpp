@@ -97,7 +97,15 @@ std::optional<double> parse_float(const ConfigNode& n);
 // strict map in our YAML files gives for a key it does not know.
 std::string unknown_key_message(const std::string& key, const std::vector<std::string>& valid);
 
-// "64 (power of two, 2..4096)" style summary of a key's constraints, for `xbarsim list`.
+// "64 (power of two, 2..4096)" style summary of a key's constraints, for `xbarsim list`: its type
+// ("integer", "one of a|b"), its range ("power of two, 2..4096"; "" when any) and unit.
 std::string describe_constraints(const KeySpec& key);
+std::string describe_type(const KeySpec& key);
+std::string describe_range(const KeySpec& key);
+
+// The section as Markdown (`xbarsim list --markdown`): its doc, then a table of its keys (type,
+// range, unit, default, doc); with a selector, the choices and per choice the keys of its own,
+// under `heading` + "#". `heading` is the Markdown heading of the section ("###").
+std::string markdown_section(const SectionSpec& section, const std::string& heading);
 
 }  // namespace xbar::config

@@ -92,7 +92,8 @@ nlohmann::json RunReport::to_json() const {
   j["latency"] = {{"cycles_per_image", cycles_per_image},
                   {"worst_cycles", worst_cycles},
                   {"ns_per_image", cycles_per_image * clock_period_ns},
-                  {"images_per_s", 1e9 / (cycles_per_image * clock_period_ns)}};
+                  {"images_per_s", 1e9 / (cycles_per_image * clock_period_ns)},
+                  {"per_timestep_cycles", timestep_cycles}};
   j["energy"] = energy.to_json(images);
   j["energy"]["per_image_pj"] = energy.total_pj() / images;
   j["area"] = area_json(inventory);
@@ -105,12 +106,39 @@ nlohmann::json RunReport::to_json() const {
                   {"stages", stages},
                   {"mitigations", mitigations}};
   j.update(chip_activity);
+  j["floorplan"] = floorplan_json();
   j["simulation"] = {{"wall_seconds", wall_seconds},
                      {"total_seconds", total_seconds},
                      {"workers", workers},
                      {"cycles_per_second", wall_seconds > 0 ? simulated_cycles / wall_seconds : 0.0}};
   j["config"] = config::to_yaml(config);
   return j;
+}
+
+nlohmann::json RunReport::floorplan_json() const {
+  const double n = images > 0 ? images : 1;
+  nlohmann::json tiles = nlohmann::json::array();
+  for (const auto& t : floorplan.tiles)
+    tiles.push_back({{"slot", t.slot},
+                     {"row", t.row},
+                     {"column", t.column},
+                     {"crossbars", t.crossbars},
+                     {"neurons", t.neurons},
+                     {"dynamic_pj", t.dynamic_pj / n},
+                     {"crossbar_reads", t.crossbar_reads / n},
+                     {"spikes", t.spikes / n},
+                     {"flits_sent", t.flits_sent / n}});
+  nlohmann::json routers = nlohmann::json::array();
+  for (const auto& r : floorplan.routers)
+    routers.push_back({{"id", r.id}, {"row", r.row}, {"column", r.column}});
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& l : floorplan.links)
+    links.push_back({{"from", l.from}, {"to", l.to}, {"flits", l.flits / n}});
+  return {{"grid", {floorplan.grid_rows, floorplan.grid_columns}},
+          {"per", "image"},
+          {"tiles", tiles},
+          {"routers", routers},
+          {"links", links}};
 }
 
 void RunReport::print(std::ostream& out, const std::string& report_path) const {

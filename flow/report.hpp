@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "arch/inventory.hpp"
 #include "compiler/placement.hpp"
@@ -55,12 +56,39 @@ struct RunReport {
   nlohmann::json chip_activity;
   models::NocStats noc;
   std::uint64_t simulated_cycles = 0;  // over all images
+  // Per timestep t: the cycles from an image's start until the output layer fired t, the mean over
+  // the images (report.json: latency.per_timestep_cycles).
+  std::vector<double> timestep_cycles;
+  // The chip's tiles on their mesh coordinates with what each did, and the network's links with the
+  // flits each carried (report.json: "floorplan", per image; sums over the whole run here).
+  struct TileActivity {
+    int slot = 0, row = 0, column = 0;  // NoC slot = row * grid columns + column
+    int crossbars = 0, neurons = 0;     // placed on it
+    double dynamic_pj = 0;
+    std::uint64_t crossbar_reads = 0, spikes = 0, flits_sent = 0;
+  };
+  struct Router {
+    int id = 0;
+    double row = 0, column = 0;  // the centre of the tiles it serves, in tile coordinates
+  };
+  struct Link {
+    int from = 0, to = 0;  // routers
+    std::uint64_t flits = 0;
+  };
+  struct Floorplan {
+    int grid_rows = 0, grid_columns = 0;
+    std::vector<TileActivity> tiles;  // the tiles in use, by slot
+    std::vector<Router> routers;      // empty for a network without routers (the bus)
+    std::vector<Link> links;          // links that carried flits, by (from, to)
+  };
+  Floorplan floorplan;
   // How it was run (the "simulation" section; everything else is the same for any worker count).
   double wall_seconds = 0, total_seconds = 0;
   int workers = 1;  // processes the images were split over (simulate.workers)
   config::ConfigNode config;  // the experiment, fully resolved
 
   nlohmann::json to_json() const;
+  nlohmann::json floorplan_json() const;  // per image
   // The human summary; `report_path` is where report.json was written.
   void print(std::ostream& out, const std::string& report_path) const;
 };

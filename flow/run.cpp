@@ -94,6 +94,15 @@ struct Slice {
   std::vector<sim::LayerTileCounters> counters;
   models::NocStats noc;
   std::uint64_t cycles = 0;
+  std::vector<sim::TileTraffic> traffic;    // by (src, dst)
+  std::vector<std::uint64_t> timestep_sums;  // per t: ImageResult::timestep_cycles summed
+
+  // Per timestep, the mean over the run's n images of when the output layer fired it.
+  std::vector<double> mean_timestep_cycles(int n) const {
+    std::vector<double> mean;
+    for (const std::uint64_t sum : timestep_sums) mean.push_back(static_cast<double>(sum) / n);
+    return mean;
+  }
 };
 
 struct SliceInputs {
@@ -128,12 +137,19 @@ Slice simulate_slice(const SliceInputs& in, int first, int count, const RunOptio
                              std::to_string(count) + " images");
   if (vcd && !options.trace_stimulus_file.empty())
     write_layer_stimulus(e, in.hw, chip, options, options.trace_stimulus_file);
-  return {score_images(e, results, first, in.test, in.golden, in.trains), chip.counters(),
-          chip.noc().stats(), chip.cycles()};
+  Slice slice{score_images(e, results, first, in.test, in.golden, in.trains), chip.counters(),
+              chip.noc().stats(), chip.cycles(), chip.traffic(), {}};
+  for (const sim::ImageResult& r : results) {
+    slice.timestep_sums.resize(std::max(slice.timestep_sums.size(), r.timestep_cycles.size()), 0);
+    for (size_t t = 0; t < r.timestep_cycles.size(); ++t)
+      slice.timestep_sums[t] += r.timestep_cycles[t];
+  }
+  return slice;
 }
 
 nlohmann::json to_json(const Slice& s) {
-  nlohmann::json counters = nlohmann::json::array();
+  nlohmann::json counters = nlohmann::json::array(), traffic = nlohmann::json::array();
+  for (const auto& t : s.traffic) traffic.push_back({t.src, t.dst, t.packets, t.flits});
   for (const auto& c : s.counters)
     counters.push_back({{"layer", c.layer},
                         {"tile", c.tile},
@@ -147,7 +163,9 @@ nlohmann::json to_json(const Slice& s) {
           {"noc",
            {n.packets, n.flits, n.flit_hops, n.buffer_writes, n.buffer_reads, n.router_traversals,
             n.total_latency_cycles, n.max_latency_cycles, n.busy_cycles}},
-          {"cycles", s.cycles}};
+          {"cycles", s.cycles},
+          {"traffic", traffic},
+          {"timestep_sums", s.timestep_sums}};
 }
 
 Slice slice_from_json(const nlohmann::json& j) {
@@ -166,6 +184,10 @@ Slice slice_from_json(const nlohmann::json& j) {
   const auto& n = j.at("noc");
   s.noc = {n.at(0), n.at(1), n.at(2), n.at(3), n.at(4), n.at(5), n.at(6), n.at(7), n.at(8)};
   s.cycles = j.at("cycles").get<std::uint64_t>();
+  for (const auto& t : j.at("traffic"))
+    s.traffic.push_back({t.at(0).get<int>(), t.at(1).get<int>(), t.at(2).get<std::uint64_t>(),
+                         t.at(3).get<std::uint64_t>()});
+  s.timestep_sums = j.at("timestep_sums").get<std::vector<std::uint64_t>>();
   return s;
 }
 
@@ -174,6 +196,7 @@ Slice slice_from_json(const nlohmann::json& j) {
 Slice merge(const std::vector<Slice>& slices) {
   Slice m;
   std::map<std::pair<int, int>, sim::Counters> sets;
+  std::map<std::pair<int, int>, sim::TileTraffic> traffic;
   for (const Slice& s : slices) {
     m.score.correct += s.score.correct;
     m.score.golden_correct += s.score.golden_correct;
@@ -192,9 +215,73 @@ Slice merge(const std::vector<Slice>& slices) {
     n.max_latency_cycles = std::max(n.max_latency_cycles, s.noc.max_latency_cycles);
     n.busy_cycles += s.noc.busy_cycles;
     m.cycles += s.cycles;
+    for (const auto& t : s.traffic) {
+      sim::TileTraffic& x = traffic[{t.src, t.dst}];
+      x.src = t.src;
+      x.dst = t.dst;
+      x.packets += t.packets;
+      x.flits += t.flits;
+    }
+    m.timestep_sums.resize(std::max(m.timestep_sums.size(), s.timestep_sums.size()), 0);
+    for (size_t t = 0; t < s.timestep_sums.size(); ++t) m.timestep_sums[t] += s.timestep_sums[t];
   }
   for (const auto& [key, counters] : sets) m.counters.push_back({key.second, key.first, counters});
+  for (const auto& [key, t] : traffic) m.traffic.push_back(t);
   return m;
+}
+
+// The tiles in use on their grid with what each did, the routers and the flits over each link --
+// from the chip's layout and a network of its geometry built here (plain classes, no
+// elaboration), so one process's run and merged workers draw the same floorplan.
+RunReport::Floorplan floorplan(const Experiment& e, const sim::HardwareNetwork& hw,
+                               const compiler::Placement& placement, const Slice& run,
+                               const sim::EnergyReport& energy) {
+  std::vector<const Eigen::MatrixXi*> levels;
+  for (const auto& l : hw.layers) levels.push_back(&l.levels);
+  const sim::ChipLayout layout = sim::build_layout(placement, levels);
+  const std::unique_ptr<models::Noc> noc =
+      models::make_noc(e.arch, layout.grid_rows, layout.grid_columns);
+  RunReport::Floorplan f;
+  f.grid_rows = layout.grid_rows;
+  f.grid_columns = layout.grid_columns;
+  std::map<int, RunReport::TileActivity> tiles;
+  auto at = [&](int slot) -> RunReport::TileActivity& {
+    RunReport::TileActivity& t = tiles[slot];
+    t.slot = slot;
+    t.row = slot / layout.grid_columns;
+    t.column = slot % layout.grid_columns;
+    return t;
+  };
+  for (const int slot : layout.tiles) at(slot);
+  for (const compiler::TileInfo& info : placement.tiles) {
+    RunReport::TileActivity& t = at(info.row * layout.grid_columns + info.column);
+    t.crossbars = info.crossbars;
+    t.neurons = info.neurons;
+  }
+  for (const sim::LayerTileCounters& c : run.counters) {
+    RunReport::TileActivity& t = at(c.tile);
+    t.crossbar_reads += c.counters[sim::Event::CrossbarRead];
+    t.spikes += c.counters[sim::Event::Spike];
+    t.flits_sent += c.counters[sim::Event::FlitSent];
+  }
+  for (const auto& [slot, pj] : energy.by_tile_pj) tiles[slot].dynamic_pj = pj;
+  for (auto& [slot, t] : tiles) f.tiles.push_back(t);
+  std::map<int, std::pair<double, int>> centres;  // router -> (sum of rows, tiles)
+  std::map<int, double> column_sums;
+  for (int slot = 0; slot < layout.slots; ++slot) {
+    const int r = noc->router_of_tile(slot);
+    if (r < 0) continue;
+    centres[r].first += slot / layout.grid_columns;
+    centres[r].second += 1;
+    column_sums[r] += slot % layout.grid_columns;
+  }
+  for (const auto& [r, c] : centres)
+    f.routers.push_back({r, c.first / c.second, column_sums[r] / c.second});
+  std::map<std::pair<int, int>, std::uint64_t> links;
+  for (const sim::TileTraffic& t : run.traffic)
+    for (const auto& link : noc->route_links(t.src, t.dst)) links[link] += t.flits;
+  for (const auto& [link, flits] : links) f.links.push_back({link.first, link.second, flits});
+  return f;
 }
 
 // A progress line on a terminal: images done, rate, simulated cycles per second, time left.
@@ -424,6 +511,8 @@ RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
   report.chip_activity = sim::activity_json(sim::total(all.counters), all.noc, e.arch.noc.impl);
   report.noc = all.noc;
   report.workers = workers;
+  report.timestep_cycles = all.mean_timestep_cycles(n);
+  report.floorplan = floorplan(e, hw, c.placement, all, report.energy);
   report.wall_seconds = sim_s;
   report.total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

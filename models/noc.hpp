@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <systemc>
+#include <utility>
 #include <vector>
 
 #include "arch/arch_spec.hpp"
@@ -78,6 +79,14 @@ class Noc {
     int links = 0;
   };
   virtual Route route_cost(int src_tile, int dst_tile) const = 0;
+  // Where flits go, for the report's floorplan: the router a tile is attached to (-1: the network
+  // has no routers, like the bus), and the router-to-router links (from, to) a flit from src to
+  // dst crosses, in order (empty without routers). Together with the flits sent between each pair
+  // of tiles they give the flits each link carried; their sum over a run is NocStats::flit_hops.
+  virtual int router_of_tile(int /*tile*/) const { return -1; }
+  virtual std::vector<std::pair<int, int>> route_links(int /*src_tile*/, int /*dst_tile*/) const {
+    return {};
+  }
 
  protected:
   // Advances the network by one cycle; returns whether anything is still in flight.

@@ -102,6 +102,23 @@ int MeshNoc::hops(int src_tile, int dst_tile) const {
   return std::abs(r1 - r2) + std::abs(c1 - c2);
 }
 
+std::vector<std::pair<int, int>> MeshNoc::route_links(int src_tile, int dst_tile) const {
+  std::vector<std::pair<int, int>> links;
+  auto [r, c] = router_position(tile_router_[src_tile]);
+  const auto [dr, dc] = router_position(tile_router_[dst_tile]);
+  while (c != dc) {
+    const int next = c + (dc > c ? 1 : -1);
+    links.emplace_back(r * cols_ + c, r * cols_ + next);
+    c = next;
+  }
+  while (r != dr) {
+    const int next = r + (dr > r ? 1 : -1);
+    links.emplace_back(r * cols_ + c, next * cols_ + c);
+    r = next;
+  }
+  return links;
+}
+
 int MeshNoc::route(int router, int dst_tile) const {
   int dst = tile_router_[dst_tile];
   auto [r, c] = router_position(router);

@@ -46,6 +46,9 @@ class MeshNoc : public Noc {
   }
 
   int router_of(int tile) const { return tile_router_[tile]; }
+  int router_of_tile(int tile) const override { return router_of(tile); }
+  // XY routing: along the row to the destination's column, then along the column.
+  std::vector<std::pair<int, int>> route_links(int src_tile, int dst_tile) const override;
   std::pair<int, int> router_position(int router) const { return {router / cols_, router % cols_}; }
   int hops(int src_tile, int dst_tile) const;
   // The fast engine's share so far: packets timed as a whole when injected, those of them handed

@@ -148,6 +148,9 @@ void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
     return;
   }
   const models::Noc::Route route = noc_->route_cost(src, dst);
+  TileTraffic& pair = traffic_[{src, dst}];
+  ++pair.packets;
+  pair.flits += static_cast<std::uint64_t>(flits);
   a[Event::FlitSent] += flits;
   a[Event::RouterTraversal] += static_cast<std::uint64_t>(flits) * route.routers;
   a[Event::LinkTraversal] += static_cast<std::uint64_t>(flits) * route.links;
@@ -174,6 +177,7 @@ void Chip::start_image() {
   image_start_ = now();
   current_ = ImageResult{};
   current_.output_spike_counts.assign(network_.layers.back().levels.rows(), 0);
+  current_.timestep_cycles.assign(static_cast<std::size_t>(T), 0);
   if (trace_) {
     current_.trace.input = images_[image_];
     current_.trace.layers.assign(layout_.layers, SpikeTrain(T));
@@ -341,6 +345,9 @@ void Chip::fired(int tile, int layer, int t) {
     const int flits = spike_flits(static_cast<int>(neuron_groups_[g].fired[t].size()),
                                   static_cast<int>(group.neurons.size()), tile, layer);
     for (int dest : group.spike_dests) send(tile, dest, layer, t, flits, Ev::kSpikesArrive);
+  } else {
+    std::uint64_t& done = current_.timestep_cycles[static_cast<std::size_t>(t)];
+    done = std::max(done, now() - image_start_);
   }
   if (t == network_.timesteps - 1 &&
       ++cores_done_ == static_cast<int>(layout_.neuron_groups.size()))
@@ -465,6 +472,17 @@ std::vector<LayerTileCounters> Chip::counters() const {
 Counters Chip::totals() const {
   const std::vector<LayerTileCounters> sets = counters();
   return total(sets);
+}
+
+std::vector<TileTraffic> Chip::traffic() const {
+  std::vector<TileTraffic> out;
+  out.reserve(traffic_.size());
+  for (const auto& [pair, t] : traffic_) {
+    out.push_back(t);
+    out.back().src = pair.first;
+    out.back().dst = pair.second;
+  }
+  return out;
 }
 
 nlohmann::json Chip::report_json() const {

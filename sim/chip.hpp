@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <queue>
@@ -62,7 +63,16 @@ struct ImageResult {
   std::vector<int> output_spike_counts;
   std::vector<long long> output_potentials;  // at the end, to break ties
   std::uint64_t cycles = 0;                  // from the first input to the last output update
+  // Per timestep t: cycles from the image's start until the last neuron core of the output layer
+  // fired t (the latency of each timestep, cumulative).
+  std::vector<std::uint64_t> timestep_cycles;
   SpikeTrace trace;                          // filled when tracing is on
+};
+
+// Flits sent over the network from one tile (NoC slot) to another, summed over the images run.
+struct TileTraffic {
+  int src = 0, dst = 0;
+  std::uint64_t packets = 0, flits = 0;
 };
 
 // Other implementations of the chip's parts, for co-simulation (tests/rtl substitutes the verilated
@@ -109,6 +119,9 @@ class Chip : public sc_core::sc_module {
   // The report's sections on what the chip did: {"activity": {...}, "noc": {...}}.
   nlohmann::json report_json() const;
   const models::Noc& noc() const { return *noc_; }
+  // The traffic between every pair of tiles that exchanged packets over the network (packets that
+  // stay in their tile are not in it), ordered by (src, dst).
+  std::vector<TileTraffic> traffic() const;
   const ChipLayout& layout() const { return layout_; }
   int tiles() const { return static_cast<int>(layout_.tiles.size()); }
 
@@ -221,6 +234,7 @@ class Chip : public sc_core::sc_module {
   int sig_packets_ = -1;
   std::uint64_t simulated_cycles_ = 0;
   std::vector<Counters> counters_;  // [tile * layers + layer]: what the chip itself counts
+  std::map<std::pair<int, int>, TileTraffic> traffic_;  // (src, dst) -> packets and flits
 };
 
 // The report's sections on what a chip did from its summed counters and network statistics (those

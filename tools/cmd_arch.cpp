@@ -4,6 +4,8 @@
 #include "arch/arch_spec.hpp"
 #include "arch/component_library.hpp"
 #include "arch/inventory.hpp"
+#include "config/files.hpp"
+#include "config/schema.hpp"
 #include "flow/area_report.hpp"
 #include "flow/experiment.hpp"
 #include "tools/commands.hpp"
@@ -113,6 +115,35 @@ void print_list(bool as_json) {
   }
 }
 
+// The configuration reference (docs/config-reference.md), from the same schemas that validate.
+std::string markdown_reference() {
+  std::string s =
+      "# Configuration reference\n\n"
+      "Every section, implementation and key that xbarsim reads, with its type, range, unit,\n"
+      "default and meaning. Generated from the schemas the validator uses by\n"
+      "`xbarsim list --markdown` (do not edit by hand; a test fails when this file is stale).\n"
+      "Keys marked *required* must be set (presets set most of them: `extends:`); any key can be\n"
+      "overridden with `--set section.key=value`.\n\n"
+      "## Architecture files (configs/arch/*.yaml)\n\n"
+      "Top level: `version` (1), `name`, `description` (optional), `extends` (a preset to start\n"
+      "from), then these sections; `impl:` chooses a model where a section has several.\n\n";
+  for (const auto& sec : arch::arch_schema()) s += config::markdown_section(sec, "###");
+  s += "## Experiment files (configs/examples/*.yaml)\n\n"
+       "Top level: `version` (1), `name`, `arch` (an architecture as above, usually\n"
+       "`extends: ../arch/PRESET.yaml` plus overrides), then these sections; `compile.flow`\n"
+       "chooses the compile flow.\n\n";
+  for (const auto& sec : flow::experiment_schema()) s += config::markdown_section(sec, "###");
+  s += "## Component library entries (configs/tech/*.yaml)\n\n"
+       "One entry per component; `rule:` chooses how its area, energy, latency and leakage\n"
+       "scale with its size.\n\n";
+  for (const auto& c : arch::components()) {
+    const config::SectionSpec entry = arch::library_entry_schema(c);
+    s += config::markdown_section(entry, "###");
+    if (*c.size_name) s += "Scales with: " + std::string(c.size_name) + ".\n\n";
+  }
+  return s;
+}
+
 }  // namespace
 
 static void add_arch_commands(CLI::App& app, int& status) {
@@ -165,8 +196,24 @@ static void add_arch_commands(CLI::App& app, int& status) {
   CLI::App* list =
       app.add_subcommand("list", "registered implementations, their parameters, and library rules");
   list->add_flag("--json", *list_json, "print JSON");
-  list->callback([&status, list_json] {
+  auto markdown = std::make_shared<std::string>();
+  list->add_option("--markdown", *markdown,
+                   "write the configuration reference as Markdown to FILE (default "
+                   "docs/config-reference.md; - for standard output)")
+      ->expected(0, 1);
+  list->callback([&status, list, list_json, markdown] {
     status = guarded([&] {
+      if (list->count("--markdown") > 0) {
+        const std::string text = markdown_reference();
+        const std::string path = markdown->empty() ? "docs/config-reference.md" : *markdown;
+        if (path == "-") {
+          std::cout << text;
+        } else {
+          config::write_file_atomically(path, text);
+          std::cout << path << "\n";
+        }
+        return 0;
+      }
       print_list(*list_json);
       return 0;
     });

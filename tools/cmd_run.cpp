@@ -9,6 +9,7 @@
 #include "compiler/placement.hpp"
 #include "config/files.hpp"
 #include "flow/area_report.hpp"
+#include "flow/html_report.hpp"
 #include "flow/program.hpp"
 #include "flow/run.hpp"
 #include "tools/commands.hpp"
@@ -26,6 +27,7 @@ struct RunArgs {
   int images = -1;
   bool compare = false;
   bool json = false;
+  bool html = false;  // run: also write report.html
   std::string trace;
   std::string trace_stimulus;
   int trace_image = 0;
@@ -116,6 +118,7 @@ int run_main(const RunArgs& a) {
   const nlohmann::json j = report.to_json();
   config::write_file_atomically(dir / "config.yaml", config::to_yaml(e.resolved));
   config::write_file_atomically(dir / "report.json", j.dump(2) + "\n");
+  if (a.html) flow::write_run_report_html(dir.string());
   if (a.json)
     std::cout << j.dump(2) << "\n";
   else
@@ -175,6 +178,8 @@ static void add_run_commands(CLI::App& app, int& status) {
   run->add_option("--trace-stimulus", ra->trace_stimulus,
                   "with --trace: write the traced layer's neuron-core stimulus (the codes each "
                   "neuron integrates per timestep) to replay with neuron-trace or your RTL");
+  run->add_flag("--html", ra->html,
+                "also write report.html, the visual report (as `xbarsim report RUN_DIR` does)");
   run->add_option("--compiled", ra->compiled,
                   "simulate a network compiled earlier (a directory xbarsim compile or run wrote)");
   run->callback([&status, ra] { status = guarded([&] { return run_main(*ra); }); });

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "config/files.hpp"
+#include "flow/html_report.hpp"
 #include "flow/sweep.hpp"
 #include "tools/commands.hpp"
 
@@ -243,13 +244,20 @@ static void add_sweep_commands(CLI::App& app, int& status) {
 
   auto report_args = std::make_shared<SweepArgs>();
   CLI::App* report =
-      app.add_subcommand("sweep-report", "plot a sweep's results (Pareto front, breakdowns)");
+      app.add_subcommand("sweep-report",
+                         "index.html (Pareto front, breakdown, sortable table of the points, each "
+                         "linked to its report.html) and the PNG/SVG plots of tools/plot_sweep.py");
   report->add_option("sweep", report_args->file, "sweep YAML")->required();
   report->add_option("--out", report_args->out, "output directory (default runs/sweeps/NAME)");
   report->callback([&status, report_args] {
     status = guarded([&] {
       flow::Sweep sweep = flow::load_sweep(report_args->file);
       const std::string out = report_args->out.empty() ? default_out(sweep) : report_args->out;
+      if (!fs::exists(fs::path(out) / "results.jsonl"))
+        config::fail({(fs::path(out) / "results.jsonl").string()}, "",
+                     "not found; run the sweep (or `xbarsim sweep-collect`) first");
+      std::cout << flow::write_sweep_index_html(sweep, out) << "\n";
+      std::cout.flush();
       fs::path script =
           fs::path(self_exe()).parent_path() / ".." / ".." / "tools" / "plot_sweep.py";
       if (!fs::exists(script)) script = fs::path(XBARSIM_SOURCE_DIR) / "tools" / "plot_sweep.py";

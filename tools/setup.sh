@@ -15,6 +15,8 @@ packages=(
   verilator iverilog ngspice python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev python3-onnx python3-yaml
+  chromium
+  pybind11-dev python3-pybind11 python3-dev python3-pytest python3-tqdm
 )
 
 missing=()

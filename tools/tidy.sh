@@ -14,10 +14,10 @@ if [ -z "$runner" ]; then
   echo "tidy: run-clang-tidy not found (Debian package clang-tidy; tools/setup.sh installs it)" >&2
   exit 2
 fi
-# The sources of our libraries and of the xbarsim executable (not tests, benchmarks or the
+# The sources of our libraries, the xbarsim executable and the Python module (not tests, benchmarks or the
 # verilated RTL, which is generated), matched against the absolute paths in the database.
 root_re=$(printf '%s' "$here" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
-sources="^$root_re/(config|arch|workloads|compiler|models|sim|verify|flow|tools|tools/spice)/[^/]+\\.cpp\$"
+sources="^$root_re/(config|arch|workloads|compiler|models|sim|verify|flow|tools|tools/spice|python)/[^/]+\\.cpp\$"
 start=$(date +%s)
 cd "$here"
 status=0

@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -22,6 +23,11 @@ namespace {
 
 int run(const std::string& args, std::string* out = nullptr) {
   return xbar::test::run_cli(args, out);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 // A small experiment: 784-32-10 on MNIST, one epoch, T = 8, on 32x32 crossbars over several tiles.
@@ -77,6 +83,73 @@ BOOST_AUTO_TEST_CASE(run_matches_golden_spike_for_spike_and_reports) {
   r.erase("simulation");
   r2.erase("simulation");
   BOOST_TEST(r.dump() == r2.dump());
+}
+
+// The report's floorplan and latency series add up to the run's own totals: the tiles' energy to
+// energy.by_tile_pj, the links' flits (XY routes of the traffic between tiles) to the mesh's
+// flit_hops, the last timestep's latency to no more than the image's; `report` and `run --html`
+// write report.html from them, and bad input to `report` is exit 2 naming the file.
+BOOST_AUTO_TEST_CASE(report_floorplan_and_timesteps_add_up_and_draw) {
+  TempDir dir;
+  std::string path = tiny(dir);
+  std::string text;
+  const fs::path out = dir.path() / "out";
+  BOOST_TEST_REQUIRE(run("run " + path + " --images 4 --html --out " + out.string(), &text) == 0,
+                     text);
+  std::ifstream in(out / "report.json");
+  const nlohmann::json r = nlohmann::json::parse(in);
+  const nlohmann::json& fp = r["floorplan"];
+  BOOST_TEST(fp["tiles"].size() == r["mapping"]["tiles"].get<std::size_t>());
+  double tiles_pj = 0, by_tile_pj = 0, link_flits = 0;
+  int crossbars = 0;
+  for (const auto& t : fp["tiles"]) {
+    tiles_pj += t["dynamic_pj"].get<double>();
+    crossbars += t["crossbars"].get<int>();
+    BOOST_TEST(t["slot"].get<int>() == t["row"].get<int>() * fp["grid"][1].get<int>() +
+                                           t["column"].get<int>());
+  }
+  for (const auto& [slot, pj] : r["energy"]["by_tile_pj"].items()) by_tile_pj += pj.get<double>();
+  for (const auto& l : fp["links"]) link_flits += l["flits"].get<double>();
+  BOOST_TEST(tiles_pj == by_tile_pj, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(crossbars == r["mapping"]["crossbars"].get<int>());
+  BOOST_TEST(link_flits > 0);
+  BOOST_TEST(link_flits * 4 == r["noc"]["flit_hops"].get<double>(),
+             boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(fp["routers"].size() > 1u);
+  const nlohmann::json& steps = r["latency"]["per_timestep_cycles"];
+  BOOST_REQUIRE_EQUAL(steps.size(), 8u);
+  for (std::size_t t = 1; t < steps.size(); ++t)
+    BOOST_TEST(steps[t].get<double>() > steps[t - 1].get<double>());
+  BOOST_TEST(steps.back().get<double>() <= r["latency"]["cycles_per_image"].get<double>());
+  BOOST_TEST(steps.back().get<double>() > 0.5 * r["latency"]["cycles_per_image"].get<double>());
+  // report.html: written by --html, again by `report`, byte for byte.
+  const std::string html = read_text(out / "report.html");
+  BOOST_TEST(html.find("data-tiles=\"" + std::to_string(fp["tiles"].size()) + "\"") !=
+             std::string::npos);
+  fs::remove(out / "report.html");
+  BOOST_TEST(run("report " + out.string(), &text) == 0, text);
+  BOOST_TEST(read_text(out / "report.html") == html);
+  // A report.json of an older xbarsim, without the floorplan and the timesteps: still drawn, the
+  // missing sections saying so.
+  nlohmann::json old = r;
+  old.erase("floorplan");
+  old["latency"].erase("per_timestep_cycles");
+  const fs::path old_dir = dir.path() / "old";
+  fs::create_directories(old_dir);
+  std::ofstream(old_dir / "report.json") << old.dump();
+  BOOST_TEST(run("report " + old_dir.string(), &text) == 0, text);
+  const std::string old_html = read_text(old_dir / "report.html");
+  BOOST_TEST(old_html.find("not in this report.json (written by an older xbarsim") !=
+             std::string::npos);
+  BOOST_TEST(old_html.find("class=\"floorplan\"") == std::string::npos);
+  BOOST_TEST(old_html.find("id=\"energy-by-tile\"") != std::string::npos);
+  // Bad input: no report.json, or one that is not JSON; what was written stays.
+  BOOST_TEST(run("report " + (dir.path() / "nowhere").string(), &text) == 2);
+  BOOST_TEST(text.find("nowhere/report.json: cannot read it") != std::string::npos, text);
+  std::ofstream(out / "report.json") << "{ not json";
+  BOOST_TEST(run("report " + out.string(), &text) == 2);
+  BOOST_TEST(text.find("report.json: not valid JSON") != std::string::npos, text);
+  BOOST_TEST(read_text(out / "report.html") == html);
 }
 
 BOOST_AUTO_TEST_CASE(prune_flow_needs_fewer_crossbars_than_dense) {

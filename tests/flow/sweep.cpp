@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -204,6 +205,21 @@ BOOST_AUTO_TEST_CASE(report_draws_pareto_and_breakdown) {
   BOOST_TEST(fs::file_size(out / "plots" / "breakdown_area.png") > 1000u);
   BOOST_TEST(fs::file_size(out / "plots" / "pareto.svg") > 1000u);
   BOOST_TEST(fs::exists(out / "plots" / "metrics_vs_adc_bits.png"));
+  // index.html: every point in the table and the tile area breakdown; no run reports to link.
+  std::ifstream in(out / "index.html");
+  const std::string html{std::istreambuf_iterator<char>(in), {}};
+  const std::size_t points = rows(out).size();
+  std::size_t table_rows = 0, parts = 0;
+  for (std::size_t at = html.find("<tr><td data-sort"); at != std::string::npos;
+       at = html.find("<tr><td data-sort", at + 1))
+    ++table_rows;
+  for (std::size_t at = html.find("class=\"part\" data-part=\"adc\""); at != std::string::npos;
+       at = html.find("class=\"part\" data-part=\"adc\"", at + 1))
+    ++parts;
+  BOOST_TEST(points == 6u);
+  BOOST_TEST(table_rows == points);
+  BOOST_TEST(parts == points);  // one ADC segment in each point's bar
+  BOOST_TEST(html.find("report.html") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sweeps_simulation_runs_and_plots_accuracy_energy_area) {

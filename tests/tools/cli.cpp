@@ -4,6 +4,8 @@
 #include <array>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "flow/compile_flow.hpp"
@@ -165,9 +167,39 @@ BOOST_AUTO_TEST_CASE(train_then_snn_as_a_user_runs_them) {
   BOOST_TEST(contains(bad.out, "784 features"));
 }
 
+// docs/config-reference.md is what `xbarsim list --markdown` writes from the schemas now: a new or
+// changed key, range or default without regenerating the file fails here.
+BOOST_AUTO_TEST_CASE(config_reference_is_current) {
+  Result r = run("list --markdown -");
+  BOOST_REQUIRE(r.status == 0);
+  std::ifstream in(xbar::test::source_dir() + "/docs/config-reference.md");
+  BOOST_REQUIRE_MESSAGE(in.good(), "docs/config-reference.md is missing");
+  const std::string checked_in{std::istreambuf_iterator<char>(in), {}};
+  if (r.out != checked_in) {
+    std::size_t line = 1, i = 0;
+    for (; i < std::min(r.out.size(), checked_in.size()) && r.out[i] == checked_in[i]; ++i)
+      line += r.out[i] == '\n';
+    BOOST_ERROR("docs/config-reference.md is stale from line "
+                << line << ": regenerate it with `build/tools/xbarsim list --markdown`");
+  }
+  // Every section of the schema has its heading, every key its row.
+  for (const char* part : {"### `crossbar`", "| `rows` | integer | power of two", "### `adc`",
+                           "#### `adc.impl: ", "### `compile`", "#### `compile.flow: trannsformer`",
+                           "### `row_driver`", "#### `row_driver.rule: "})
+    BOOST_TEST(contains(r.out, part), part);
+  // FILE: written there, the same text; a path under a file is an error.
+  TempDir dir;
+  const std::string file = (dir.path() / "ref.md").string();
+  Result w = run("list --markdown " + file);
+  BOOST_TEST(w.status == 0, w.out);
+  std::ifstream written(file);
+  BOOST_TEST(std::string(std::istreambuf_iterator<char>(written), {}) == r.out);
+  BOOST_TEST(run("list --markdown " + file + "/under-a-file.md").status != 0);
+}
+
 BOOST_AUTO_TEST_CASE(every_command_has_help_and_version) {
   for (const char* cmd : {"", "validate", "area", "list", "train", "snn", "compile", "run", "sweep",
-                          "sweep-collect", "sweep-report"}) {
+                          "sweep-collect", "sweep-report", "report"}) {
     Result r = run(std::string(cmd) + " --help");
     BOOST_TEST(r.status == 0, cmd);
     BOOST_TEST(contains(r.out, "Usage:"), cmd);
