@@ -1,11 +1,15 @@
 #include "flow/experiment.hpp"
 
 #include <array>
+#include <filesystem>
 
 #include "arch/inventory.hpp"
 #include "config/binding.hpp"
+#include "config/files.hpp"
 #include "config/schema.hpp"
 #include "workloads/dataset.hpp"
+
+namespace fs = std::filesystem;
 
 namespace xbar::flow {
 
@@ -209,8 +213,14 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
       spec.resolved;  // the library by its absolute path: loads from anywhere
   e.arch = std::move(spec);
   e.name = config::read_string(root, "name");
+  if (const auto why = config::bad_run_name(e.name))
+    config::fail(root.find("name")->where, "name", *why);
   const ExperimentBindings& b = bindings();
   b.workload.read(*root.find("workload"), e);
+  // Found now, not after training ten epochs: a model path that names a file.
+  if (std::error_code ec; fs::exists(e.model_dir, ec) && !fs::is_directory(e.model_dir, ec))
+    config::fail(root.find("workload")->find("model")->where, "workload.model",
+                 "'" + e.model_dir + "' is a file, not a model directory");
   b.train.read(*root.find("train"), e);
   b.snn.read(*root.find("snn"), e);
   b.compile.read(*root.find("compile"), e);
