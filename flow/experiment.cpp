@@ -164,6 +164,12 @@ ConfigNode merge_experiment(const std::string& path, const std::vector<std::stri
 Experiment experiment_from_tree(const ConfigNode& root, const std::string& origin) {
   std::vector<config::Diagnostic> problems;
   if (!root.is_map()) config::fail(root.where, "", "an experiment is a map of sections");
+  // An experiment that extends: a file (itself, or another experiment) gave one unknown-key error
+  // per section; the one thing to say is that extends: belongs to the chip.
+  if (const ConfigNode* ext = root.find("extends"))
+    config::fail(ext->key_where, "extends",
+                 "an experiment file does not extend another file; a chip preset goes under the "
+                 "arch section (arch: {extends: ../arch/resparc-64.yaml})");
   KeySpec version("version", ValueType::Int, "schema version (1)");
   version.min = version.max = 1;
   config::DocumentSpec document{

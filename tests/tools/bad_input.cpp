@@ -115,6 +115,11 @@ BOOST_AUTO_TEST_CASE(experiment_names_stay_under_runs_and_models_are_directories
                7 + (dir.path() / "model").string().size(), "model: " + file);
   BOOST_TEST(run_cli("validate " + dir.write("file.yaml", text), &out) == 2, out);
   BOOST_TEST(contains(out, "workload.model: '" + file + "' is a file, not a model directory"), out);
+  // An experiment that extends: itself: one located problem, not one per section.
+  const std::string self = dir.write("self.yaml", "extends: self.yaml\n" + good);
+  BOOST_TEST(run_cli("validate " + self, &out) == 2, out);
+  BOOST_TEST(contains(out, self + ":1:1: extends: an experiment file does not extend"), out);
+  BOOST_TEST(contains(out, "1 problem found"), out);
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_weights_are_bad_input_with_file_and_byte) {
