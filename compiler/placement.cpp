@@ -1,8 +1,14 @@
 #include "compiler/placement.hpp"
 
+#include <algorithm>
+#include <climits>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <tuple>
+
+#include "config/files.hpp"
 
 namespace xbar::compiler {
 
@@ -206,173 +212,327 @@ std::string to_json(const Placement& p) {
   return dump_placement(j);
 }
 
+namespace {
+
+// Reads the Placement JSON with every number checked: a value of the wrong type, or outside the
+// range its field can hold (a tile of 2^40 does not silently become another tile), is an error at
+// its JSON pointer ("/blocks/17/tile").
+class JsonReader {
+ public:
+  explicit JsonReader(const Json& root) : root_(root) {}
+  const Json& at(const std::string& pointer) const {
+    const Json::json_pointer ptr(pointer);
+    if (!root_.contains(ptr)) throw PlacementError(pointer + ": missing");
+    return root_.at(ptr);
+  }
+  long long integer(const std::string& pointer, long long lo, long long hi) const {
+    return integer_value(at(pointer), pointer, lo, hi);
+  }
+  int int32(const std::string& pointer, int lo = INT_MIN, int hi = INT_MAX) const {
+    return static_cast<int>(integer(pointer, lo, hi));
+  }
+  std::vector<int> ints(const std::string& pointer, int lo, int hi) const {
+    const Json& v = at(pointer);
+    if (!v.is_array()) throw PlacementError(pointer + ": expected an array of integers");
+    std::vector<int> out;
+    out.reserve(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k)
+      out.push_back(
+          static_cast<int>(integer_value(v[k], pointer + "/" + std::to_string(k), lo, hi)));
+    return out;
+  }
+  double number(const std::string& pointer) const {
+    const Json& v = at(pointer);
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw PlacementError(pointer + ": expected a finite number, got " + v.dump());
+    return v.get<double>();
+  }
+  std::string string(const std::string& pointer) const {
+    const Json& v = at(pointer);
+    if (!v.is_string()) throw PlacementError(pointer + ": expected a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+  std::size_t array_size(const std::string& pointer) const {
+    const Json& v = at(pointer);
+    if (!v.is_array()) throw PlacementError(pointer + ": expected an array");
+    return v.size();
+  }
+  bool has(const std::string& pointer) const { return root_.contains(Json::json_pointer(pointer)); }
+
+ private:
+  static long long integer_value(const Json& v, const std::string& pointer, long long lo,
+                                 long long hi) {
+    long long x = 0;
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(hi)) throw out_of_range(v, pointer, lo, hi);
+      x = static_cast<long long>(u);
+    } else if (v.is_number_integer()) {
+      x = v.get<long long>();
+    } else {
+      throw PlacementError(pointer + ": expected an integer, got " + v.dump());
+    }
+    if (x < lo || x > hi) throw out_of_range(v, pointer, lo, hi);
+    return x;
+  }
+  static PlacementError out_of_range(const Json& v, const std::string& pointer, long long lo,
+                                     long long hi) {
+    return PlacementError(pointer + ": " + v.dump() + " is outside [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "]");
+  }
+  const Json& root_;
+};
+
+constexpr int kMaxNeurons = 1 << 26;  // per layer, far above any network xbarsim maps
+
+}  // namespace
+
 Placement placement_from_json(const std::string& text, const std::string& origin) {
   Json j;
   try {
     j = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw CompileError(origin + ": not a Placement: malformed JSON (" + e.what() + ")");
+    throw PlacementError(origin + ": not a Placement: malformed JSON (" + e.what() + ")");
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != "xbarsim-placement") {
-    throw CompileError(origin + ": not a Placement file (no \"format\": \"xbarsim-placement\")");
+    throw PlacementError(origin + ": not a Placement file (no \"format\": \"xbarsim-placement\")");
   }
   if (!j.contains("version") || !j["version"].is_number_integer()) {
-    throw CompileError(origin + ": Placement without an integer \"version\"");
+    throw PlacementError(origin + ": Placement without an integer \"version\"");
   }
-  if (int v = j["version"].get<int>(); v != Placement::kVersion) {
-    throw CompileError(origin + ": Placement version " + std::to_string(v) +
-                       " is not supported (this xbarsim reads version " +
-                       std::to_string(Placement::kVersion) + "); recompile the network");
+  if (const long long v = j["version"].get<long long>(); v != Placement::kVersion) {
+    throw PlacementError(origin + ": Placement version " + std::to_string(v) +
+                         " is not supported (this xbarsim reads version " +
+                         std::to_string(Placement::kVersion) + "); recompile the network");
   }
   try {
+    const JsonReader r(j);
     Placement p;
-    p.arch = j.at("arch").get<std::string>();
-    p.seed = j.at("seed").get<std::uint64_t>();
-    const Json& x = j.at("crossbar");
-    std::string enc = x.at("signed_encoding").get<std::string>();
+    p.arch = r.string("/arch");
+    p.seed = static_cast<std::uint64_t>(r.integer("/seed", 0, LLONG_MAX));
+    std::string enc = r.string("/crossbar/signed_encoding");
     if (enc != "differential" && enc != "offset_column")
-      throw CompileError("unknown signed_encoding '" + enc + "'");
-    p.crossbar = make_geometry(x.at("rows").get<int>(), x.at("columns").get<int>(),
+      throw PlacementError("/crossbar/signed_encoding: unknown signed_encoding '" + enc + "'");
+    p.crossbar = make_geometry(r.int32("/crossbar/rows", 1, 1 << 16),
+                               r.int32("/crossbar/columns", 1, 1 << 16),
                                enc == "differential" ? arch::SignedEncoding::Differential
                                                      : arch::SignedEncoding::OffsetColumn,
-                               x.at("cells_per_weight").get<int>());
-    if (p.crossbar.outputs_per_crossbar != x.at("outputs_per_crossbar").get<int>() ||
-        p.crossbar.columns_per_output != x.at("columns_per_output").get<int>() ||
-        p.crossbar.reference_columns != x.at("reference_columns").get<int>()) {
-      throw CompileError(
-          "the crossbar's column layout does not follow from its rows, columns and encoding");
+                               r.int32("/crossbar/cells_per_weight", 1, 64));
+    if (p.crossbar.outputs_per_crossbar != r.int32("/crossbar/outputs_per_crossbar") ||
+        p.crossbar.columns_per_output != r.int32("/crossbar/columns_per_output") ||
+        p.crossbar.reference_columns != r.int32("/crossbar/reference_columns")) {
+      throw PlacementError(
+          "/crossbar: the crossbar's column layout does not follow from its rows, columns and "
+          "encoding");
     }
-    const Json& cap = j.at("tile_capacity");
-    p.crossbars_per_tile = cap.at("crossbars").get<int>();
-    p.crossbars_per_core = cap.at("crossbars_per_core").get<int>();
-    p.neurons_per_tile = cap.at("neurons").get<int>();
-    p.grid_rows = j.at("grid").at(0).get<int>();
-    p.grid_columns = j.at("grid").at(1).get<int>();
-    for (const Json& l : j.at("layers")) {
+    p.crossbars_per_tile = r.int32("/tile_capacity/crossbars", 1, 1 << 16);
+    p.crossbars_per_core = r.int32("/tile_capacity/crossbars_per_core", 1, 1 << 16);
+    p.neurons_per_tile = r.int32("/tile_capacity/neurons", 0, INT_MAX);
+    if (r.array_size("/grid") != 2) throw PlacementError("/grid: expected [rows, columns]");
+    p.grid_rows = r.int32("/grid/0", 1, INT_MAX);
+    p.grid_columns = r.int32("/grid/1", 1, INT_MAX);
+    const std::size_t layers = r.array_size("/layers");
+    for (std::size_t k = 0; k < layers; ++k) {
+      const std::string at = "/layers/" + std::to_string(k);
       LayerMapping m;
-      m.inputs = l.at("inputs").get<int>();
-      m.outputs = l.at("outputs").get<int>();
+      m.inputs = r.int32(at + "/inputs", 1, kMaxNeurons);
+      m.outputs = r.int32(at + "/outputs", 1, kMaxNeurons);
       m.flow =
-          parse_enum(l.at("flow").get<std::string>(),
+          parse_enum(r.string(at + "/flow"),
                      {MappingFlow::Dense, MappingFlow::Compacted, MappingFlow::Clustered}, "flow");
       // Optional: placements written before time-multiplexed conv weights have none.
-      if (l.contains("conv_weights")) m.conv_weights = l.at("conv_weights").get<std::string>();
+      if (r.has(at + "/conv_weights")) m.conv_weights = r.string(at + "/conv_weights");
       if (!m.conv_weights.empty() && m.conv_weights != "replicated" &&
           m.conv_weights != "time_multiplexed")
-        throw CompileError("unknown conv_weights '" + m.conv_weights + "'");
-      m.cover = parse_enum(l.at("cover").get<std::string>(),
-                           {Cover::None, Cover::Greedy, Cover::Compacted}, "cover");
-      const Json& s = l.at("stats");
-      m.stats.synapses = s.at("synapses").get<long long>();
-      m.stats.sparsity = s.at("sparsity").get<double>();
-      m.stats.crossbars = s.at("crossbars").get<int>();
-      m.stats.utilization = s.at("utilization").get<double>();
-      m.stats.clusters = s.at("clusters").get<int>();
-      m.stats.unclustered_fraction = s.at("unclustered_fraction").get<double>();
-      m.stats.cluster_crossbars = s.at("cluster_crossbars").get<int>();
-      m.stats.cover_crossbars = s.at("cover_crossbars").get<int>();
-      m.stats.greedy_cover_crossbars = s.at("greedy_cover_crossbars").get<int>();
-      m.stats.compacted_cover_crossbars = s.at("compacted_cover_crossbars").get<int>();
-      m.output_tiles = l.at("output_tiles").get<std::vector<int>>();
+        throw PlacementError(at + "/conv_weights: unknown conv_weights '" + m.conv_weights + "'");
+      m.cover = parse_enum(r.string(at + "/cover"), {Cover::None, Cover::Greedy, Cover::Compacted},
+                           "cover");
+      const std::string s = at + "/stats";
+      m.stats.synapses = r.integer(s + "/synapses", 0, LLONG_MAX);
+      m.stats.sparsity = r.number(s + "/sparsity");
+      m.stats.crossbars = r.int32(s + "/crossbars", 0);
+      m.stats.utilization = r.number(s + "/utilization");
+      m.stats.clusters = r.int32(s + "/clusters", 0);
+      m.stats.unclustered_fraction = r.number(s + "/unclustered_fraction");
+      m.stats.cluster_crossbars = r.int32(s + "/cluster_crossbars", 0);
+      m.stats.cover_crossbars = r.int32(s + "/cover_crossbars", 0);
+      m.stats.greedy_cover_crossbars = r.int32(s + "/greedy_cover_crossbars", -1);
+      m.stats.compacted_cover_crossbars = r.int32(s + "/compacted_cover_crossbars", -1);
+      m.output_tiles = r.ints(at + "/output_tiles", 0, INT_MAX);
       p.layers.push_back(std::move(m));
     }
-    for (const Json& t : j.at("tiles")) {
-      p.tiles.push_back({t.at("id").get<int>(), t.at("grid").at(0).get<int>(),
-                         t.at("grid").at(1).get<int>(), t.at("crossbars").get<int>(),
-                         t.at("neurons").get<int>()});
+    const std::size_t tiles = r.array_size("/tiles");
+    for (std::size_t k = 0; k < tiles; ++k) {
+      const std::string at = "/tiles/" + std::to_string(k);
+      if (r.array_size(at + "/grid") != 2)
+        throw PlacementError(at + "/grid: expected [row, column]");
+      p.tiles.push_back({r.int32(at + "/id", 0), r.int32(at + "/grid/0", 0),
+                         r.int32(at + "/grid/1", 0), r.int32(at + "/crossbars", 0),
+                         r.int32(at + "/neurons", 0)});
     }
-    for (const Json& b : j.at("blocks")) {
+    const std::size_t blocks = r.array_size("/blocks");
+    for (std::size_t k = 0; k < blocks; ++k) {
+      const std::string at = "/blocks/" + std::to_string(k);
       CrossbarBlock blk;
-      blk.layer = b.at("layer").get<int>();
-      if (blk.layer < 0 || blk.layer >= static_cast<int>(p.layers.size())) {
-        throw CompileError("a block names layer " + std::to_string(blk.layer) + " but there are " +
-                           std::to_string(p.layers.size()) + " layers");
-      }
-      blk.kind = parse_enum(b.at("kind").get<std::string>(),
+      blk.layer = r.int32(at + "/layer", 0, static_cast<int>(p.layers.size()) - 1);
+      blk.kind = parse_enum(r.string(at + "/kind"),
                             {BlockKind::Tile, BlockKind::Cluster, BlockKind::Cover}, "block kind");
-      blk.cluster = b.at("cluster").get<int>();
-      blk.tile = b.at("tile").get<int>();
-      blk.core = b.at("core").get<int>();
-      blk.slot = b.at("slot").get<int>();
-      if (b.contains("array")) blk.array = b.at("array").get<int>();
-      blk.synapses = b.at("synapses").get<long long>();
-      blk.inputs = b.at("rows").get<std::vector<int>>();
-      blk.outputs = b.at("columns").get<std::vector<int>>();
-      if (static_cast<int>(blk.inputs.size()) > p.crossbar.rows ||
-          static_cast<int>(blk.outputs.size()) > p.crossbar.outputs_per_crossbar) {
-        throw CompileError("a block of layer " + std::to_string(blk.layer) + " has " +
-                           std::to_string(blk.inputs.size()) + " rows and " +
-                           std::to_string(blk.outputs.size()) +
-                           " columns, more than the crossbar holds");
-      }
+      blk.cluster = r.int32(at + "/cluster", -1);
+      blk.tile = r.int32(at + "/tile", -1);
+      blk.core = r.int32(at + "/core", -1);
+      blk.slot = r.int32(at + "/slot", -1);
+      if (r.has(at + "/array")) blk.array = r.int32(at + "/array", -1);
+      blk.synapses = r.integer(at + "/synapses", 0, LLONG_MAX);
       const LayerMapping& layer = p.layers[static_cast<std::size_t>(blk.layer)];
-      for (int i : blk.inputs) {
-        if (i < 0 || i >= layer.inputs)
-          throw CompileError("a block of layer " + std::to_string(blk.layer) + " names input " +
-                             std::to_string(i) + " of " + std::to_string(layer.inputs));
-      }
-      for (int o : blk.outputs) {
-        if (o < 0 || o >= layer.outputs)
-          throw CompileError("a block of layer " + std::to_string(blk.layer) + " names output " +
-                             std::to_string(o) + " of " + std::to_string(layer.outputs));
-      }
-      if (blk.tile < -1 || blk.tile >= static_cast<int>(p.tiles.size())) {
-        throw CompileError("a block of layer " + std::to_string(blk.layer) + " is on tile " +
-                           std::to_string(blk.tile) + " of " + std::to_string(p.tiles.size()));
-      }
+      blk.inputs = r.ints(at + "/rows", 0, layer.inputs - 1);
+      blk.outputs = r.ints(at + "/columns", 0, layer.outputs - 1);
       p.layers[static_cast<std::size_t>(blk.layer)].blocks.push_back(std::move(blk));
     }
-    for (std::size_t l = 0; l < p.layers.size(); ++l) {
-      const LayerMapping& m = p.layers[l];
-      for (std::size_t k = 0; k < m.blocks.size(); ++k) {
-        const int a = m.blocks[k].array;
-        if (a < 0) continue;
-        const CrossbarBlock& head = m.blocks[static_cast<std::size_t>(
-            std::min<std::size_t>(static_cast<std::size_t>(a), m.blocks.size() - 1))];
-        if (static_cast<std::size_t>(a) > k || head.array != a || head.tile != m.blocks[k].tile ||
-            head.core != m.blocks[k].core || head.slot != m.blocks[k].slot)
-          throw CompileError("block " + std::to_string(k) + " of layer " + std::to_string(l) +
-                             " shares array " + std::to_string(a) +
-                             ", which is not an earlier block of its layer heading that array on "
-                             "the same tile, core and slot");
-      }
-      if (!m.output_tiles.empty() && static_cast<int>(m.output_tiles.size()) != m.outputs) {
-        throw CompileError("layer " + std::to_string(l) + " has " + std::to_string(m.outputs) +
-                           " outputs but " + std::to_string(m.output_tiles.size()) +
-                           " output_tiles");
-      }
-      for (int t : m.output_tiles) {
-        if (t < 0 || t >= static_cast<int>(p.tiles.size()))
-          throw CompileError("layer " + std::to_string(l) + " puts a neuron on tile " +
-                             std::to_string(t) + " of " + std::to_string(p.tiles.size()));
-      }
-    }
-    const Json& st = j.at("stats");
-    p.stats.tiles_used = st.at("tiles_used").get<int>();
-    p.stats.links = st.at("links").get<long long>();
-    p.stats.links_between_tiles = st.at("links_between_tiles").get<long long>();
-    p.stats.link_hops = st.at("link_hops").get<long long>();
+    p.stats.tiles_used = r.int32("/stats/tiles_used", 0);
+    p.stats.links = r.integer("/stats/links", 0, LLONG_MAX);
+    p.stats.links_between_tiles = r.integer("/stats/links_between_tiles", 0, LLONG_MAX);
+    p.stats.link_hops = r.integer("/stats/link_hops", 0, LLONG_MAX);
+    validate_placement(p);
     return p;
   } catch (const Json::exception& e) {
-    throw CompileError(origin + ": malformed Placement: " + e.what());
+    throw PlacementError(origin + ": malformed Placement: " + e.what());
   } catch (const CompileError& e) {
-    throw CompileError(origin + ": malformed Placement: " + e.what());
+    throw PlacementError(origin + ": malformed Placement: " + e.what());
+  }
+}
+
+void validate_placement(const Placement& p) {
+  auto fail = [](const std::string& msg) { throw PlacementError(msg); };
+  const std::string n_tiles = std::to_string(p.tiles.size());
+  // The grid: positive, and no more cells than a chip may have.
+  const auto cells = config::checked_product(p.grid_rows, p.grid_columns);
+  if (p.grid_rows < 1 || p.grid_columns < 1 || !cells || *cells > config::limits::kGridCells)
+    fail("/grid: a " + std::to_string(p.grid_rows) + " x " + std::to_string(p.grid_columns) +
+         " grid; a chip has 1 to " + std::to_string(config::limits::kGridCells) + " grid cells");
+  if (static_cast<std::int64_t>(p.tiles.size()) > *cells)
+    fail("/tiles: " + n_tiles + " tiles do not fit on a " + std::to_string(p.grid_rows) + " x " +
+         std::to_string(p.grid_columns) + " grid");
+  if (p.crossbars_per_core < 1 || p.crossbars_per_tile < p.crossbars_per_core ||
+      p.crossbars_per_tile % p.crossbars_per_core != 0)
+    fail("/tile_capacity: " + std::to_string(p.crossbars_per_tile) +
+         " crossbars per tile is not a whole number of cores of " +
+         std::to_string(p.crossbars_per_core));
+  const int cores = p.crossbars_per_tile / p.crossbars_per_core;
+  // Tiles: numbered in order, each on its own cell of the grid.
+  std::vector<int> tile_at(static_cast<std::size_t>(*cells), -1);
+  for (std::size_t k = 0; k < p.tiles.size(); ++k) {
+    const TileInfo& t = p.tiles[k];
+    const std::string at = "/tiles/" + std::to_string(k);
+    if (t.id != static_cast<int>(k))
+      fail(at + "/id: tile " + std::to_string(k) + " has id " + std::to_string(t.id) +
+           " (tiles are numbered 0, 1, ... in order)");
+    if (t.row < 0 || t.row >= p.grid_rows || t.column < 0 || t.column >= p.grid_columns)
+      fail(at + "/grid: tile " + std::to_string(k) + " at [" + std::to_string(t.row) + ", " +
+           std::to_string(t.column) + "] is outside the " + std::to_string(p.grid_rows) + " x " +
+           std::to_string(p.grid_columns) + " grid");
+    int& cell = tile_at[static_cast<std::size_t>(t.row) * static_cast<std::size_t>(p.grid_columns) +
+                        static_cast<std::size_t>(t.column)];
+    if (cell >= 0)
+      fail(at + "/grid: tiles " + std::to_string(cell) + " and " + std::to_string(k) +
+           " are both at [" + std::to_string(t.row) + ", " + std::to_string(t.column) + "]");
+    cell = static_cast<int>(k);
+  }
+  // Blocks: each physical crossbar on a tile, core and slot of its own; arrays share their head's.
+  std::map<std::tuple<int, int, int>, std::pair<std::size_t, std::size_t>>
+      owner;  // -> layer, block
+  std::vector<int> crossbars_on(p.tiles.size(), 0), neurons_on(p.tiles.size(), 0);
+  std::size_t index = 0;  // the block's position in the file's "blocks"
+  for (std::size_t l = 0; l < p.layers.size(); ++l) {
+    const LayerMapping& m = p.layers[l];
+    for (std::size_t k = 0; k < m.blocks.size(); ++k, ++index) {
+      const CrossbarBlock& b = m.blocks[k];
+      const std::string at = "/blocks/" + std::to_string(index);
+      const std::string name = "block " + std::to_string(k) + " of layer " + std::to_string(l);
+      if (static_cast<int>(b.inputs.size()) > p.crossbar.rows ||
+          static_cast<int>(b.outputs.size()) > p.crossbar.outputs_per_crossbar)
+        fail(at + ": " + name + " has " + std::to_string(b.inputs.size()) + " rows and " +
+             std::to_string(b.outputs.size()) + " columns, more than the crossbar holds");
+      for (const auto* list : {&b.inputs, &b.outputs}) {
+        std::vector<int> sorted = *list;
+        std::sort(sorted.begin(), sorted.end());
+        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+          fail(at + (list == &b.inputs ? "/rows" : "/columns") + ": " + name + " names neuron " +
+               std::to_string(*std::adjacent_find(sorted.begin(), sorted.end())) + " twice");
+      }
+      if (b.tile < 0 || b.tile >= static_cast<int>(p.tiles.size()))
+        fail(at + "/tile: " + name + " is on tile " + std::to_string(b.tile) + " of " + n_tiles);
+      if (b.core < 0 || b.core >= cores)
+        fail(at + "/core: " + name + " is on core " + std::to_string(b.core) + " of a tile with " +
+             std::to_string(cores) + " core" + (cores == 1 ? "" : "s"));
+      if (b.slot < 0 || b.slot >= p.crossbars_per_core)
+        fail(at + "/slot: " + name + " is in slot " + std::to_string(b.slot) + " of a core with " +
+             std::to_string(p.crossbars_per_core) + " crossbars");
+      const int a = b.array;
+      if (a >= 0) {
+        const CrossbarBlock& head = m.blocks[std::min(static_cast<std::size_t>(a), k)];
+        if (static_cast<std::size_t>(a) > k || head.array != a || head.tile != b.tile ||
+            head.core != b.core || head.slot != b.slot)
+          fail(at + "/array: " + name + " shares array " + std::to_string(a) +
+               ", which is not an earlier block of its layer heading that array on the same "
+               "tile, core and slot");
+        if (static_cast<std::size_t>(a) != k) continue;  // on its head's crossbar
+      } else if (a < -1) {
+        fail(at + "/array: " + name + " has array " + std::to_string(a));
+      }
+      const auto [it, fresh] = owner.try_emplace({b.tile, b.core, b.slot}, l, k);
+      if (!fresh)
+        fail(at + ": " + name + " and block " + std::to_string(it->second.second) + " of layer " +
+             std::to_string(it->second.first) + " are both on tile " + std::to_string(b.tile) +
+             ", core " + std::to_string(b.core) + ", slot " + std::to_string(b.slot));
+      ++crossbars_on[static_cast<std::size_t>(b.tile)];
+    }
+  }
+  for (std::size_t l = 0; l < p.layers.size(); ++l) {
+    const LayerMapping& m = p.layers[l];
+    const std::string at = "/layers/" + std::to_string(l) + "/output_tiles";
+    if (static_cast<int>(m.output_tiles.size()) != m.outputs)
+      fail(at + ": layer " + std::to_string(l) + " has " + std::to_string(m.outputs) +
+           " outputs but " + std::to_string(m.output_tiles.size()) + " output_tiles");
+    for (std::size_t o = 0; o < m.output_tiles.size(); ++o) {
+      const int t = m.output_tiles[o];
+      if (t < 0 || t >= static_cast<int>(p.tiles.size()))
+        fail(at + "/" + std::to_string(o) + ": layer " + std::to_string(l) +
+             " puts a neuron on tile " + std::to_string(t) + " of " + n_tiles);
+      ++neurons_on[static_cast<std::size_t>(t)];
+    }
+  }
+  // What each tile says it holds is what the blocks and neurons put on it, within its capacity.
+  for (std::size_t k = 0; k < p.tiles.size(); ++k) {
+    const TileInfo& t = p.tiles[k];
+    const std::string at = "/tiles/" + std::to_string(k);
+    if (t.crossbars != crossbars_on[k])
+      fail(at + "/crossbars: tile " + std::to_string(k) + " says " + std::to_string(t.crossbars) +
+           " crossbars, the blocks put " + std::to_string(crossbars_on[k]) + " on it");
+    if (t.neurons != neurons_on[k])
+      fail(at + "/neurons: tile " + std::to_string(k) + " says " + std::to_string(t.neurons) +
+           " neurons, the layers put " + std::to_string(neurons_on[k]) + " on it");
+    if (p.neurons_per_tile > 0 && t.neurons > p.neurons_per_tile)
+      fail(at + "/neurons: tile " + std::to_string(k) + " holds " + std::to_string(t.neurons) +
+           " neurons, more than its " + std::to_string(p.neurons_per_tile));
   }
 }
 
 void write_placement(const Placement& p, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw CompileError("cannot write the Placement to " + path);
-  out << to_json(p);
-  if (!out) throw CompileError("cannot write the Placement to " + path);
+  try {
+    config::write_file_atomically(path, to_json(p));
+  } catch (const std::runtime_error& e) {
+    throw CompileError("cannot write the Placement to " + path + ": " + e.what());
+  }
 }
 
 Placement read_placement(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CompileError("cannot read the Placement file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return placement_from_json(text.str(), path);
+  std::string text;
+  try {
+    text = config::read_file(path, config::limits::kJsonBytes, "Placement");
+  } catch (const config::InputError& e) {
+    throw PlacementError(e.what());
+  }
+  return placement_from_json(text, path);
 }
 
 }  // namespace xbar::compiler

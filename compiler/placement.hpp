@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "arch/arch_spec.hpp"
+#include "config/files.hpp"
 #include "workloads/block.hpp"
 
 namespace xbar::compiler {
@@ -18,6 +19,13 @@ namespace xbar::compiler {
 class CompileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A Placement file (or Placement) that is not valid: bad input (config::BadInput, exit 2). The
+// message names the file and the JSON pointer of the value ("/blocks/17/tile").
+class PlacementError : public CompileError, public config::BadInput {
+ public:
+  using CompileError::CompileError;
 };
 
 // How logical weights sit on a crossbar's physical columns.
@@ -150,8 +158,16 @@ struct Placement {
 
 // JSON text (deterministic: same Placement, same bytes) and files.
 std::string to_json(const Placement& p);
-// `origin` names the source in error messages.
+// `origin` names the source in error messages. Every number is range-checked where it is read and
+// the result passes validate_placement(); PlacementError otherwise.
 Placement placement_from_json(const std::string& text, const std::string& origin = "<string>");
+// Throws PlacementError (its message starting with the JSON pointer of the culprit) unless the
+// Placement can be simulated: a grid of 1 to config::limits::kGridCells cells, tiles numbered in
+// order on cells of their own, every block placed on a tile, core and slot that exist with no two
+// physical crossbars on one slot, blocks no larger than the crossbar and naming each neuron once,
+// every output neuron on a tile, and each tile's crossbar and neuron counts what the blocks and
+// neurons put there (within neurons_per_tile).
+void validate_placement(const Placement& p);
 void write_placement(const Placement& p, const std::string& path);
 Placement read_placement(const std::string& path);
 

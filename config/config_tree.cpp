@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "config/files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -91,38 +95,65 @@ Location location_of(const YAML::Mark& mark, const std::string& origin) {
   return {origin, mark.line + 1, mark.column + 1};  // yaml-cpp marks are 0-based
 }
 
-ConfigNode convert(const YAML::Node& y, const std::string& origin) {
-  ConfigNode n;
-  n.where = location_of(y.Mark(), origin);
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      n.kind = ConfigNode::Kind::Null;
-      break;
-    case YAML::NodeType::Scalar:
-      n.kind = ConfigNode::Kind::Scalar;
-      n.scalar = y.Scalar();
-      n.quoted = y.Tag() == "!";
-      break;
-    case YAML::NodeType::Sequence:
-      n.kind = ConfigNode::Kind::Sequence;
-      for (const auto& item : y) n.items.push_back(convert(item, origin));
-      break;
-    case YAML::NodeType::Map:
-      n.kind = ConfigNode::Kind::Map;
-      for (const auto& kv : y) {
-        std::string key = kv.first.Scalar();
-        if (n.find(key)) {
-          fail(location_of(kv.first.Mark(), origin), key, "key appears twice in one map");
+// yaml-cpp shares a node an alias names; converting copies it. A budget of nodes (aliases
+// expanded) stops an alias bomb -- a few lines of nested anchors naming billions of nodes -- and a
+// depth limit stops a nesting deep enough to overflow the stack.
+struct Converter {
+  const std::string& origin;
+  std::size_t nodes = 0;
+  int depth = 0;
+
+  ConfigNode convert(const YAML::Node& y) {
+    ConfigNode n;
+    n.where = location_of(y.Mark(), origin);
+    if (++nodes > limits::kYamlNodes)
+      fail(n.where, "",
+           "more than " + std::to_string(limits::kYamlNodes) +
+               " YAML nodes (aliases expanded); a config is far smaller -- an alias bomb?");
+    if (depth > kMaxDepth)
+      fail(n.where, "", "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    ++depth;
+    switch (y.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        n.kind = ConfigNode::Kind::Null;
+        break;
+      case YAML::NodeType::Scalar:
+        n.kind = ConfigNode::Kind::Scalar;
+        n.scalar = y.Scalar();
+        n.quoted = y.Tag() == "!";
+        break;
+      case YAML::NodeType::Sequence:
+        n.kind = ConfigNode::Kind::Sequence;
+        for (const auto& item : y) n.items.push_back(convert(item));
+        break;
+      case YAML::NodeType::Map: {
+        n.kind = ConfigNode::Kind::Map;
+        std::unordered_set<std::string> keys;  // a linear find per key would be quadratic
+        for (const auto& kv : y) {
+          std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+          if (!kv.first.IsScalar())
+            fail(location_of(kv.first.Mark(), origin), "", "a map key must be a plain value");
+          if (!keys.insert(key).second) {
+            fail(location_of(kv.first.Mark(), origin), key, "key appears twice in one map");
+          }
+          ConfigNode child = convert(kv.second);
+          child.key_where = location_of(kv.first.Mark(), origin);
+          if (child.where.line == 0) child.where = child.key_where;  // null values carry no mark
+          n.entries.emplace_back(key, std::move(child));
         }
-        ConfigNode child = convert(kv.second, origin);
-        child.key_where = location_of(kv.first.Mark(), origin);
-        if (child.where.line == 0) child.where = child.key_where;  // null values carry no mark
-        n.entries.emplace_back(key, std::move(child));
+        break;
       }
-      break;
+    }
+    --depth;
+    return n;
   }
-  return n;
+  static constexpr int kMaxDepth = 256;
+};
+
+ConfigNode convert(const YAML::Node& y, const std::string& origin) {
+  Converter c{origin};
+  return c.convert(y);
 }
 
 // YAML forbids tabs in indentation; yaml-cpp's own message for them is obscure, so find them first.
@@ -165,11 +196,17 @@ ConfigNode parse_yaml(const std::string& text, const std::string& origin) {
 }
 
 ConfigNode parse_yaml_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail({path, 0, 0}, "", "cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml(ss.str(), path);
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) fail({path, 0, 0}, "", "is a directory, not a config file");
+  if (!fs::exists(path, ec)) fail({path, 0, 0}, "", "cannot open file");
+  std::string text;
+  try {
+    text = read_file(path, limits::kConfigBytes, "config");
+  } catch (const InputError& e) {
+    const std::string msg = e.what();  // "PATH: ..."; the location names the file already
+    fail({path, 0, 0}, "", msg.rfind(path + ": ", 0) == 0 ? msg.substr(path.size() + 2) : msg);
+  }
+  return parse_yaml(text, path);
 }
 
 void merge_into(ConfigNode& base, const ConfigNode& over) {
@@ -177,12 +214,17 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
     base = over;
     return;
   }
+  // An index of the base's keys: a find per key would make merging maps of many keys quadratic.
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t k = 0; k < base.entries.size(); ++k) index.emplace(base.entries[k].first, k);
   for (const auto& [key, value] : over.entries) {
-    ConfigNode* existing = base.find(key);
-    if (!existing) {
+    const auto at = index.find(key);
+    if (at == index.end()) {
+      index.emplace(key, base.entries.size());
       base.entries.emplace_back(key, value);
       continue;
     }
+    ConfigNode* existing = &base.entries[at->second].second;
     const ConfigNode* new_impl = value.is_map() ? value.find("impl") : nullptr;
     const ConfigNode* old_impl = existing->is_map() ? existing->find("impl") : nullptr;
     bool impl_changed = new_impl && old_impl && new_impl->scalar != old_impl->scalar;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "config/files.hpp"
+
 namespace xbar::config {
 
 std::optional<long long> parse_int(const ConfigNode& n) {
@@ -198,13 +200,24 @@ void validate_value(const ConfigNode& n, const KeySpec& k, const std::string& pa
       if (n.kind != ConfigNode::Kind::Sequence || n.items.size() != 2) {
         return type_error("[rows, columns] or auto");
       }
+      std::int64_t cells = 1;
+      bool valid = true;
       for (const auto& item : n.items) {
         auto v = parse_int(item);
         if (!v || *v < 1) {
           out.push_back({item.where, path,
                          "grid dimensions must be positive integers, got " + item.describe()});
+          valid = false;
+        } else if (valid) {
+          const auto product = checked_product(cells, *v);
+          cells = product ? std::min(*product, limits::kGridCells + 1) : limits::kGridCells + 1;
         }
       }
+      if (valid && cells > limits::kGridCells)
+        out.push_back({n.where, path,
+                       "a grid of " + n.items[0].scalar + " x " + n.items[1].scalar +
+                           " tiles is more than the " + std::to_string(limits::kGridCells) +
+                           " grid cells a chip may have"});
       return;
     }
     case ValueType::Points:

@@ -6,6 +6,7 @@
 
 #include "compiler/place.hpp"
 #include "compiler/wct.hpp"
+#include "config/files.hpp"
 #include "flow/compile_flow.hpp"
 #include "workloads/conv.hpp"
 #include "workloads/model_io.hpp"
@@ -18,9 +19,21 @@ namespace xbar::flow {
 
 namespace {
 
+// A model records the data set it was trained on (manifest.yaml, dataset:); run on another one it
+// would score chance, silently. An imported model without a data set is taken as it is.
+void check_dataset(const wl::ModelInfo& info, const Experiment& e, const fs::path& model_dir) {
+  if (!info.dataset.empty() && info.dataset != e.dataset)
+    throw config::InputError((model_dir / "manifest.yaml").string() +
+                             ": dataset: the model was "
+                             "trained on '" +
+                             info.dataset + "' but " + e.file + " runs it on '" + e.dataset +
+                             "'; set workload.dataset to match or point workload.model elsewhere");
+}
+
 wl::Network obtain_model(const Experiment& e, const wl::DataSplit& data, std::ostream& log) {
   if (fs::exists(fs::path(e.model_dir) / "manifest.yaml")) {
     wl::LoadedModel m = wl::load_model(e.model_dir);
+    check_dataset(m.info, e, e.model_dir);
     if (m.network.layer_sizes() != e.layers) {
       throw std::invalid_argument("the model in " + e.model_dir +
                                   " has other layer sizes than workload.layers in " + e.file +
@@ -160,7 +173,9 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
                                  " than the arch of " + e.file + "; compile it again");
   };
   if (c.placement.crossbars_per_core != e.arch.core.crossbars) throw mismatch("core");
-  if (c.placement.neurons_per_tile != e.arch.tile.neurons) throw mismatch("tile");
+  if (c.placement.neurons_per_tile != e.arch.tile.neurons ||
+      c.placement.crossbars_per_tile != e.arch.tile.crossbars(e.arch.core))
+    throw mismatch("tile");
   if (!(c.placement.crossbar == g))
     throw mismatch("crossbar geometry (rows, columns, encoding, bits)");
   const std::string conv = e.arch.chip.conv_weights == arch::ConvWeights::TimeMultiplexed
@@ -169,8 +184,9 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   for (const auto& m : c.placement.layers)
     if (!m.conv_weights.empty() && m.conv_weights != conv)
       throw mismatch("mapping of conv weights (chip.conv_weights: " + m.conv_weights + ")");
-  c.data = wl::load_dataset(e.dataset, e.data_dir);
   wl::LoadedModel m = wl::load_model(d / "model");
+  check_dataset(m.info, e, d / "model");
+  c.data = wl::load_dataset(e.dataset, e.data_dir);
   c.ann = std::move(m.network);
   if (c.ann.layer_sizes() != e.layers)
     throw std::invalid_argument(dir +
@@ -180,8 +196,10 @@ Compiled load_compiled(const Experiment& e, const std::string& dir, std::ostream
   c.ann_accuracy = c.ann.accuracy(c.data.test);
   c.ann_accuracy_before = c.ann_accuracy;
   c.stages = nlohmann::json::array();
-  if (std::ifstream in(d / "compile.json"); in) {
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (fs::is_regular_file(d / "compile.json")) {
+    const nlohmann::json j = nlohmann::json::parse(
+        config::read_file(d / "compile.json", config::limits::kJsonBytes, "compile.json"), nullptr,
+        false);
     if (j.is_object()) {
       c.ann_accuracy_before = j.value("ann_accuracy_before", c.ann_accuracy);
       if (j.contains("stages")) c.stages = j["stages"];

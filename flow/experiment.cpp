@@ -1,11 +1,15 @@
 #include "flow/experiment.hpp"
 
 #include <array>
+#include <filesystem>
 
 #include "arch/inventory.hpp"
 #include "config/binding.hpp"
+#include "config/files.hpp"
 #include "config/schema.hpp"
 #include "workloads/dataset.hpp"
+
+namespace fs = std::filesystem;
 
 namespace xbar::flow {
 
@@ -164,6 +168,12 @@ ConfigNode merge_experiment(const std::string& path, const std::vector<std::stri
 Experiment experiment_from_tree(const ConfigNode& root, const std::string& origin) {
   std::vector<config::Diagnostic> problems;
   if (!root.is_map()) config::fail(root.where, "", "an experiment is a map of sections");
+  // An experiment that extends: a file (itself, or another experiment) gave one unknown-key error
+  // per section; the one thing to say is that extends: belongs to the chip.
+  if (const ConfigNode* ext = root.find("extends"))
+    config::fail(ext->key_where, "extends",
+                 "an experiment file does not extend another file; a chip preset goes under the "
+                 "arch section (arch: {extends: ../arch/resparc-64.yaml})");
   KeySpec version("version", ValueType::Int, "schema version (1)");
   version.min = version.max = 1;
   config::DocumentSpec document{
@@ -213,8 +223,14 @@ Experiment experiment_from_tree(const ConfigNode& root, const std::string& origi
       spec.resolved;  // the library by its absolute path: loads from anywhere
   e.arch = std::move(spec);
   e.name = config::read_string(root, "name");
+  if (const auto why = config::bad_run_name(e.name))
+    config::fail(root.find("name")->where, "name", *why);
   const ExperimentBindings& b = bindings();
   b.workload.read(*root.find("workload"), e);
+  // Found now, not after training ten epochs: a model path that names a file.
+  if (std::error_code ec; fs::exists(e.model_dir, ec) && !fs::is_directory(e.model_dir, ec))
+    config::fail(root.find("workload")->find("model")->where, "workload.model",
+                 "'" + e.model_dir + "' is a file, not a model directory");
   b.train.read(*root.find("train"), e);
   b.snn.read(*root.find("snn"), e);
   b.compile.read(*root.find("compile"), e);

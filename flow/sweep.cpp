@@ -176,6 +176,8 @@ Sweep load_sweep(const std::string& path) {
   Sweep s;
   s.file = path;
   s.name = config::read_string(root, "name");
+  if (const auto why = config::bad_run_name(s.name))
+    config::fail(root.find("name")->where, "name", *why);
   s.command = config::read_string(root, "command");
   const ConfigNode& base = *root.find("base");
   fs::path base_path = fs::path(path).parent_path() / base.scalar;
@@ -201,7 +203,16 @@ Sweep load_sweep(const std::string& path) {
       }
       s.axis_names.push_back(k);
       std::vector<std::vector<Setting>> options;
-      for (const auto& item : v.items) options.push_back({{k, item}});
+      std::map<std::string, const ConfigNode*> values;  // each value once: one point, one id
+      for (const auto& item : v.items) {
+        const auto [it, fresh] = values.emplace(config::to_yaml(item), &item);
+        if (!fresh)
+          problems.push_back({item.where, "axes." + k,
+                              "the value " + item.describe() + " is listed twice (also at " +
+                                  config::to_string(it->second->where) +
+                                  "); each point runs once"});
+        options.push_back({{k, item}});
+      }
       factors.push_back(options);
     }
   };
@@ -242,6 +253,35 @@ Sweep load_sweep(const std::string& path) {
   }
   if (factors.empty() && problems.empty())
     problems.push_back({root.where, "axes", "a sweep needs at least one axis or zip group"});
+  // A key is either fixed or swept (before, the axis silently won), and swept by one factor only.
+  {
+    std::map<std::string, int> swept;
+    for (const auto& k : s.axis_names) ++swept[k];
+    for (const auto& [k, v] : s.fixed)
+      if (swept.count(k))
+        problems.push_back({v.key_where, "fixed." + k,
+                            "'" + k + "' is also an axis; a key is either fixed or swept"});
+    for (const auto& [k, n] : swept)
+      if (n > 1)
+        problems.push_back({root.where, "axes." + k,
+                            "'" + k + "' is swept by " + std::to_string(n) +
+                                " axes or zip groups; a key is swept by one"});
+  }
+  // The number of points, before expanding them (10^10 points would be gigabytes).
+  {
+    std::int64_t count = 1;
+    for (const auto& options : factors) {
+      const auto product =
+          config::checked_product(count, static_cast<std::int64_t>(options.size()));
+      count = product ? std::min<std::int64_t>(*product, config::limits::kSweepPoints + 1)
+                      : static_cast<std::int64_t>(config::limits::kSweepPoints) + 1;
+    }
+    if (count > static_cast<std::int64_t>(config::limits::kSweepPoints))
+      problems.push_back({root.where, "axes",
+                          "the axes make more than " +
+                              std::to_string(config::limits::kSweepPoints) +
+                              " points; a sweep may have at most that many"});
+  }
   std::vector<std::pair<std::string, config::Location>> rules;
   if (const ConfigNode* c = root.find("constraints")) {
     if (c->kind != ConfigNode::Kind::Sequence)
@@ -263,6 +303,7 @@ Sweep load_sweep(const std::string& path) {
     combos = std::move(next);
   }
   std::set<std::string> seen_messages;
+  std::map<std::string, int> ids;
   for (auto& settings : combos) {
     ConfigNode resolved;
     try {
@@ -286,6 +327,14 @@ Sweep load_sweep(const std::string& path) {
     p.settings = std::move(settings);
     p.resolved = std::move(resolved);
     p.id = stable_hash(s.command + "\n" + config::to_yaml(p.resolved));
+    // Two points of one configuration would share a directory (and race for its files).
+    if (const auto it = ids.find(p.id); it != ids.end()) {
+      problems.push_back({root.where, "axes",
+                          "points " + std::to_string(it->second) + " and " +
+                              std::to_string(p.index) + " are the same configuration"});
+      continue;
+    }
+    ids.emplace(p.id, p.index);
     s.points.push_back(std::move(p));
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
@@ -297,13 +346,21 @@ std::string point_dir(const std::string& out_dir, const SweepPoint& point) {
 }
 
 static nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return nullptr;
+  if (!fs::is_regular_file(p)) return nullptr;
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json::parse(config::read_file(p, config::limits::kJsonBytes, "JSON"));
+  } catch (const std::exception&) {  // unreadable, too long or malformed: as good as missing
     return nullptr;
   }
+}
+
+bool point_finished(const std::string& out_dir, const SweepPoint& point, bool retry_failed) {
+  const fs::path dir = point_dir(out_dir, point);
+  const nlohmann::json st = read_json(dir / "status.json");
+  if (!st.is_object()) return false;
+  if (st.value("status", "") == "failed") return !retry_failed;
+  // Done only with its result: a result.json deleted or cut short after the fact is run again.
+  return st.value("status", "") == "done" && read_json(dir / "result.json").is_object();
 }
 
 // Numbers of the result, flattened two levels deep: {"chip": {"area_mm2": 3}} -> chip.area_mm2.
@@ -331,7 +388,17 @@ nlohmann::json point_row(const Sweep& sweep, const SweepPoint& point, const std:
   for (const auto& [path, value] : sweep.fixed) fixed[path] = scalar_json(value);
   row["fixed"] = fixed;
   nlohmann::json metrics = nlohmann::json::object();
-  if (row["status"] == "done") flatten(read_json(dir / "result.json"), "", 0, metrics);
+  if (row["status"] == "done") {
+    const nlohmann::json result = read_json(dir / "result.json");
+    if (result.is_object()) {
+      flatten(result, "", 0, metrics);
+    } else {
+      row["status"] = "missing";
+      row["error"] =
+          "status.json says done but result.json is missing or malformed; run the "
+          "sweep again to redo this point";
+    }
+  }
   row["metrics"] = metrics;
   return row;
 }

@@ -58,5 +58,8 @@ int write_tables(const Sweep& sweep, const std::string& out_dir);
 nlohmann::json point_row(const Sweep& sweep, const SweepPoint& point, const std::string& out_dir);
 
 std::string point_dir(const std::string& out_dir, const SweepPoint& point);
+// Whether a point needs no run: done with a readable result.json, or failed (unless
+// `retry_failed`).
+bool point_finished(const std::string& out_dir, const SweepPoint& point, bool retry_failed);
 
 }  // namespace xbar::flow

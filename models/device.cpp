@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/files.hpp"
+
 namespace xbar::models {
 
 double level_conductance_s(const arch::DeviceSpec& device, int level) {
@@ -76,8 +78,7 @@ std::pair<double, double> standard_normal_pair(workloads::Rng& rng) {
 }
 
 FaultMap load_fault_map(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open fault map");
+  std::istringstream f(config::read_file(path, config::limits::kConfigBytes, "fault map"));
   FaultMap map;
   std::string line;
   for (int n = 1; std::getline(f, line); ++n) {

@@ -5,11 +5,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/files.hpp"
+
 namespace xbar::sim {
 
 std::vector<NeuronStimulusLine> read_neuron_stimulus(const std::string& path, int neurons) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument(path + ": cannot open the stimulus file");
+  std::istringstream in(config::read_file(path, config::limits::kTraceBytes, "stimulus"));
   std::vector<NeuronStimulusLine> out;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {

@@ -1,8 +1,10 @@
 // xbarsim import MODEL.onnx -o DIR: an ONNX model (e.g. exported from PyTorch) into our model
 // format, so that `xbarsim snn`, experiments and the compiler can use it.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
+#include "config/files.hpp"
 #include "tools/commands.hpp"
 #include "workloads/model_io.hpp"
 #include "workloads/onnx_import.hpp"
@@ -12,15 +14,23 @@ namespace xbar::tools {
 namespace {
 
 namespace wl = xbar::workloads;
+namespace fs = std::filesystem;
 
 struct ImportArgs {
   std::string file;
   std::string out;
   std::string dataset;
   std::string data_dir;
+  bool force = false;
 };
 
 int run_import(const ImportArgs& a) {
+  // Checked before anything is read: an existing directory is replaced only when asked (whole,
+  // by save_model, so no file of the old model stays).
+  std::error_code ec;
+  if (!a.force && fs::exists(a.out, ec) &&
+      !(fs::is_directory(a.out, ec) && fs::is_empty(a.out, ec)))
+    throw config::InputError(a.out + ": exists; give --force to replace it");
   wl::OnnxImport m = wl::import_onnx(a.file);
   std::printf("import: %s (producer: %s)\n", a.file.c_str(), m.producer.c_str());
   for (const auto& line : m.log) std::printf("  %s\n", line.c_str());
@@ -62,6 +72,7 @@ static void add_import_commands(CLI::App& app, int& status) {
                   "data set the model was trained on (recorded in the manifest; its test "
                   "accuracy is measured)");
   cmd->add_option("--data-dir", a->data_dir, "data directory (as for xbarsim train)");
+  cmd->add_flag("--force", a->force, "replace the model directory if it exists");
   cmd->callback([&status, a] { status = guarded([&] { return run_import(*a); }); });
 }
 

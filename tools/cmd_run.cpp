@@ -96,16 +96,36 @@ int run_main(const RunArgs& a) {
                  "layer)\n";
     return 2;
   }
+  if (a.trace_from > a.trace_to) {
+    std::cerr << "xbarsim run: --trace-from " << a.trace_from << " is after --trace-to "
+              << a.trace_to << ": the trace window would be empty\n";
+    return 2;
+  }
+  for (const std::string* file : {&a.trace, &a.trace_stimulus}) {
+    const fs::path parent = fs::path(*file).parent_path();
+    if (!file->empty() && !parent.empty() && !fs::is_directory(parent)) {
+      std::cerr << "xbarsim run: " << (file == &a.trace ? "--trace " : "--trace-stimulus ") << *file
+                << ": no directory " << parent.string() << " to write it in\n";
+      return 2;
+    }
+  }
   flow::Experiment e = flow::load_experiment(a.experiment, a.overrides);
   const fs::path dir = out_dir(a, e);
   flow::Compiled c = compiled_network(a, e);
-  if (a.compiled.empty() || fs::weakly_canonical(a.compiled) != fs::weakly_canonical(dir)) {
-    flow::save_compiled(e, c, dir.string());
-    config::write_file_atomically(dir / "compile.json",
-                                  compile_summary(e, c).to_json().dump(2) + "\n");
-  }
+  // Nothing goes into the output directory before the run has succeeded: a bad --compiled
+  // network or a failing simulation leaves the results of an earlier run as they were. The
+  // programmed placement waits in a temporary file until then.
+  const fs::path programmed =
+      fs::temp_directory_path() / ("xbarsim-placement-" + std::to_string(getpid()) + ".json");
+  struct Remove {
+    fs::path p;
+    ~Remove() {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  } remove_programmed{programmed};
   flow::RunOptions ro;
-  ro.placement_file = (dir / "placement_programmed.json").string();
+  ro.placement_file = programmed.string();
   ro.images = a.images;
   ro.progress = isatty(STDERR_FILENO);
   ro.trace_file = a.trace;
@@ -116,6 +136,17 @@ int run_main(const RunArgs& a) {
   ro.trace_stimulus_file = a.trace_stimulus;
   const flow::RunReport report = flow::run(e, c, ro, std::cerr);
   const nlohmann::json j = report.to_json();
+  if (a.compiled.empty() || fs::weakly_canonical(a.compiled) != fs::weakly_canonical(dir)) {
+    flow::save_compiled(e, c, dir.string());
+    config::write_file_atomically(dir / "compile.json",
+                                  compile_summary(e, c).to_json().dump(2) + "\n");
+  }
+  if (fs::exists(programmed)) {
+    fs::create_directories(dir);
+    fs::copy_file(programmed, dir / "placement_programmed.json.tmp",
+                  fs::copy_options::overwrite_existing);
+    fs::rename(dir / "placement_programmed.json.tmp", dir / "placement_programmed.json");
+  }
   config::write_file_atomically(dir / "config.yaml", config::to_yaml(e.resolved));
   config::write_file_atomically(dir / "report.json", j.dump(2) + "\n");
   if (a.html) flow::write_run_report_html(dir.string());

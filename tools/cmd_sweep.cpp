@@ -39,17 +39,6 @@ std::string default_out(const flow::Sweep& s) {
 
 std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
 
-nlohmann::json read_status(const fs::path& dir) {
-  std::ifstream in(dir / "status.json");
-  if (!in) return nullptr;
-  try {
-    return nlohmann::json::parse(in);
-  } catch (...) {
-    return nullptr;
-  }
-}
-
-
 // A row appended with a single write() on an O_APPEND descriptor: whole lines even when several
 // processes (MPI ranks) append to the same file.
 void append_row(const std::string& out_dir, const nlohmann::json& row) {
@@ -61,12 +50,20 @@ void append_row(const std::string& out_dir, const nlohmann::json& row) {
   ::close(fd);
 }
 
-// Why a point failed: the first line it printed (the problem itself; a summary may follow).
-std::string first_line(const fs::path& p) {
+// Why a point failed: the error it printed ("xbarsim: error: ..."), else the first located
+// problem ("file:line:column: key: message"), else the first line it printed.
+std::string failure_reason(const fs::path& p) {
   std::ifstream in(p);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) return line;
-  return "";
+  std::string first, problem, error;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (first.empty()) first = line;
+    if (line.rfind("xbarsim: error: ", 0) == 0) error = line.substr(16);
+    if (problem.empty() && line.find(": ") != std::string::npos &&
+        line.find(".yaml:") != std::string::npos)
+      problem = line;
+  }
+  return !error.empty() ? error : !problem.empty() ? problem : first;
 }
 
 class Progress {
@@ -102,11 +99,16 @@ int run_points(const flow::Sweep& sweep, const std::vector<const flow::SweepPoin
   auto finish = [&](const flow::SweepPoint* p, int status) {
     const fs::path dir = flow::point_dir(out, *p);
     nlohmann::json st;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      fs::rename(dir / "result.json.tmp", dir / "result.json");
+    std::error_code ec;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+        (fs::rename(dir / "result.json.tmp", dir / "result.json", ec), !ec)) {
       st = {{"status", "done"}};
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      st = {{"status", "failed"},
+            {"error", "the point exited 0 without writing its result (" + ec.message() + ")"}};
+      ++failed;
     } else {
-      std::string why = first_line(dir / "log.txt");
+      std::string why = failure_reason(dir / "log.txt");
       if (why.empty())
         why =
             WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status)) : "failed";
@@ -185,10 +187,7 @@ int sweep_main(const SweepArgs& args) {
     for (const auto& p : sweep.points) {
       const int part = args.mpi ? rank : shard, parts = args.mpi ? ranks : shards;
       if (p.index % parts != part) continue;
-      nlohmann::json st = read_status(flow::point_dir(out, p));
-      bool finished = st.is_object() &&
-                      (st["status"] == "done" || (st["status"] == "failed" && !args.retry_failed));
-      if (finished) {
+      if (flow::point_finished(out, p, args.retry_failed)) {
         ++skipped;
         continue;
       }

@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include "config/config_tree.hpp"
+#include "config/files.hpp"
 #include "tools/commands.hpp"
 
 namespace xbar::tools {
@@ -18,9 +19,14 @@ int guarded(const std::function<int()>& body) {
     std::cerr << "xbarsim: " << e.diagnostics().size() << " problem"
               << (e.diagnostics().size() == 1 ? "" : "s") << " found; nothing was run\n";
     return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "xbarsim: error: " << e.what() << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "xbarsim: error: out of memory (an input asks for more than this machine has; "
+                 "README.md, Limits, lists what one input may ask for)\n";
     return 1;
+  } catch (const std::exception& e) {
+    // Bad input (config::BadInput): the message names the file and the place in it; exit 2.
+    std::cerr << "xbarsim: error: " << e.what() << "\n";
+    return xbar::config::is_bad_input(e) ? 2 : 1;
   }
 }
 

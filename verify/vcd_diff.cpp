@@ -40,6 +40,9 @@ const VcdVariable& lookup(const VcdFile& f, const std::string& name, const std::
   throw VcdError(msg);
 }
 
+// The value of a signal at a sample time after the last timestamp of its trace.
+const std::string kEnded = "(trace ended)";
+
 std::string time_text(std::uint64_t fs) {
   std::ostringstream s;
   s << static_cast<double>(fs) / 1e6 << " ns";
@@ -51,9 +54,9 @@ std::string time_text(std::uint64_t fs) {
 VcdMap read_vcd_map(const std::string& path) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw VcdError(path + ": cannot open the map file");
+    root = YAML::Load(config::read_file(path, config::limits::kConfigBytes, "map"));
+  } catch (const config::InputError& e) {
+    throw VcdError(e.what());
   } catch (const YAML::Exception& e) {
     throw VcdError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
@@ -142,10 +145,14 @@ VcdDiffResult vcd_diff(const VcdFile& a, const VcdFile& b, const VcdMap& map,
       times.assign(t.begin(), t.end());
       r.samples = times.size();
     }
+    // A trace that ends before a sample time has no value there: one cut short differs from the
+    // other from its end on, instead of holding its last values as if they went on.
     std::vector<std::string> sa, sb;
     for (std::uint64_t t : times) {
-      sa.push_back(canonical(a.value_at(va, t, inclusive), p.is_signed));
-      sb.push_back(canonical(b.value_at(vb, t, inclusive), p.is_signed));
+      sa.push_back(t > a.end_time_fs ? kEnded
+                                     : canonical(a.value_at(va, t, inclusive), p.is_signed));
+      sb.push_back(t > b.end_time_fs ? kEnded
+                                     : canonical(b.value_at(vb, t, inclusive), p.is_signed));
     }
     SignalDiff d;
     d.pair = p;

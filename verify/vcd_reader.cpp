@@ -82,8 +82,12 @@ std::string VcdFile::value_at(const VcdVariable& v, std::uint64_t t, bool inclus
 }
 
 VcdFile read_vcd(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw VcdError(path + ": cannot open the file");
+  std::istringstream in;
+  try {
+    in.str(config::read_file(path, config::limits::kTraceBytes, "VCD"));
+  } catch (const config::InputError& e) {
+    throw VcdError(e.what());
+  }
   VcdFile f;
   f.path = path;
   std::map<std::string, int> codes;  // identifier -> index into f.changes
@@ -135,7 +139,8 @@ VcdFile read_vcd(const std::string& path) {
       } catch (const std::exception&) {
         throw fail("bad $var width '" + t[1] + "'");
       }
-      if (v.width < 1) throw fail("bad $var width '" + t[1] + "'");
+      if (v.width < 1 || v.width > (1 << 16))
+        throw fail("bad $var width '" + t[1] + "' (1 to 65536)");
       for (const auto& s : scopes) v.name += s + ".";
       v.name += t[3];  // a bit range after the name ("data [7:0]") is not part of it
       auto [it, fresh] = codes.emplace(t[2], static_cast<int>(f.changes.size()));

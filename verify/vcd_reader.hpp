@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "config/files.hpp"
+
 namespace xbar::verify {
 
 // A malformed or unreadable VCD; the message starts with "file:line:" (or "file:" when the file
 // cannot be opened).
-class VcdError : public std::runtime_error {
+class VcdError : public std::runtime_error, public config::BadInput {
  public:
   using std::runtime_error::runtime_error;
 };

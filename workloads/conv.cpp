@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/files.hpp"
 #include "workloads/blas.hpp"
 #include "workloads/deep.hpp"
 
@@ -19,12 +20,38 @@ std::string shape_text(const Shape& s) {
          std::to_string(s.width);
 }
 
+// The fan-in of a conv layer, after checking in 64 bits that neither its weights, its padded input,
+// its output nor its read plan has more elements than a tensor may have (config::limits): a
+// manifest or an ONNX file with pads of 10^6 asked for 400 TB, huge channel counts overflowed int.
+int checked_conv_fan_in(const Shape& in, int out_channels, int kernel, int stride, int padding) {
+  if (in.channels <= 0 || in.height <= 0 || in.width <= 0 || out_channels <= 0 || kernel <= 0 ||
+      stride <= 0 || padding < 0)
+    return 0;  // the constructor says what is wrong
+  const std::uint64_t limit = config::limits::kTensorElements;
+  const std::uint64_t c = in.channels, k = kernel, hp = std::uint64_t(in.height) + 2 * padding,
+                      wp = std::uint64_t(in.width) + 2 * padding;
+  const std::uint64_t ho = hp >= k ? (hp - k) / stride + 1 : 0,
+                      wo = wp >= k ? (wp - k) / stride + 1 : 0;
+  const auto over = [&](std::uint64_t a, std::uint64_t b, std::uint64_t d) {
+    return a > limit || b > limit || d > limit || a * b > limit || a * b * d > limit;
+  };
+  if (over(c, k, k) || over(c * k * k, out_channels, 1) || over(c, hp, wp) ||
+      over(out_channels, ho, wo) || over(ho * wo, c, k))
+    throw std::invalid_argument(
+        "conv layer of " + std::to_string(out_channels) + " filters of " + std::to_string(kernel) +
+        "x" + std::to_string(kernel) + ", stride " + std::to_string(stride) + ", padding " +
+        std::to_string(padding) + " on input " + shape_text(in) + " has more than the " +
+        std::to_string(limit) + " elements a tensor may have");
+  return static_cast<int>(c * k * k);
+}
+
 }  // namespace
 
 // ---- Conv2d ----
 
 Conv2d::Conv2d(Shape input, int out_channels, int kernel, int stride, int padding, bool bias)
-    : WeightedLayer(std::max(out_channels, 0), std::max(input.channels * kernel * kernel, 0), bias),
+    : WeightedLayer(std::max(out_channels, 0),
+                    checked_conv_fan_in(input, out_channels, kernel, stride, padding), bias),
       in_(input),
       k_(kernel),
       stride_(stride),
@@ -214,7 +241,8 @@ Eigen::MatrixXf Conv2d::unrolled() const {
 
 Pool2d::Pool2d(Mode mode, Shape input, int kernel, int stride)
     : mode_(mode), in_(input), k_(kernel), stride_(stride > 0 ? stride : kernel) {
-  if (kernel <= 0 || input.height < kernel || input.width < kernel)
+  if (kernel <= 0 || input.height < kernel || input.width < kernel || input.channels <= 0 ||
+      stride_ <= 0)
     throw std::invalid_argument("pooling window " + std::to_string(kernel) +
                                 " does not fit its input " + shape_text(input));
   out_ = {input.channels, (input.height - kernel) / stride_ + 1,

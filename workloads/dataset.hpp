@@ -8,15 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "config/files.hpp"
+
 namespace xbar::workloads {
 
 // Batches and data sets: one sample per row, features along the row (contiguous).
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // A problem with a data or model file; the message names the file.
-class DataError : public std::runtime_error {
+// Bad input (config::BadInput): xbarsim exits 2 for it.
+class DataError : public std::runtime_error, public config::BadInput {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A model file read correctly that xbarsim cannot use (an ONNX operator it does not support):
+// still a DataError naming the file, but exit 1 -- the file is not wrong.
+class UnsupportedModel : public DataError {
+ public:
+  using DataError::DataError;
+  bool input_is_wrong() const override { return false; }
 };
 
 struct Dataset {

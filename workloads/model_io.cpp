@@ -1,5 +1,6 @@
 #include "workloads/model_io.hpp"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
@@ -100,10 +101,10 @@ void emit_layers(YAML::Emitter& y, const fs::path& dir, const Network& net, File
 
 }  // namespace
 
-void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw DataError(dir.string() + ": cannot create the model directory: " + ec.message());
+namespace {
+
+// The model's files into `dir`, which exists and is empty.
+void write_model_files(const fs::path& dir, const Network& net, const ModelInfo& info) {
   YAML::Emitter y;
   y << YAML::BeginMap;
   y << YAML::Key << "format" << YAML::Value << "xbarsim-model";
@@ -132,6 +133,49 @@ void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) 
   if (!out) throw DataError((dir / "manifest.yaml").string() + ": write failed");
 }
 
+}  // namespace
+
+void save_model(const fs::path& dir, const Network& net, const ModelInfo& info) {
+  // Written whole into a new directory beside `dir`, which then replaces `dir`: a model directory
+  // is never half written, never mixes the files of two models, and a failure leaves the old one.
+  std::error_code ec;
+  const fs::path target = dir.has_filename() ? dir : dir.parent_path();
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  if (ec)
+    throw DataError(target.string() + ": cannot create its parent directory: " + ec.message());
+  // Only a model directory (or an empty one) is replaced: anything else there is the user's.
+  if (fs::is_directory(target, ec) && !fs::is_empty(target, ec) &&
+      !fs::exists(target / "manifest.yaml", ec))
+    throw DataError(target.string() +
+                    ": exists and is not a model directory (no manifest.yaml); not replacing it");
+  if (fs::exists(target, ec) && !fs::is_directory(target, ec))
+    throw DataError(target.string() + ": exists and is not a directory");
+  const std::string suffix = "." + std::to_string(::getpid());
+  fs::path tmp = target, old = target;
+  tmp += ".new" + suffix;
+  old += ".old" + suffix;
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp, ec);
+  if (ec) throw DataError(tmp.string() + ": cannot create the model directory: " + ec.message());
+  try {
+    write_model_files(tmp, net, info);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  const bool had = fs::exists(target, ec);
+  if (had) fs::rename(target, old, ec);
+  if (ec)
+    throw DataError(target.string() + ": cannot replace the model directory: " + ec.message());
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::error_code ignore;
+    if (had) fs::rename(old, target, ignore);
+    throw DataError(target.string() + ": cannot write the model directory: " + ec.message());
+  }
+  if (had) fs::remove_all(old, ec);
+}
+
 namespace {
 
 template <class T>
@@ -144,6 +188,16 @@ T get(const YAML::Node& n, const char* key, const std::string& where) {
   }
 }
 
+// An integer key within [lo, hi]: a size that cannot overflow what is computed from it.
+int get_int(const YAML::Node& n, const char* key, const std::string& where, int lo, int hi) {
+  const auto v = get<long long>(n, key, where);
+  if (v < lo || v > hi)
+    throw DataError(where + ": key '" + key + "' is " + std::to_string(v) + ", outside [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int>(v);
+}
+constexpr int kMaxWidth = 1 << 24;  // neurons of a dense layer, channels or pixels of a dimension
+
 // Appends the layers of the list `layers` to `net`; `prefix` + index names a layer in errors
 // ("manifest.yaml: layer 4", "manifest.yaml: layer 4 main 2").
 void read_layers(const YAML::Node& layers, const fs::path& dir, const std::string& prefix,
@@ -153,7 +207,8 @@ void read_layers(const YAML::Node& layers, const fs::path& dir, const std::strin
     const YAML::Node l = layers[i];
     const std::string type = get<std::string>(l, "type", lw);
     if (type == "dense") {
-      const int n_in = get<int>(l, "inputs", lw), n_out = get<int>(l, "outputs", lw);
+      const int n_in = get_int(l, "inputs", lw, 1, kMaxWidth),
+                n_out = get_int(l, "outputs", lw, 1, kMaxWidth);
       const int have = net.output_shape().size();
       if (n_in != have)
         throw DataError(lw + " (dense " + std::to_string(n_in) + " -> " + std::to_string(n_out) +
@@ -168,18 +223,35 @@ void read_layers(const YAML::Node& layers, const fs::path& dir, const std::strin
       net.add(std::move(d));
     } else if (type == "conv") {
       const Shape have = net.output_shape();
-      const int c_in = get<int>(l, "in_channels", lw), c_out = get<int>(l, "out_channels", lw),
-                k = get<int>(l, "kernel", lw);
+      const int c_in = get_int(l, "in_channels", lw, 1, kMaxWidth),
+                c_out = get_int(l, "out_channels", lw, 1, kMaxWidth),
+                k = get_int(l, "kernel", lw, 1, 1 << 10);
+      if (!config::checked_product(static_cast<std::int64_t>(c_in) * k * k, c_out) ||
+          static_cast<std::uint64_t>(c_in) * k * k * static_cast<std::uint64_t>(c_out) >
+              config::limits::kTensorElements)
+        throw DataError(lw + ": a conv of " + std::to_string(c_in) + " -> " +
+                        std::to_string(c_out) + " channels with a " + std::to_string(k) + "x" +
+                        std::to_string(k) + " kernel has more weights than a tensor may have");
       if (c_in != have.channels)
         throw DataError(lw + " (conv " + std::to_string(c_in) + " -> " + std::to_string(c_out) +
                         " channels) expects " + std::to_string(c_in) +
                         " input channels but the layer before gives " +
                         std::to_string(have.channels) + " (" + std::to_string(have.size()) +
                         " features)");
+      const int stride = get_int(l, "stride", lw, 1, 1 << 10);
+      const int padding = get_int(l, "padding", lw, 0, 1 << 10);
+      const std::int64_t oh = (std::int64_t{have.height} + 2 * padding - k) / stride + 1,
+                         ow = (std::int64_t{have.width} + 2 * padding - k) / stride + 1;
+      if (oh > 0 && ow > 0 &&
+          static_cast<std::uint64_t>(c_out) * static_cast<std::uint64_t>(oh) *
+                  static_cast<std::uint64_t>(ow) >
+              config::limits::kTensorElements)
+        throw DataError(lw + ": a conv output of " + std::to_string(c_out) + " x " +
+                        std::to_string(oh) + " x " + std::to_string(ow) +
+                        " is more than a tensor may have");
       std::unique_ptr<Conv2d> c;
       try {
-        c = std::make_unique<Conv2d>(have, c_out, k, get<int>(l, "stride", lw),
-                                     get<int>(l, "padding", lw), bool(l["bias"]));
+        c = std::make_unique<Conv2d>(have, c_out, k, stride, padding, bool(l["bias"]));
       } catch (const std::invalid_argument& e) {
         throw DataError(lw + ": " + e.what());
       }
@@ -193,12 +265,12 @@ void read_layers(const YAML::Node& layers, const fs::path& dir, const std::strin
       try {
         net.add(std::make_unique<Pool2d>(
             type == "avgpool" ? Pool2d::Mode::kAverage : Pool2d::Mode::kMax, net.output_shape(),
-            get<int>(l, "kernel", lw), get<int>(l, "stride", lw)));
+            get_int(l, "kernel", lw, 1, 1 << 10), get_int(l, "stride", lw, 1, 1 << 10)));
       } catch (const std::invalid_argument& e) {
         throw DataError(lw + ": " + e.what());
       }
     } else if (type == "batchnorm") {
-      const int ch = get<int>(l, "channels", lw);
+      const int ch = get_int(l, "channels", lw, 1, kMaxWidth);
       const Shape have = net.output_shape();
       if (ch != have.channels)
         throw DataError(lw + " (batchnorm of " + std::to_string(ch) +
@@ -250,7 +322,9 @@ LoadedModel load_model(const fs::path& dir) {
     throw DataError(mpath.string() + ": file not found (not a model directory)");
   YAML::Node root;
   try {
-    root = YAML::LoadFile(mpath.string());
+    root = YAML::Load(config::read_file(mpath, config::limits::kConfigBytes, "model manifest"));
+  } catch (const config::InputError& e) {
+    throw DataError(e.what());
   } catch (const YAML::Exception& e) {
     throw DataError(mpath.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
@@ -262,8 +336,15 @@ LoadedModel load_model(const fs::path& dir) {
   LoadedModel m{Network(), {}};
   const YAML::Node in = root["input"];
   if (!in) throw DataError(where + ": missing key 'input'");
-  Shape shape{get<int>(in, "channels", where + " input"), get<int>(in, "height", where + " input"),
-              get<int>(in, "width", where + " input")};
+  Shape shape{get_int(in, "channels", where + " input", 1, kMaxWidth),
+              get_int(in, "height", where + " input", 1, kMaxWidth),
+              get_int(in, "width", where + " input", 1, kMaxWidth)};
+  if (static_cast<std::uint64_t>(shape.channels) * static_cast<std::uint64_t>(shape.height) *
+          static_cast<std::uint64_t>(shape.width) >
+      config::limits::kTensorElements)
+    throw DataError(where + ": input: " + std::to_string(shape.channels) + " x " +
+                    std::to_string(shape.height) + " x " + std::to_string(shape.width) +
+                    " features are more than a tensor may have");
   m.network = Network(shape);
   const YAML::Node layers = root["layers"];
   if (!layers || !layers.IsSequence()) throw DataError(where + ": 'layers' must be a list");

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/files.hpp"
 #include "workloads/blas.hpp"
 #include "workloads/conv.hpp"
 
@@ -76,12 +77,24 @@ void WeightedLayer::apply_mask() {
 
 // ---- Dense ----
 
-Dense::Dense(int inputs, int outputs, bool bias)
-    : WeightedLayer(std::max(outputs, 0), std::max(inputs, 0), bias) {
+namespace {
+// Checked before the weights are allocated: more than a tensor may hold is refused.
+int checked_dense_outputs(int inputs, int outputs) {
   if (inputs <= 0 || outputs <= 0)
     throw std::invalid_argument("dense layer needs positive sizes, got " + std::to_string(inputs) +
                                 " -> " + std::to_string(outputs));
+  if (static_cast<std::uint64_t>(inputs) * static_cast<std::uint64_t>(outputs) >
+      config::limits::kTensorElements)
+    throw std::invalid_argument("dense layer " + std::to_string(inputs) + " -> " +
+                                std::to_string(outputs) + " has more than the " +
+                                std::to_string(config::limits::kTensorElements) +
+                                " weights a tensor may have");
+  return outputs;
 }
+}  // namespace
+
+Dense::Dense(int inputs, int outputs, bool bias)
+    : WeightedLayer(checked_dense_outputs(inputs, outputs), inputs, bias) {}
 
 Shape Dense::output_shape(const Shape& in) const {
   if (in.size() != inputs())

@@ -1,5 +1,7 @@
 #include "workloads/npy.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -70,8 +72,15 @@ void write_npy(const fs::path& path, const NpyArray& a) {
 }
 
 NpyArray read_npy(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw DataError(path.string() + ": is a directory, not a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path.string() + ": file not found or unreadable");
+  // A regular file's size bounds what its header may ask for (a device such as /dev/zero has none:
+  // the header and tensor limits bound it).
+  const std::uintmax_t file_size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+  const bool sized = !ec && fs::is_regular_file(path, ec);
   char pre[10];
   in.read(pre, 10);
   if (in.gcount() != 10 || std::memcmp(pre, "\x93NUMPY", 6) != 0)
@@ -90,6 +99,13 @@ NpyArray read_npy(const fs::path& path) {
   } else {
     throw DataError(path.string() + ": unsupported .npy version " + std::to_string(major));
   }
+  constexpr std::size_t kMaxHeader = 1
+                                     << 16;  // numpy writes tens of bytes; version 1 allows 64 KiB
+  if (hlen > kMaxHeader || (sized && 10 + hlen > file_size))
+    throw DataError(path.string() + ": byte 8: .npy header length " + std::to_string(hlen) +
+                    (hlen > kMaxHeader ? " is more than the 65536 bytes a header may have"
+                                       : " runs past the end of the " + std::to_string(file_size) +
+                                             "-byte file"));
   std::string h(hlen, '\0');
   in.read(h.data(), static_cast<std::streamsize>(hlen));
   if (static_cast<std::size_t>(in.gcount()) != hlen)
@@ -108,21 +124,45 @@ NpyArray read_npy(const fs::path& path) {
     while (std::getline(ss, tok, ',')) {
       if (tok.find_first_not_of(' ') == std::string::npos) continue;
       try {
-        long d = std::stol(tok);
-        if (d < 0) throw std::invalid_argument("negative");
+        std::size_t used = 0;
+        long d = std::stol(tok, &used);
+        if (d < 0 || tok.find_first_not_of(' ', used) != std::string::npos)
+          throw std::invalid_argument("negative");
         a.shape.push_back(d);
       } catch (const std::exception&) {
         throw DataError(path.string() + ": bad shape " + shape + " in the .npy header");
       }
     }
   }
-  a.data.resize(count_of(a.shape));
+  // The element count, checked: no more than a tensor may have, and no more than the file holds.
+  std::uint64_t count = 1;
+  for (long d : a.shape) {
+    if (d != 0 && count > config::limits::kTensorElements / static_cast<std::uint64_t>(d))
+      count = config::limits::kTensorElements + 1;
+    else
+      count *= static_cast<std::uint64_t>(d);
+  }
+  if (count > config::limits::kTensorElements)
+    throw DataError(path.string() + ": shape " + shape + " has more than the " +
+                    std::to_string(config::limits::kTensorElements) +
+                    " elements a tensor may have");
+  const std::uint64_t data_offset = (major == 1 ? 10 : 12) + hlen;
+  if (sized && data_offset + count * sizeof(float) > file_size)
+    throw DataError(path.string() + ": short read: shape " + shape_str(a.shape) + " needs " +
+                    std::to_string(count * sizeof(float)) + " bytes of data, file has " +
+                    std::to_string(file_size - std::min<std::uint64_t>(file_size, data_offset)));
+  a.data.resize(static_cast<std::size_t>(count));
   in.read(reinterpret_cast<char*>(a.data.data()),
           static_cast<std::streamsize>(a.data.size() * sizeof(float)));
   if (static_cast<std::size_t>(in.gcount()) != a.data.size() * sizeof(float))
     throw DataError(path.string() + ": short read: shape " + shape_str(a.shape) + " needs " +
                     std::to_string(a.data.size() * sizeof(float)) + " bytes of data, file has " +
                     std::to_string(in.gcount()));
+  for (std::size_t k = 0; k < a.data.size(); ++k)
+    if (!std::isfinite(a.data[k]))
+      throw DataError(path.string() + ": byte " + std::to_string(data_offset + 4 * k) +
+                      ": element " + std::to_string(k) + " is " + std::to_string(a.data[k]) +
+                      " (weights must be finite)");
   return a;
 }
 

@@ -82,6 +82,10 @@ class Importer {
     if (static_cast<long long>(v.size()) != elements(t))
       throw error(what + ": tensor '" + t.name() + "' holds " + std::to_string(v.size()) +
                   " values for dims " + dims_text(t));
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (!std::isfinite(v[k]))
+        throw error(what + ": tensor '" + t.name() + "' element " + std::to_string(k) + " is " +
+                    std::to_string(v[k]) + " (weights must be finite)");
     return v;
   }
 
@@ -98,9 +102,11 @@ class Importer {
     return v;
   }
 
+  // The element count of the dims, or -1 when a dim is negative or the count overflows.
   static long long elements(const onnx::TensorProto& t) {
     long long n = 1;
-    for (auto d : t.dims()) n *= d;
+    for (auto d : t.dims())
+      if (d < 0 || __builtin_mul_overflow(n, static_cast<long long>(d), &n)) return -1;
     return n;
   }
   static std::string dims_text(const onnx::TensorProto& t) {
@@ -151,9 +157,13 @@ class Importer {
     Shape s = ch.net.output_shape();
     if (ch.pending) {
       if (ch.pending->conv) {
-        const Conv2d c(s, int(ch.pending->weights.rows()), ch.pending->kernel, ch.pending->stride,
-                       ch.pending->padding);
-        return c.output();
+        try {
+          const Conv2d c(s, int(ch.pending->weights.rows()), ch.pending->kernel, ch.pending->stride,
+                         ch.pending->padding);
+          return c.output();
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument("node '" + ch.pending->node + "': " + e.what());
+        }
       }
       return {1, 1, int(ch.pending->weights.rows())};
     }
@@ -166,8 +176,13 @@ class Importer {
     ch.pending.reset();
     const bool bias = p.bias.has_value();
     if (p.conv) {
-      auto c = std::make_unique<Conv2d>(ch.net.output_shape(), int(p.weights.rows()), p.kernel,
-                                        p.stride, p.padding, bias);
+      std::unique_ptr<Conv2d> c;
+      try {
+        c = std::make_unique<Conv2d>(ch.net.output_shape(), int(p.weights.rows()), p.kernel,
+                                     p.stride, p.padding, bias);
+      } catch (const std::invalid_argument& e) {
+        throw error("node '" + p.node + "': " + e.what());
+      }
       if (c->kernel_size() != p.weights.cols())
         throw error("node '" + p.node + "': kernel of " + std::to_string(p.weights.cols()) +
                     " values per filter for an input of " +
@@ -447,9 +462,15 @@ class Importer {
   OnnxImport run() {
     onnx::ModelProto model;
     {
-      std::ifstream in(file_, std::ios::binary);
-      if (!in) throw error("cannot open the file");
-      if (!model.ParseFromIstream(&in)) throw error("not an ONNX model (protobuf parse failed)");
+      std::string bytes;
+      try {
+        bytes = config::read_file(file_, config::limits::kModelBytes, "ONNX");
+      } catch (const config::InputError& e) {
+        throw DataError(e.what());
+      }
+      if (bytes.empty()) throw error("empty file: not an ONNX model");
+      if (!model.ParseFromString(bytes)) throw error("not an ONNX model (protobuf parse failed)");
+      if (model.graph().node_size() == 0) throw error("not an ONNX model: its graph has no nodes");
     }
     const onnx::GraphProto& g = model.graph();
     OnnxImport result;
@@ -478,10 +499,11 @@ class Importer {
     if (!bad.empty()) {
       std::string msg = "unsupported ONNX operator(s): ";
       for (std::size_t i = 0; i < bad.size(); ++i) msg += (i ? ", " : "") + bad[i];
-      throw error(msg +
-                  "; supported: Gemm, MatMul, Add (bias or residual join), Conv, "
-                  "BatchNormalization, Relu, AveragePool, MaxPool, GlobalAveragePool, Flatten, "
-                  "Reshape, Identity, Dropout, Constant");
+      throw UnsupportedModel(
+          file_ + ": " + msg +
+          "; supported: Gemm, MatMul, Add (bias or residual join), Conv, "
+          "BatchNormalization, Relu, AveragePool, MaxPool, GlobalAveragePool, Flatten, "
+          "Reshape, Identity, Dropout, Constant");
     }
 
     for (const auto& t : g.initializer()) tensors_[t.name()] = &t;

@@ -125,6 +125,11 @@ SpikingNetwork to_snn(const Network& net, const Dataset& train, const Conversion
       std::size_t upto = weighted_at[k];
       if (upto + 1 < net.size() && net.layer(upto + 1).kind() == "relu") ++upto;
       lambda = activation_scale(net.activations_after(stats.images, upto), c);
+      // Weights of 1e38 overflow the activations: say so instead of converting with scale inf.
+      if (!std::isfinite(lambda))
+        throw DataError("layer " + std::to_string(k) +
+                        ": its activations overflow float (normalisation scale " +
+                        std::to_string(lambda) + "); the model's weights are out of range");
     }
     sl.weights = w * (prev / lambda);
     sl.threshold = 1.0f;

@@ -169,7 +169,8 @@ def test_train_writes_the_model_the_cli_writes(tmp_path):
     assert m["layers"][0] == {"type": "dense", "inputs": 784, "outputs": 16, "weights": "dense0.npy"}
     for f in ("dense0.npy", "dense1.npy"):
         assert np.array_equal(np.load(tmp_path / "py" / f), np.load(tmp_path / "cli" / f))
-    with pytest.raises(xbarsim.XbarsimError, match="unknown data set 'no-such-set'"):  # exit 1
+    # An unknown data set is bad input (exit 2), raised as ConfigError with the CLI's message.
+    with pytest.raises(xbarsim.ConfigError, match="unknown data set 'no-such-set'"):
         xbarsim.train(tmp_path / "bad", dataset="no-such-set", epochs=1)
 
 

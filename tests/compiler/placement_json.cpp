@@ -2,11 +2,13 @@
 // for a wrong version, a malformed file or a missing one.
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "arch/arch_spec.hpp"
 #include "compiler/map.hpp"
 #include "compiler/place.hpp"
+#include "config/files.hpp"
 #include "tests/compiler/synth.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -98,6 +100,102 @@ BOOST_AUTO_TEST_CASE(malformed_file_is_a_clear_error) {
   BOOST_TEST(error_of([&] {
                read_placement((dir.path() / "missing.json").string());
              }).find("missing.json") != std::string::npos);
+}
+
+// Placements that cannot be simulated, each as a user (or a bit flip) could write it: refused when
+// read, as bad input (exit 2), naming the file and the JSON pointer of the culprit. Before, these
+// crashed the chip model (grid [0, 0], a tile off the grid) or were simulated as if valid.
+BOOST_AUTO_TEST_CASE(invalid_placements_are_refused_at_their_json_pointer) {
+  using Json = nlohmann::ordered_json;
+  xbar::test::TempDir dir;
+  const Json good = Json::parse(to_json(small_placement()));
+  BOOST_REQUIRE(good["blocks"].size() >= 3u);
+  BOOST_REQUIRE(good["tiles"].size() >= 2u);
+  struct Case {
+    const char* name;
+    void (*mutate)(Json&);
+    const char* expect;  // in the message, after the file name
+  };
+  const Case cases[] = {
+      {"grid 0x0",
+       [](Json& j) {
+         j["grid"] = {0, 0};
+       },
+       "/grid/0"},
+      {"huge grid",
+       [](Json& j) {
+         j["grid"] = {65536, 65536};
+       },
+       "/grid: a 65536 x 65536 grid"},
+      {"tile off the grid",
+       [](Json& j) {
+         j["tiles"][0]["grid"] = {50, 50};
+       },
+       "/tiles/0/grid: tile 0 at [50, 50] is outside"},
+      {"two tiles on one cell", [](Json& j) { j["tiles"][1]["grid"] = j["tiles"][0]["grid"]; },
+       "are both at"},
+      {"every block on one crossbar",
+       [](Json& j) {
+         for (auto& b : j["blocks"]) b["tile"] = b["core"] = b["slot"] = 0;
+       },
+       "/blocks/1: block 1 of layer 0 and block 0 of layer 0 are both on tile 0, core 0, slot 0"},
+      {"slot 99", [](Json& j) { j["blocks"][0]["slot"] = 99; }, "/blocks/0/slot: "},
+      {"core 5", [](Json& j) { j["blocks"][0]["core"] = 5; }, "/blocks/0/core: "},
+      {"tile 2^40", [](Json& j) { j["blocks"][0]["tile"] = 1LL << 40; },
+       "/blocks/0/tile: 1099511627776 is outside"},
+      {"blocks listed three times",
+       [](Json& j) {
+         Json b = j["blocks"];
+         for (int k = 0; k < 2; ++k)
+           for (const auto& x : b) j["blocks"].push_back(x);
+       },
+       "are both on tile"},
+      {"a row named twice",
+       [](Json& j) { j["blocks"][0]["rows"].push_back(j["blocks"][0]["rows"][0]); },
+       "/blocks/0/rows: "},
+      {"a neuron count that lies",
+       [](Json& j) { j["tiles"][0]["neurons"] = j["tiles"][0]["neurons"].get<int>() + 1; },
+       "/tiles/0/neurons: "},
+      {"a float for an integer", [](Json& j) { j["blocks"][0]["core"] = 0.5; },
+       "/blocks/0/core: expected an integer"},
+      {"no output tiles", [](Json& j) { j["layers"][0]["output_tiles"] = Json::array(); },
+       "/layers/0/output_tiles: "},
+  };
+  for (const Case& c : cases) {
+    Json j = good;
+    c.mutate(j);
+    const std::string path = dir.write("bad.json", j.dump());
+    std::string msg;
+    bool bad_input = false;
+    try {
+      read_placement(path);
+    } catch (const CompileError& e) {
+      msg = e.what();
+      bad_input = xbar::config::is_bad_input(e);
+    }
+    BOOST_TEST_CONTEXT(c.name) {
+      BOOST_TEST(msg.find(path + ": malformed Placement: ") == 0u, msg);
+      BOOST_TEST(msg.find(c.expect) != std::string::npos, msg);
+      BOOST_TEST(bad_input);
+    }
+  }
+  // The file as written passes the same checks.
+  BOOST_CHECK_NO_THROW(validate_placement(small_placement()));
+}
+
+// A placement read through the bounded reader: one longer than the limit, or a directory, is
+// refused at once instead of read until memory runs out, or failing with the stream's own words.
+BOOST_AUTO_TEST_CASE(placement_too_long_or_a_directory_is_refused) {
+  xbar::test::TempDir dir;
+  // Refused by its size before it is read (a sparse file: nothing of it is written or read).
+  const std::filesystem::path big = dir.path() / "big.json";
+  std::ofstream(big).close();
+  std::filesystem::resize_file(big, (std::uintmax_t{256} << 20) + 1);
+  const std::string msg = error_of([&] { read_placement(big.string()); });
+  BOOST_TEST(msg.find(big.string() + ": 268435457 bytes is more than the 256 MiB a Placement") == 0u,
+             msg);
+  const std::string d = error_of([&] { read_placement(dir.path().string()); });
+  BOOST_TEST(d.find("is a directory") != std::string::npos, d);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

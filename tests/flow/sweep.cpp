@@ -93,6 +93,70 @@ BOOST_AUTO_TEST_CASE(invalid_axis_value_fails_before_running_at_its_location) {
   BOOST_TEST(!fs::exists(dir.path() / "out" / "points"));  // nothing ran
 }
 
+// Sweep files that used to run wrong: a key both fixed and swept (the axis silently won), an axis
+// value listed twice (points racing for one directory with -j 2), a name that writes outside
+// runs/, and a product of axes too large to hold. Each is a located problem; nothing runs.
+BOOST_AUTO_TEST_CASE(overlapping_repeated_escaping_and_huge_sweeps_are_refused) {
+  TempDir dir;
+  auto problems = [&](const std::string& body, const std::string& name = "t") {
+    const std::string path = dir.write(
+        "s.yaml", "version: 1\nname: " + name +
+                      "\ncommand: area\nbase: " + xbar::test::source_dir() +
+                      "/configs/arch/resparc-64.yaml\nfixed:\n" + "  chip.tiles: 4\n" + body);
+    try {
+      xbar::flow::load_sweep(path);
+    } catch (const xbar::config::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string all = problems("axes:\n  chip.tiles: [4, 8]\n");
+  BOOST_TEST(all.find(":6:3: fixed.chip.tiles: 'chip.tiles' is also an axis") != std::string::npos,
+             all);
+  all = problems("axes:\n  adc.bits: [6, 4, 6]\n");
+  BOOST_TEST(all.find(":8:20: axes.adc.bits: the value '6' is listed twice") != std::string::npos,
+             all);
+  for (const char* name : {"../../../x", "/abs/path", "a/b", ".."}) {
+    all = problems("axes:\n  adc.bits: [4, 6]\n", name);
+    BOOST_TEST(all.find(":2:7: name: ") != std::string::npos, all);
+  }
+  std::string axes = "axes:\n";
+  for (int k = 0; k < 6; ++k)
+    axes += "  adc.k" + std::to_string(k) + ": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n";
+  all = problems(axes);
+  BOOST_TEST(all.find("the axes make more than 100000 points") != std::string::npos, all);
+  std::string out;
+  const std::string path = dir.write(
+      "rep.yaml", "version: 1\nname: t\ncommand: area\nbase: " + xbar::test::source_dir() +
+                      "/configs/arch/resparc-64.yaml\naxes:\n  adc.bits: [6, 6, 6]\n");
+  BOOST_TEST(run("sweep " + path + " -j 2 --out " + (dir.path() / "out").string(), &out) == 2, out);
+  BOOST_TEST(!fs::exists(dir.path() / "out" / "points"));
+}
+
+// A point whose status says done but whose result.json was deleted or cut short is not collected
+// as done with no metrics: it is "missing", with the reason, and the next run does it again.
+BOOST_AUTO_TEST_CASE(done_point_without_its_result_is_missing_and_runs_again) {
+  TempDir dir;
+  const std::string path = sweep_file(dir, "axes:\n  adc.bits: [4, 6]\n");
+  const fs::path out = dir.path() / "out";
+  std::string text;
+  BOOST_TEST_REQUIRE(run("sweep " + path + " --out " + out.string(), &text) == 0, text);
+  const auto first = rows(out);
+  BOOST_REQUIRE_EQUAL(first.size(), 2u);
+  const fs::path point = out / "points" / first[0]["id"].get<std::string>();
+  fs::remove(point / "result.json");
+  std::ofstream(out / "points" / first[1]["id"].get<std::string>() / "result.json")
+      << "{\"chip\": {";
+  BOOST_TEST_REQUIRE(run("sweep-collect " + path + " --out " + out.string(), &text) == 0, text);
+  for (const auto& row : rows(out)) {
+    BOOST_TEST(row["status"] == "missing", row.dump());
+    BOOST_TEST(row["error"].get<std::string>().find("result.json is missing") != std::string::npos);
+  }
+  BOOST_TEST_REQUIRE(run("sweep " + path + " --out " + out.string(), &text) == 0, text);
+  BOOST_TEST(text.find("2 to run here, 0 already finished") != std::string::npos, text);
+  for (const auto& row : rows(out)) BOOST_TEST(row["status"] == "done");
+}
+
 BOOST_AUTO_TEST_CASE(runs_points_in_parallel_and_records_failures) {
   TempDir dir;
   // The RESPARC library has no pooling unit: points that ask for one fail when they run.

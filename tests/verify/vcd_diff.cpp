@@ -98,6 +98,23 @@ BOOST_AUTO_TEST_CASE(divergence_at_a_known_time) {
   BOOST_TEST(report.find("last agreement at 50 ns (clock edge 4)") != std::string::npos);
 }
 
+// A trace cut short (a simulation killed, a file truncated) is not equal to a whole one: past its
+// last timestamp it has no values, where it used to keep its last ones ("18 equal, 0 differ").
+BOOST_AUTO_TEST_CASE(a_truncated_trace_differs_from_its_end_on) {
+  test::TempDir dir;
+  const auto r = diff(dir, {0, 1, 2, 3, 9, 15, 4}, {0, 1, 2});
+  BOOST_REQUIRE_EQUAL(r.signals.size(), 1u);
+  const auto& d = r.signals[0];
+  BOOST_TEST(!d.equal);
+  BOOST_TEST(d.time_fs == 40'000'000u);  // the first edge after B's last timestamp (30 ns)
+  BOOST_TEST(d.value_b == "(trace ended)");
+  BOOST_TEST(verify::format_report(r).find("0 equal, 1 differ") != std::string::npos);
+  // Cut in the middle of a line, the reader says where.
+  const std::string whole = icarus_trace({0, 1, 2, 3});
+  const std::string cut = dir.write("cut.vcd", whole.substr(0, whole.find("$enddefinitions") + 5));
+  BOOST_CHECK_THROW(verify::read_vcd(cut), verify::VcdError);
+}
+
 BOOST_AUTO_TEST_CASE(tolerance_hides_a_one_cycle_shift) {
   test::TempDir dir;
   // A counts up and holds 8; B does the same one cycle late; C two cycles late.

@@ -135,4 +135,19 @@ BOOST_AUTO_TEST_CASE(poisson_encoding_is_seeded_and_has_the_right_rate) {
   BOOST_TEST(std::abs(rate - 0.3) < 0.015);
 }
 
+// Weights of 1e38 are finite but their activations are not: the conversion says so instead of
+// printing "normalisation scale inf" and converting to nonsense.
+BOOST_AUTO_TEST_CASE(overflowing_activations_are_refused) {
+  wl::Network net = wl::make_mlp({8, 24, 3}, {.dropout = 0.0f});
+  wl::Rng init(4);
+  wl::init_weights(net, wl::Init::kHeUniform, 0, init);
+  net.dense_layers()[0]->set_weights(Eigen::MatrixXf::Constant(24, 8, 1e38f));
+  BOOST_CHECK_EXCEPTION(
+      wl::to_snn(net, toy_data(50, 1), {.normalisation = wl::Normalisation::kMax}), wl::DataError,
+      [](const wl::DataError& e) {
+        BOOST_TEST_MESSAGE(e.what());
+        return std::string(e.what()).find("layer 0: its activations overflow") != std::string::npos;
+      });
+}
+
 BOOST_AUTO_TEST_SUITE_END()

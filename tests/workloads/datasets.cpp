@@ -330,4 +330,25 @@ BOOST_AUTO_TEST_CASE(fashion_mnist_zero_padded_to_32) {
   BOOST_TEST(padded.images(0, (14 + 2) * 32 + 10 + 2) == 189.0f / 255.0f);
 }
 
+// Labels an IDX data set cannot have (200, 255: accepted before, the classes grew to 256), a
+// header whose dimensions overflow, and a gzip that inflates past the data-file limit are refused
+// with the file and the IDX record.
+BOOST_AUTO_TEST_CASE(idx_labels_out_of_range_and_huge_headers_are_refused) {
+  TempDir dir;
+  auto im = dir.write("im", idx_images(4, 2, 2));
+  for (int bad : {10, 200, 255}) {
+    std::string labels = idx_labels(4);
+    labels[8 + 2] = char(bad);
+    auto lb = dir.write("labels.idx", labels);
+    expect_error([&] { wl::load_idx(im, lb); },
+                 {"labels.idx", "IDX record 2", "byte offset 10", "label " + std::to_string(bad)});
+  }
+  // Dimensions whose product overflows 64 bits: a short read, not a wrapped count.
+  auto huge = dir.write(
+      "huge.idx", be32(0x803) + be32(0xffffffff) + be32(0xffffffff) + be32(0xffffffff) + "abc");
+  expect_error([&] { wl::load_idx(huge, dir.write("l", idx_labels(1))); },
+               {"huge.idx", "short read"});
+  expect_error([&] { wl::load_idx(dir.path(), dir.path()); }, {"is a directory"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

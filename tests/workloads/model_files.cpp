@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "tests/support/temp_dir.hpp"
 #include "workloads/model_io.hpp"
@@ -135,6 +136,70 @@ BOOST_AUTO_TEST_CASE(model_shape_mismatch_says_what_and_where) {
   std::ofstream(dir.path() / "m2" / "manifest.yaml") << y;
   expect_error([&] { wl::load_model(dir.path() / "m2"); }, {"manifest.yaml", "layer 3", "gives 5"});
   expect_error([&] { wl::load_model(dir.path() / "none"); }, {"manifest.yaml", "not found"});
+}
+
+// Hostile .npy files: a header or a shape that asks for gigabytes, and values that are not numbers.
+// Each is refused before the memory is asked for, naming the file and the byte.
+BOOST_AUTO_TEST_CASE(npy_header_and_shape_are_bounded_and_values_finite) {
+  TempDir dir;
+  // 13 bytes claiming a 4 GiB header (version 2: a 4-byte length): read 4.2 GB before.
+  std::string v2("\x93NUMPY\x02\x00\xf0\xff\xff\xff\x7b", 13);
+  expect_error([&] { wl::read_npy(dir.write("hlen.npy", v2)); },
+               {"hlen.npy", "byte 8", "header length 4294967280"});
+  // Shape (10^12,): asked for 4 TB.
+  wl::write_npy(dir.path() / "small.npy", Eigen::MatrixXf::Ones(1, 4));
+  std::ifstream in(dir.path() / "small.npy", std::ios::binary);
+  const std::string s{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string huge = s;
+  const std::size_t at = huge.find("(1, 4)");
+  huge.replace(at, 6, "(1000000000000,)");
+  huge.erase(huge.find('\n') - 10, 10);  // keep the header length as written
+  expect_error([&] { wl::read_npy(dir.write("huge.npy", huge)); },
+               {"huge.npy", "(1000000000000,)", "elements a tensor may have"});
+  // A shape the file does not hold is refused before the data is allocated.
+  std::string big = s;
+  big.replace(big.find("(1, 4)"), 6, "(4096, 4096)");
+  big.erase(big.find('\n') - 6, 6);
+  expect_error([&] { wl::read_npy(dir.write("big.npy", big)); },
+               {"big.npy", "short read", "67108864 bytes"});
+  // NaN and infinity: accepted before (the run then reported ANN 10 %).
+  for (float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    Eigen::MatrixXf m = Eigen::MatrixXf::Ones(2, 3);
+    m(1, 2) = bad;
+    wl::write_npy(dir.path() / "nan.npy", m);
+    expect_error([&] { wl::read_npy(dir.path() / "nan.npy"); },
+                 {"nan.npy", "byte 148", "element 5", "finite"});
+  }
+  expect_error([&] { wl::read_npy(dir.path()); }, {"is a directory"});
+}
+
+// Sizes in a manifest that would overflow what is computed from them ("layer before gives
+// -1530494976") are refused at the key, and a model directory is replaced whole: no stale .npy of
+// the model before stays beside the new manifest.
+BOOST_AUTO_TEST_CASE(manifest_sizes_are_bounded_and_models_replaced_whole) {
+  TempDir dir;
+  wl::save_model(dir.path() / "m", small_net(1), {});
+  std::ifstream in(dir.path() / "m" / "manifest.yaml");
+  const std::string y{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string big = y;
+  big.replace(big.find("channels: 1"), 11, "channels: 2000000000");
+  std::ofstream(dir.path() / "m" / "manifest.yaml") << big;
+  expect_error([&] { wl::load_model(dir.path() / "m"); },
+               {"manifest.yaml input", "'channels' is 2000000000, outside [1, 16777216]"});
+  // A three-layer model replaced by a one-layer one: its dense1.npy does not survive.
+  wl::save_model(dir.path() / "m", small_net(1), {});
+  BOOST_TEST(fs::exists(dir.path() / "m" / "dense1.npy"));
+  wl::save_model(dir.path() / "m", wl::make_mlp({6, 3}, {}), {});
+  BOOST_TEST(!fs::exists(dir.path() / "m" / "dense1.npy"));
+  BOOST_TEST(wl::load_model(dir.path() / "m").network.layer_sizes() == (std::vector<int>{6, 3}));
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    BOOST_TEST(e.path().filename() == "m", "left behind: " << e.path());
+  // A directory that is not a model is not replaced.
+  dir.write("mine/notes.txt", "keep me");
+  expect_error([&] { wl::save_model(dir.path() / "mine", small_net(1), {}); },
+               {"mine", "not a model directory"});
+  BOOST_TEST(fs::exists(dir.path() / "mine" / "notes.txt"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -217,4 +217,53 @@ BOOST_AUTO_TEST_CASE(unsupported_operators_are_listed_with_node_names) {
       });
 }
 
+// Hostile ONNX files: weights that are not numbers (accepted before: the run reported ANN 10 %), a
+// Conv whose pads ask for 400 TB, an empty file ("the graph has no data input" before). Each is a
+// DataError (exit 2) naming the file and the node or tensor.
+BOOST_AUTO_TEST_CASE(non_finite_weights_huge_pads_and_empty_files_are_refused) {
+  xbar::test::TempDir dir;
+  if (std::system("/usr/bin/python3 -c 'import onnx, numpy' > /dev/null 2>&1") != 0) {
+    BOOST_TEST_MESSAGE("SKIPPED: /usr/bin/python3 lacks onnx or numpy");
+    return;
+  }
+  const std::string script = dir.write("make.py", R"(
+import sys, numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+out = sys.argv[1]
+w = np.ones((3, 4), np.float32); w[1, 2] = np.nan
+g = helper.make_graph([helper.make_node('Gemm', ['x', 'w'], ['y'], name='fc', transB=1)], 'g',
+    [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 4])],
+    [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1, 3])],
+    [numpy_helper.from_array(w, 'w')])
+onnx.save(helper.make_model(g), out + '/nan.onnx')
+k = np.ones((2, 1, 3, 3), np.float32)
+g = helper.make_graph([helper.make_node('Conv', ['x', 'k'], ['y'], name='wide', kernel_shape=[3, 3],
+    pads=[1000000] * 4)], 'g',
+    [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 1, 8, 8])],
+    [helper.make_tensor_value_info('y', TensorProto.FLOAT, None)],
+    [numpy_helper.from_array(k, 'k')])
+onnx.save(helper.make_model(g), out + '/pads.onnx')
+)");
+  BOOST_REQUIRE(std::system(("/usr/bin/python3 " + script + " " + dir.path().string()).c_str()) ==
+                0);
+  auto message = [](const fs::path& f) {
+    try {
+      wl::import_onnx(f);
+    } catch (const wl::DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string nan = message(dir.path() / "nan.onnx");
+  BOOST_TEST(nan.find((dir.path() / "nan.onnx").string() + ": node 'fc': ") == 0u, nan);
+  BOOST_TEST(nan.find("tensor 'w' element 6 is nan") != std::string::npos, nan);
+  const std::string pads = message(dir.path() / "pads.onnx");
+  BOOST_TEST(pads.find((dir.path() / "pads.onnx").string() + ": ") == 0u, pads);
+  BOOST_TEST(pads.find("node 'wide'") != std::string::npos, pads);
+  BOOST_TEST(pads.find("elements a tensor may have") != std::string::npos, pads);
+  const std::string path = dir.write("empty.onnx", "");
+  const std::string empty = message(path);
+  BOOST_TEST(empty.find(path + ": empty file: not an ONNX model") == 0u, empty);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
