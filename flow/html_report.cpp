@@ -413,7 +413,7 @@ std::string floorplan_section(const json& r) {
     s << fp["routers"].size() << " routers (dots); each link is drawn once per direction.";
   s << "</p>";
   s << floorplan_svg(fp, "dynamic_pj", "dynamic energy per tile", "pJ");
-  s << floorplan_svg(fp, "crossbar_reads", "crossbar reads per tile", "reads");
+  s << floorplan_svg(fp, "crossbar_busy_cycles", "crossbar busy cycles per tile", "cycles");
   s << floorplan_svg(fp, "spikes", "spikes fired per tile", "spikes");
   return s.str();
 }

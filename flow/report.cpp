@@ -126,6 +126,7 @@ nlohmann::json RunReport::floorplan_json() const {
                      {"neurons", t.neurons},
                      {"dynamic_pj", t.dynamic_pj / n},
                      {"crossbar_reads", t.crossbar_reads / n},
+                     {"crossbar_busy_cycles", t.crossbar_busy_cycles / n},
                      {"spikes", t.spikes / n},
                      {"flits_sent", t.flits_sent / n}});
   nlohmann::json routers = nlohmann::json::array();

@@ -65,7 +65,7 @@ struct RunReport {
     int slot = 0, row = 0, column = 0;  // NoC slot = row * grid columns + column
     int crossbars = 0, neurons = 0;     // placed on it
     double dynamic_pj = 0;
-    std::uint64_t crossbar_reads = 0, spikes = 0, flits_sent = 0;
+    std::uint64_t crossbar_reads = 0, crossbar_busy_cycles = 0, spikes = 0, flits_sent = 0;
   };
   struct Router {
     int id = 0;

@@ -261,6 +261,7 @@ RunReport::Floorplan floorplan(const Experiment& e, const sim::HardwareNetwork& 
   for (const sim::LayerTileCounters& c : run.counters) {
     RunReport::TileActivity& t = at(c.tile);
     t.crossbar_reads += c.counters[sim::Event::CrossbarRead];
+    t.crossbar_busy_cycles += c.counters[sim::Event::CrossbarBusy];
     t.spikes += c.counters[sim::Event::Spike];
     t.flits_sent += c.counters[sim::Event::FlitSent];
   }

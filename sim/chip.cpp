@@ -254,7 +254,8 @@ void Chip::try_blocks(int tile, int layer) {
       if (!driven_.empty()) {
         bs.array->read(driven_, partial_);  // the energy of the driven cells, and the exact sums
         bs.read_empty[t] = 0;
-        if (network_.analog) network_.analog->read(layer, b.index, driven_, first_image_ + image_, t, analog_);
+        if (network_.analog)
+          network_.analog->read(layer, b.index, driven_, first_image_ + image_, t, analog_);
         // The codes go straight into the receiving cores' accumulators: a core reads them only
         // once every partial-sum packet of timestep t has arrived (see partials_arrive).
         for (size_t d = 0; d < b.dest_tiles.size(); ++d) {
@@ -270,6 +271,7 @@ void Chip::try_blocks(int tile, int layer) {
             start + read_cycles_ + bs.adcs->conversion_cycles(static_cast<int>(b.outputs.size()));
       }
       busy_until = done;
+      counters_at(b.tile, layer)[Event::CrossbarBusy] += done - start;
       if (tracing()) {
         vcd_->add(start, sig_busy_[b.tile], +1);
         vcd_->add(done, sig_busy_[b.tile], -1);

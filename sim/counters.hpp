@@ -33,6 +33,7 @@ enum class Event : std::uint8_t {
   PartialSumPacket,
   InputBroadcast,
   BitVectorPacket,
+  CrossbarBusy,
 };
 
 // How many actions of a component one event costs.
@@ -58,7 +59,7 @@ struct EventInfo {
 };
 
 // clang-format off
-inline constexpr std::array<EventInfo, 16> kEvents = {{
+inline constexpr std::array<EventInfo, 17> kEvents = {{
     {Event::CrossbarRead, "crossbar_reads", "crossbar reads that drove at least one row", "activity"},
     {Event::RowActivation, "row_activations", "rows driven, summed over reads", "activity",
      {{{"row_driver", "row_driver"}}}},
@@ -85,6 +86,8 @@ inline constexpr std::array<EventInfo, 16> kEvents = {{
     {Event::InputBroadcast, "input_broadcasts", "timesteps broadcast by the input port", ""},
     {Event::BitVectorPacket, "bit_vector_packets",
      "spike packets and input broadcasts sent as bit vectors (noc.spike_packets)", "noc"},
+    {Event::CrossbarBusy, "crossbar_busy_cycles",
+     "cycles crossbars spent reading and converting, summed over crossbars", "activity"},
 }};
 // clang-format on
 

@@ -102,8 +102,12 @@ BOOST_AUTO_TEST_CASE(report_floorplan_and_timesteps_add_up_and_draw) {
   BOOST_TEST(fp["tiles"].size() == r["mapping"]["tiles"].get<std::size_t>());
   double tiles_pj = 0, by_tile_pj = 0, link_flits = 0;
   int crossbars = 0;
+  double busy = 0;
   for (const auto& t : fp["tiles"]) {
     tiles_pj += t["dynamic_pj"].get<double>();
+    busy += t["crossbar_busy_cycles"].get<double>();
+    // A read keeps its crossbar busy for at least one cycle.
+    BOOST_TEST(t["crossbar_busy_cycles"].get<double>() >= t["crossbar_reads"].get<double>());
     crossbars += t["crossbars"].get<int>();
     BOOST_TEST(t["slot"].get<int>() == t["row"].get<int>() * fp["grid"][1].get<int>() +
                                            t["column"].get<int>());
@@ -112,6 +116,9 @@ BOOST_AUTO_TEST_CASE(report_floorplan_and_timesteps_add_up_and_draw) {
   for (const auto& l : fp["links"]) link_flits += l["flits"].get<double>();
   BOOST_TEST(tiles_pj == by_tile_pj, boost::test_tools::tolerance(1e-9));
   BOOST_TEST(crossbars == r["mapping"]["crossbars"].get<int>());
+  BOOST_TEST(busy > 0);
+  BOOST_TEST(busy * 4 == r["activity"]["crossbar_busy_cycles"].get<double>(),
+             boost::test_tools::tolerance(1e-9));
   BOOST_TEST(link_flits > 0);
   BOOST_TEST(link_flits * 4 == r["noc"]["flit_hops"].get<double>(),
              boost::test_tools::tolerance(1e-9));

@@ -143,6 +143,10 @@ def case_run_report(exe, src, tmp):
     energy_plan = [s for s in plans if s["attrs"]["data-metric"] == "dynamic_pj"][0]
     check(close(float(energy_plan["attrs"]["data-max"]), largest),
           f"largest tile energy {energy_plan['attrs']['data-max']} != {largest}")
+    busy_plan = [s for s in plans if s["attrs"]["data-metric"] == "crossbar_busy_cycles"][0]
+    busiest = max(t["crossbar_busy_cycles"] for t in report["floorplan"]["tiles"])
+    check(busiest > 0 and close(float(busy_plan["attrs"]["data-max"]), busiest),
+          f"busiest tile {busy_plan['attrs']['data-max']} != {busiest} crossbar busy cycles")
     rects = [e for e in dom.find("rect", "tile")]
     check(len(rects) == 3 * tiles, f"{len(rects)} tile rectangles for {tiles} tiles x 3 maps")
     shown = {}
