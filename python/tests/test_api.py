@@ -63,11 +63,17 @@ def test_api_matches_cli(tmp_path):
     assert a["tile_energy_pj"].max() == max(r["energy"]["by_tile_pj"].values())
     assert list(a["layer_crossbars"]) == [l["crossbars"] for l in r["mapping"]["layers"]]
     assert a["timestep_cycles"].shape == (8,)
+    # The Placement's blocks: one entry per block of placement.json, crossbars per layer adding up.
+    assert a["block_tile"].shape == (r["mapping"]["crossbars"],)
+    for layer, l in enumerate(r["mapping"]["layers"]):
+        assert (a["block_layer"] == layer).sum() == l["crossbars"]
+    assert a["tile_crossbar_busy_cycles"].max() > 0
     # compile and accuracy: what `xbarsim compile --json` and `accuracy --json` print.
     c = xbarsim.compile(exp, out=tmp_path / "c")
     pc = cli("compile", exp, "--out", str(tmp_path / "c2"), "--json")
     assert pc.returncode == 0, pc.stderr
-    assert {k: v for k, v in c.items() if k != "dir"} == json.loads(pc.stdout)
+    assert {k: v for k, v in c.items() if k not in ("dir", "arrays")} == json.loads(pc.stdout)
+    assert c["arrays"]["block_tile"].shape == (c["crossbars"],)
     acc = xbarsim.accuracy(exp, images=20)
     pa = cli("accuracy", exp, "--images", "20", "--json")
     cli_acc = json.loads(pa.stdout)

@@ -85,7 +85,7 @@ def _arrays(report):
     fp = report.get("floorplan")
     if fp:
         for key in ("slot", "row", "column", "crossbars", "neurons", "dynamic_pj", "crossbar_reads",
-                    "spikes", "flits_sent"):
+                    "crossbar_busy_cycles", "spikes", "flits_sent"):
             a["tile_energy_pj" if key == "dynamic_pj" else "tile_" + key] = np.array(
                 [t[key] for t in fp["tiles"]])
         a["link_flits"] = np.array([l["flits"] for l in fp["links"]])
@@ -94,6 +94,27 @@ def _arrays(report):
     a["layer_crossbars"] = np.array([l["crossbars"] for l in report["mapping"]["layers"]])
     if "per_timestep_cycles" in report.get("latency", {}):
         a["timestep_cycles"] = np.array(report["latency"]["per_timestep_cycles"])
+    return a
+
+
+def _block_arrays(out_dir):
+    """NumPy arrays of the Placement's crossbar blocks (OUT/placement.json), one entry per block in
+    its order: block_layer, block_tile, block_core, block_slot, block_synapses, block_rows (inputs
+    driven) and block_columns (outputs fed). Empty when numpy or the file is missing."""
+    try:
+        import numpy as np
+    except ImportError:
+        return {}
+    path = os.path.join(os.fspath(out_dir), "placement.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        blocks = json.load(f)["blocks"]
+    size = lambda v: len(v) if isinstance(v, list) else v
+    a = {"block_" + k: np.array([b[k] for b in blocks], dtype=np.int64)
+         for k in ("layer", "tile", "core", "slot", "synapses")}
+    a["block_rows"] = np.array([size(b["rows"]) for b in blocks], dtype=np.int64)
+    a["block_columns"] = np.array([size(b["columns"]) for b in blocks], dtype=np.int64)
     return a
 
 
@@ -145,10 +166,13 @@ def area(arch, set=None):
 
 def compile(experiment, set=None, out=None, weights=None, onnx=None, quiet=True):
     """`xbarsim compile`: trains (or loads) and compiles the network; writes OUT/FLOW/ (default
-    runs/NAME/FLOW) and returns compile.json as a dict (with "dir")."""
+    runs/NAME/FLOW) and returns compile.json as a dict (with "dir", and "arrays": the Placement's
+    blocks as NumPy arrays)."""
     with _Network(weights, onnx, None) as net:
-        return _answer(_xbarsim.compile(os.fspath(experiment), _overrides(set) + net.overrides,
-                                        os.fspath(out or ""), quiet))["result"]
+        c = _answer(_xbarsim.compile(os.fspath(experiment), _overrides(set) + net.overrides,
+                                     os.fspath(out or ""), quiet))["result"]
+    c["arrays"] = _block_arrays(c["dir"])
+    return c
 
 
 def accuracy(experiment, set=None, images=-1, compiled=None, weights=None, onnx=None, quiet=True):
@@ -208,6 +232,7 @@ def run(experiment, images=None, set=None, out=None, compiled=None, weights=None
     report = a["result"]
     report["dir"] = a["dir"]
     report["arrays"] = _arrays(report)
+    report["arrays"].update(_block_arrays(report["dir"]))
     return report
 
 
