@@ -272,9 +272,10 @@ RunReport::Floorplan floorplan(const Experiment& e, const sim::HardwareNetwork& 
   for (int slot = 0; slot < layout.slots; ++slot) {
     const int r = noc->router_of_tile(slot);
     if (r < 0) continue;
-    centres[r].first += slot / layout.grid_columns;
+    const int row = slot / layout.grid_columns, column = slot % layout.grid_columns;  // whole tiles
+    centres[r].first += row;
     centres[r].second += 1;
-    column_sums[r] += slot % layout.grid_columns;
+    column_sums[r] += column;
   }
   for (const auto& [r, c] : centres)
     f.routers.push_back({r, c.first / c.second, column_sums[r] / c.second});
