@@ -39,6 +39,12 @@ if [ "$sanitize" = 1 ]; then
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXBARSIM_BENCH=OFF -DXBARSIM_RTL=OFF \
         >/dev/null
   cmake --build build-asan -j "$jobs"
+  # LeakSanitizer's exit-time scan must not walk thread stacks: Debian's libsystemc is not built
+  # with ASan, so its SC_THREAD coroutine stacks (with an mprotect'ed guard page) carry no fiber
+  # annotations, and LSan at times takes one for the main thread's stack and dies on the guard
+  # page ("Tracer caught signal 11"; accellera-official/systemc issue 27, fixed only for an
+  # ASan-built SystemC). Leaks are still found from globals, TLS and registers (docs/measurements.md).
+  LSAN_OPTIONS=use_stacks=0 \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
 fi
