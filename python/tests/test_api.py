@@ -5,6 +5,7 @@ one epoch, 4 images)."""
 import json
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,27 +13,12 @@ import pytest
 import xbarsim
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+from tiny_experiment import tiny_experiment  # noqa: E402  (the experiment the C++ tests run too)
 
 
 def tiny(tmp, images=4, extra=""):
-    path = os.path.join(tmp, "tiny.yaml")
-    with open(path, "w") as f:
-        f.write(f"""version: 1
-name: tiny
-arch:
-  extends: {SRC}/configs/arch/resparc-64.yaml
-  crossbar: {{rows: 32, columns: 32}}
-workload:
-  dataset: mnist
-  data_dir: {SRC}/data/mnist/package/src/digits
-  layers: [784, 32, 10]
-  model: {tmp}/model
-train: {{optimizer: adam, loss: cross-entropy, epochs: 1, batch: 100, lr: 0.002, momentum: 0.9, dropout: 0.0, seed: 1}}
-snn: {{timesteps: 8, encoding: poisson, normalization: percentile, percentile: 99.9, calibration_images: 20}}
-compile: {{flow: dense, seed: 1}}
-simulate: {{images: {images}, seed: 1, check_golden: true, threads: 1}}
-{extra}""")
-    return path
+    return tiny_experiment(tmp, SRC, images, extra)
 
 
 def cli(*args):

@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from tiny_experiment import tiny_experiment  # noqa: E402  (shared with python/tests)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -91,27 +94,6 @@ def self_contained(path):
     text = open(path).read()
     for bad in ("http://", "https://", " src=", "<link"):
         check(bad not in text, f"{path} refers to something outside itself ({bad!r})")
-
-
-def tiny_experiment(tmp, src, images=4):
-    path = os.path.join(tmp, "tiny.yaml")
-    with open(path, "w") as f:
-        f.write(f"""version: 1
-name: tiny
-arch:
-  extends: {src}/configs/arch/resparc-64.yaml
-  crossbar: {{rows: 32, columns: 32}}
-workload:
-  dataset: mnist
-  data_dir: {src}/data/mnist/package/src/digits
-  layers: [784, 32, 10]
-  model: {tmp}/model
-train: {{optimizer: adam, loss: cross-entropy, epochs: 1, batch: 100, lr: 0.002, momentum: 0.9, dropout: 0.0, seed: 1}}
-snn: {{timesteps: 8, encoding: poisson, normalization: percentile, percentile: 99.9, calibration_images: 20}}
-compile: {{flow: dense, seed: 1}}
-simulate: {{images: {images}, seed: 1, check_golden: true, threads: 1}}
-""")
-    return path
 
 
 def run(cmd, **kw):
