@@ -15,9 +15,10 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <thread>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "flow/mitigation.hpp"
 #include "flow/program.hpp"
@@ -103,38 +104,46 @@ Measured measure(const flow::Experiment& e, int images, bool print) {
   return m;
 }
 
-// The whole run's simulation (flow::run: programming done, then elaboration and every image)
-// split over `workers` processes, in a child process forked before anything is elaborated here.
-// Returns the simulation's wall seconds, or -1 when the child failed.
-double run_with_workers(flow::Experiment e, int images, int workers) {
-  e.workers = workers;
+// Runs `f` in a child process forked before anything is elaborated here (SystemC elaborates once
+// per process) and returns the trivially copyable value it computed, or nullopt when it failed.
+template <class T, class F>
+std::optional<T> in_child(F f) {
   int fd[2];
   if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
   const pid_t child = fork();
   if (child == 0) {
     close(fd[0]);
-    double s = -1;
+    bool ok = false;
     try {
-      std::ostringstream quiet;
-      const flow::Compiled c = flow::compile(e, quiet);
-      flow::RunOptions o;
-      o.images = images;
-      o.progress = false;
-      s = flow::run(e, c, o, quiet).wall_seconds;
+      const T value = f();
+      ok = write(fd[1], &value, sizeof value) == sizeof value;
     } catch (const std::exception& ex) {
-      std::cerr << "bench_sim: the run with " << workers << " workers failed: " << ex.what()
-                << "\n";
+      std::cerr << "bench_sim: " << ex.what() << "\n";
     }
-    const bool ok = write(fd[1], &s, sizeof s) == sizeof s;
     _exit(ok ? 0 : 1);
   }
   close(fd[1]);
-  double s = -1;
-  if (read(fd[0], &s, sizeof s) != sizeof s) s = -1;
+  T value{};
+  const bool got = read(fd[0], &value, sizeof value) == sizeof value;
   close(fd[0]);
   int status = 0;
   waitpid(child, &status, 0);
-  return s;
+  if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return value;
+}
+
+// The whole run's simulation (flow::run: programming done, then elaboration and every image)
+// split over `workers` processes, in a child process. Returns the simulation's wall seconds.
+std::optional<double> run_with_workers(flow::Experiment e, int images, int workers) {
+  e.workers = workers;
+  return in_child<double>([&] {
+    std::ostringstream quiet;
+    const flow::Compiled c = flow::compile(e, quiet);
+    flow::RunOptions o;
+    o.images = images;
+    o.progress = false;
+    return flow::run(e, c, o, quiet).wall_seconds;
+  });
 }
 
 }  // namespace
@@ -149,13 +158,16 @@ int sc_main(int argc, char* argv[]) {
     if (!models::analog_read_enabled(e.arch)) {
       // Workers first (each forks its own chips), then this process's own chip.
       const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-      const double one = run_with_workers(e, images, 1), many = run_with_workers(e, images, cores);
+      const std::optional<double> one = run_with_workers(e, images, 1),
+                                  many = run_with_workers(e, images, cores);
       const Measured m = measure(e, images, true);
-      if (one > 0 && many > 0)
+      if (one && many)
         std::printf("  run, all images   %8.3f ms per image in 1 process, %.3f ms in %d worker "
                     "processes: %.2f x faster (elaboration included; load %s)\n",
-                    1e3 * one / m.images, 1e3 * many / m.images, cores, one / many,
+                    1e3 * *one / m.images, 1e3 * *many / m.images, cores, *one / *many,
                     load_average().c_str());
+      else
+        std::printf("  run, all images   failed in a child process (above)\n");
       return 0;
     }
     // The ideal twin: the same experiment with every non-ideality off, in a child process.
@@ -165,22 +177,10 @@ int sc_main(int argc, char* argv[]) {
     ei.arch.adc.offset_lsb = ei.arch.adc.gain_error = ei.arch.adc.inl_lsb = 0;
     ei.fault_aware = false;
     ei.rearrange = flow::Rearrange::None;
-    int fd[2];
-    if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
-    const pid_t child = fork();
-    if (child == 0) {
-      close(fd[0]);
-      const Measured m = measure(ei, images, false);
-      const bool ok = write(fd[1], &m, sizeof m) == sizeof m;
-      _exit(ok ? 0 : 1);
-    }
-    close(fd[1]);
-    Measured ideal_m;
-    const bool got = read(fd[0], &ideal_m, sizeof ideal_m) == sizeof ideal_m;
-    int status = 0;
-    waitpid(child, &status, 0);
-    if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      throw std::runtime_error("the ideal run (child process) failed");
+    const std::optional<Measured> ideal =
+        in_child<Measured>([&] { return measure(ei, images, false); });
+    if (!ideal) throw std::runtime_error("the ideal run (child process) failed");
+    const Measured& ideal_m = *ideal;
     const Measured m = measure(e, images, true);
     std::printf("  ideal twin        golden %.3f ms, chip %.3f ms per image (%.0f cycles)\n",
                 1e3 * ideal_m.golden_s / ideal_m.images, 1e3 * ideal_m.chip_s / ideal_m.images,
