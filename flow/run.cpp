@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/files.hpp"
 #include "flow/mitigation.hpp"
 #include "flow/program.hpp"
 #include "models/analog.hpp"
@@ -406,22 +407,24 @@ std::vector<Slice> simulate_in_workers(const SliceInputs& in,
   for (size_t w = 0; w < workers.size(); ++w) {
     int status = 0;
     waitpid(workers[w].pid, &status, 0);
-    std::ifstream f(workers[w].file, std::ios::binary);
-    std::stringstream text;
-    text << f.rdbuf();
+    std::string text;  // empty when the worker left nothing readable
+    try {
+      text = config::read_file(workers[w].file, config::limits::kJsonBytes, "a worker's result");
+    } catch (const std::exception&) {
+    }
     std::remove(workers[w].file.c_str());
     const std::string where = "worker " + std::to_string(w + 1) + " of " +
                               std::to_string(workers.size()) + " (images " +
                               std::to_string(ranges[w].first) + ".." +
                               std::to_string(ranges[w].first + ranges[w].second - 1) + ")";
-    if (!WIFEXITED(status) || text.str().empty()) {
+    if (!WIFEXITED(status) || text.empty()) {
       if (failure.empty())
         failure = where + (WIFSIGNALED(status)
                                ? " was killed by signal " + std::to_string(WTERMSIG(status))
                                : " ended without a result");
       continue;
     }
-    const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || j.contains("error")) {
       if (failure.empty())
         failure = where + ": " + (j.is_discarded() ? "unreadable result" : j["error"].get<std::string>());

@@ -133,8 +133,7 @@ int Chip::spike_flits(int spikes, int neurons, int tile, int layer) {
       break;
   }
   if (bit_vector) ++counters_at(tile, layer)[Event::BitVectorPacket];
-  const long long bits = bit_vector ? neurons : address_event;
-  return 1 + static_cast<int>((bits + arch_.noc.flit_bits - 1) / arch_.noc.flit_bits);
+  return 1 + (bit_vector ? payload_flits(neurons, 1) : payload_flits(spikes, layout_.index_bits));
 }
 
 void Chip::send(int src, int dst, int layer, int t, int flits, Ev arrival) {
