@@ -162,10 +162,11 @@ int sc_main(int argc, char* argv[]) {
                                   many = run_with_workers(e, images, cores);
       const Measured m = measure(e, images, true);
       if (one && many)
-        std::printf("  run, all images   %8.3f ms per image in 1 process, %.3f ms in %d worker "
-                    "processes: %.2f x faster (elaboration included; load %s)\n",
-                    1e3 * *one / m.images, 1e3 * *many / m.images, cores, *one / *many,
-                    load_average().c_str());
+        std::printf(
+            "  run, all images   %8.3f ms per image in 1 process, %.3f ms in %d worker "
+            "processes: %.2f x faster (elaboration included; load %s)\n",
+            1e3 * *one / m.images, 1e3 * *many / m.images, cores, *one / *many,
+            load_average().c_str());
       else
         std::printf("  run, all images   failed in a child process (above)\n");
       return 0;

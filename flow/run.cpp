@@ -95,7 +95,7 @@ struct Slice {
   std::vector<sim::LayerTileCounters> counters;
   models::NocStats noc;
   std::uint64_t cycles = 0;
-  std::vector<sim::TileTraffic> traffic;    // by (src, dst)
+  std::vector<sim::TileTraffic> traffic;     // by (src, dst)
   std::vector<std::uint64_t> timestep_sums;  // per t: ImageResult::timestep_cycles summed
 
   // Per timestep, the mean over the run's n images of when the output layer fired it.
@@ -121,9 +121,9 @@ Slice simulate_slice(const SliceInputs& in, int first, int count, const RunOptio
                      const std::function<void(std::uint64_t)>& image_done) {
   const Experiment& e = in.e;
   sim::Chip chip("chip", e.arch, in.placement, in.hw);
-  chip.enqueue(std::vector<sim::SpikeTrain>(in.trains.begin() + first,
-                                            in.trains.begin() + first + count),
-               e.check_golden, static_cast<std::uint64_t>(first));
+  chip.enqueue(
+      std::vector<sim::SpikeTrain>(in.trains.begin() + first, in.trains.begin() + first + count),
+      e.check_golden, static_cast<std::uint64_t>(first));
   std::unique_ptr<sim::VcdTrace> vcd;
   if (!options.trace_file.empty()) {
     vcd = std::make_unique<sim::VcdTrace>(options.trace_file, e.arch.technology.clock_period_ns(),
@@ -138,8 +138,12 @@ Slice simulate_slice(const SliceInputs& in, int first, int count, const RunOptio
                              std::to_string(count) + " images");
   if (vcd && !options.trace_stimulus_file.empty())
     write_layer_stimulus(e, in.hw, chip, options, options.trace_stimulus_file);
-  Slice slice{score_images(e, results, first, in.test, in.golden, in.trains), chip.counters(),
-              chip.noc().stats(), chip.cycles(), chip.traffic(), {}};
+  Slice slice{score_images(e, results, first, in.test, in.golden, in.trains),
+              chip.counters(),
+              chip.noc().stats(),
+              chip.cycles(),
+              chip.traffic(),
+              {}};
   for (const sim::ImageResult& r : results) {
     slice.timestep_sums.resize(std::max(slice.timestep_sums.size(), r.timestep_cycles.size()), 0);
     for (size_t t = 0; t < r.timestep_cycles.size(); ++t)
@@ -293,7 +297,8 @@ class Progress {
   Progress(int images, std::ostream& log, bool on) : n_(images), log_(log), on_(on) {}
   void update(int done, std::uint64_t cycles) {
     if (!on_) return;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = s > 0 ? done / s : 0;
     const double cycles_per_s = s > 0 ? static_cast<double>(cycles) / s : 0;
     log_ << "\r  simulating: " << done << "/" << n_ << " images, "
@@ -329,7 +334,9 @@ std::vector<Slice> simulate_in_workers(const SliceInputs& in,
   for (size_t w = 0; w < ranges.size(); ++w) {
     char name[] = "/tmp/xbarsim-worker-XXXXXX";
     const int fd = mkstemp(name);
-    if (fd < 0) throw std::runtime_error(std::string("cannot create a worker's result file in /tmp: ") + std::strerror(errno));
+    if (fd < 0)
+      throw std::runtime_error(std::string("cannot create a worker's result file in /tmp: ") +
+                               std::strerror(errno));
     close(fd);
     workers[w].file = name;
     int fds[2];
@@ -427,7 +434,8 @@ std::vector<Slice> simulate_in_workers(const SliceInputs& in,
     const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || j.contains("error")) {
       if (failure.empty())
-        failure = where + ": " + (j.is_discarded() ? "unreadable result" : j["error"].get<std::string>());
+        failure =
+            where + ": " + (j.is_discarded() ? "unreadable result" : j["error"].get<std::string>());
       continue;
     }
     slices.push_back(slice_from_json(j));
@@ -436,7 +444,8 @@ std::vector<Slice> simulate_in_workers(const SliceInputs& in,
   return slices;
 }
 
-// Images [0, n) cut into `workers` contiguous ranges (first, count) of sizes differing by at most 1.
+// Images [0, n) cut into `workers` contiguous ranges (first, count) of sizes differing by at
+// most 1.
 std::vector<std::pair<int, int>> split_images(int n, int workers) {
   std::vector<std::pair<int, int>> r;
   for (int w = 0, first = 0; w < workers; ++w) {

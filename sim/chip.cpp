@@ -208,8 +208,7 @@ void Chip::start_image() {
   std::uint64_t port_free = image_start_;
   for (int t = 0; t < T; ++t) {
     const int count = t < static_cast<int>(spikes.size()) ? static_cast<int>(spikes[t].size()) : 0;
-    const int flits =
-        spike_flits(count, static_cast<int>(network_.layers[0].levels.cols()), 0, 0);
+    const int flits = spike_flits(count, static_cast<int>(network_.layers[0].levels.cols()), 0, 0);
     port_free += flits;
     ++counters_[0][Event::InputBroadcast];
     if (count > 0)

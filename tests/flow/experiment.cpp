@@ -1,7 +1,6 @@
 // Experiments end to end as a user runs them: a small MNIST network trained, compiled and
 // simulated cycle by cycle, agreeing spike for spike with the golden model; and bad experiment
 // files rejected with located messages.
-#include "flow/compile_flow.hpp"
 #include "flow/experiment.hpp"
 
 #include <sys/wait.h>
@@ -13,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "flow/compile_flow.hpp"
 #include "tests/support/run_cli.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -109,8 +109,8 @@ BOOST_AUTO_TEST_CASE(report_floorplan_and_timesteps_add_up_and_draw) {
     // A read keeps its crossbar busy for at least one cycle.
     BOOST_TEST(t["crossbar_busy_cycles"].get<double>() >= t["crossbar_reads"].get<double>());
     crossbars += t["crossbars"].get<int>();
-    BOOST_TEST(t["slot"].get<int>() == t["row"].get<int>() * fp["grid"][1].get<int>() +
-                                           t["column"].get<int>());
+    BOOST_TEST(t["slot"].get<int>() ==
+               t["row"].get<int>() * fp["grid"][1].get<int>() + t["column"].get<int>());
   }
   for (const auto& [slot, pj] : r["energy"]["by_tile_pj"].items()) by_tile_pj += pj.get<double>();
   for (const auto& l : fp["links"]) link_flits += l["flits"].get<double>();
@@ -362,12 +362,12 @@ BOOST_AUTO_TEST_CASE(workers_split_the_images_and_give_the_same_report) {
     BOOST_TEST(same_but_how(a, b), chip);
   }
   // A trace is written by the one process that simulates: --trace runs in one worker.
-  BOOST_TEST_REQUIRE(run("run " + tiny(dir) + " --compiled " + first.string() +
-                             " --set simulate.workers=3 --trace " +
-                             (dir.path() / "t.vcd").string() + " --trace-image 7 --out " +
-                             (dir.path() / "traced").string(),
-                         &text) == 0,
-                     text);
+  BOOST_TEST_REQUIRE(
+      run("run " + tiny(dir) + " --compiled " + first.string() +
+              " --set simulate.workers=3 --trace " + (dir.path() / "t.vcd").string() +
+              " --trace-image 7 --out " + (dir.path() / "traced").string(),
+          &text) == 0,
+      text);
   BOOST_TEST(json_file(dir.path() / "traced" / "report.json")["simulation"]["workers"] == 1);
   BOOST_TEST(fs::file_size(dir.path() / "t.vcd") > 0);
 }

@@ -160,19 +160,20 @@ BOOST_AUTO_TEST_CASE(fast_engine_delivers_every_packet_in_the_flit_engines_cycle
 
 // Sends a plan shifted by `offset` cycles, ticking as the chip does; returns each packet's
 // delivery cycle minus the offset, and sets `end` to the cycle the network fell idle.
-std::map<std::uint64_t, std::uint64_t> run_plan(models::Noc& noc,
-                                                const std::vector<std::pair<std::uint64_t, Packet>>& plan,
-                                                std::uint64_t offset, std::uint64_t& end) {
+std::map<std::uint64_t, std::uint64_t> run_plan(
+    models::Noc& noc, const std::vector<std::pair<std::uint64_t, Packet>>& plan,
+    std::uint64_t offset, std::uint64_t& end) {
   std::map<std::uint64_t, std::uint64_t> delivered;
   noc.on_deliver([&](const Packet& p) { delivered[p.id] = p.delivered_cycle - offset; });
   std::uint64_t cycle = offset;
   size_t next = 0;
   while (next < plan.size() || noc.busy()) {
-    std::uint64_t at = next < plan.size() ? plan[next].first + offset
-                                          : std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t at =
+        next < plan.size() ? plan[next].first + offset : std::numeric_limits<std::uint64_t>::max();
     if (noc.busy()) at = std::min(at, std::max(cycle, noc.next_tick()));
     cycle = std::max(cycle, at);
-    while (next < plan.size() && plan[next].first + offset <= cycle) noc.send(plan[next++].second, cycle);
+    while (next < plan.size() && plan[next].first + offset <= cycle)
+      noc.send(plan[next++].second, cycle);
     if (noc.busy() && noc.next_tick() <= cycle) noc.tick(cycle);
   }
   end = cycle + 1;
