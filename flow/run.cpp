@@ -456,13 +456,14 @@ std::vector<std::pair<int, int>> split_images(int n, int workers) {
   return r;
 }
 
-}  // namespace
-
+// How many processes run() splits `images` over (flow/run.hpp).
 int run_workers(const Experiment& e, int images, bool tracing) {
   if (tracing || images <= 1) return 1;
   const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::min(images, e.workers > 0 ? e.workers : all);
 }
+
+}  // namespace
 
 RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
               std::ostream& log) {

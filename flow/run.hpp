@@ -28,15 +28,12 @@ struct RunOptions {
   std::string placement_file;
 };
 
-// How many worker processes run() splits `images` over: simulate.workers (0: one per core), at
-// most one per image; one when tracing (the VCD is written by the process that simulates).
-int run_workers(const Experiment& e, int images, bool tracing);
-
-// Simulates the compiled network on the chip, its images split over run_workers() processes
-// (forked after programming; each elaborates its own chip and runs a contiguous range of images;
-// every image starts from the chip at rest, so the report is the same for any worker count).
-RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options,
-              std::ostream& log);
+// Simulates the compiled network on the chip, its images split over simulate.workers processes
+// (0: one per core; at most one per image; one when tracing, as the VCD is written by the process
+// that simulates). They are forked after programming; each elaborates its own chip and runs a
+// contiguous range of images; every image starts from the chip at rest, so the report is the
+// same for any worker count.
+RunReport run(const Experiment& e, const Compiled& c, const RunOptions& options, std::ostream& log);
 
 // The accuracy of the golden functional model alone on `images` test images (-1: the experiment's
 // simulate.images): the chip's arithmetic spike for spike, with the arch's non-ideal crossbars and

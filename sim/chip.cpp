@@ -485,10 +485,6 @@ std::vector<TileTraffic> Chip::traffic() const {
   return out;
 }
 
-nlohmann::json Chip::report_json() const {
-  return activity_json(totals(), noc_->stats(), arch_.noc.impl);
-}
-
 nlohmann::json activity_json(const Counters& totals, const models::NocStats& ns,
                              const std::string& noc_impl) {
   nlohmann::json j = counters_json(totals);

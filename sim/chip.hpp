@@ -66,7 +66,7 @@ struct ImageResult {
   // Per timestep t: cycles from the image's start until the last neuron core of the output layer
   // fired t (the latency of each timestep, cumulative).
   std::vector<std::uint64_t> timestep_cycles;
-  SpikeTrace trace;                          // filled when tracing is on
+  SpikeTrace trace;  // filled when tracing is on
 };
 
 // Flits sent over the network from one tile (NoC slot) to another, summed over the images run.
@@ -116,8 +116,6 @@ class Chip : public sc_core::sc_module {
   std::uint64_t cycles() const {
     return simulated_cycles_;
   }  // simulated, summed over the images run
-  // The report's sections on what the chip did: {"activity": {...}, "noc": {...}}.
-  nlohmann::json report_json() const;
   const models::Noc& noc() const { return *noc_; }
   // The traffic between every pair of tiles that exchanged packets over the network (packets that
   // stay in their tile are not in it), ordered by (src, dst).
